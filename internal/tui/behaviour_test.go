@@ -1,0 +1,391 @@
+package tui
+
+import (
+	"errors"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/charmbracelet/x/ansi"
+
+	"github.com/rtagent/rtagent/internal/session"
+)
+
+func TestEnterSendsTextThroughBackend(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	h.typeText("  hello there ")
+	cmd := h.key(keyEnter)
+	if cmd == nil {
+		t.Fatal("enter returned no command")
+	}
+	if len(h.be.Calls()) != 0 {
+		t.Fatal("backend called from Update; must be from the command")
+	}
+	h.exec(cmd)
+	if got := h.be.Calls(); !slices.Equal(got, []string{"send hello there"}) {
+		t.Fatalf("calls = %q", got)
+	}
+	v := h.view()
+	mustContain(t, v, "you\n  hello there")
+	if h.m.input.Value() != "" {
+		t.Errorf("input not cleared: %q", h.m.input.Value())
+	}
+	// Empty input: nothing sent.
+	if cmd := h.key(keyEnter); cmd != nil {
+		t.Error("enter on empty input returned a command")
+	}
+	// The engine's echo of the typed item claims the local entry (no duplicate).
+	h.ev(session.HistoryAdded{Item: session.HistoryItem{ID: "u1", Kind: "user",
+		Parts: []session.HistoryPart{{Type: "input_text", Text: "hello there"}}}})
+	h.ev(session.Transcript{Role: "user", ItemID: "u1", Final: true, Text: "hello there"})
+	if n := strings.Count(h.view(), "hello there"); n != 1 {
+		t.Errorf("typed text shown %d times", n)
+	}
+}
+
+func TestSendErrorIsShown(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	h.be.sendErr = errors.New("not connected")
+	h.typeText("hi")
+	h.exec(h.key(keyEnter))
+	mustContain(t, h.view(), "send failed: not connected")
+}
+
+func TestApprovalKeys(t *testing.T) {
+	cases := []struct {
+		key  rune
+		want string
+		dec  string
+	}{
+		{'y', "approve c1 always=false", "approved by you"},
+		{'a', "approve c1 always=true", "always approved by you"},
+		{'n', "reject c1 always=false msg=" + rejectMessage, "rejected by you"},
+		{'r', "reject c1 always=true msg=" + rejectMessage, "always rejected by you"},
+	}
+	for _, c := range cases {
+		t.Run(string(c.key), func(t *testing.T) {
+			h := newHarness(t, 80, 24)
+			h.ev(session.ToolApprovalRequired{Agent: "billing", Tool: "issue_refund", CallID: "c1", Arguments: `{"amount":1}`})
+			// Modal: typing other keys neither types nor decides.
+			h.exec(h.key(runeKey('x')))
+			if h.m.input.Value() != "" || len(h.be.Calls()) != 0 {
+				t.Fatalf("dialog not modal: input %q calls %q", h.m.input.Value(), h.be.Calls())
+			}
+			h.exec(h.key(runeKey(c.key)))
+			if got := h.be.Calls(); !slices.Equal(got, []string{c.want}) {
+				t.Fatalf("calls = %q, want %q", got, c.want)
+			}
+			v := h.view()
+			mustNotContain(t, v, "approve tool call?")
+			mustContain(t, v, c.dec)
+		})
+	}
+}
+
+func TestApprovalQueueAndExternalResolution(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	h.ev(
+		session.ToolApprovalRequired{Tool: "a", CallID: "c1", Arguments: `{}`},
+		session.ToolApprovalRequired{Tool: "b", CallID: "c2", Arguments: `{}`},
+	)
+	mustContain(t, h.view(), "approve tool call? (1 of 2)", "tool  a")
+	// c1 resolved by the engine (e.g. timeout): the dialog moves on.
+	h.ev(session.ToolEnd{Tool: "a", CallID: "c1", Error: "approval timed out"})
+	mustContain(t, h.view(), "tool  b")
+	h.exec(h.key(runeKey('y')))
+	if got := h.be.Calls(); !slices.Equal(got, []string{"approve c2 always=false"}) {
+		t.Fatalf("calls = %q", got)
+	}
+}
+
+func TestCtrlCTwiceQuits(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	if cmd := h.key(keyCtrlC); cmd != nil {
+		if _, quit := cmd().(tea.QuitMsg); quit {
+			t.Fatal("first ctrl+c quit")
+		}
+	}
+	mustContain(t, h.view(), "press ctrl+c again to quit")
+	cmd := h.key(keyCtrlC)
+	if cmd == nil {
+		t.Fatal("second ctrl+c returned no command")
+	}
+	if _, quit := cmd().(tea.QuitMsg); !quit {
+		t.Fatal("second ctrl+c did not quit")
+	}
+}
+
+func TestCtrlCArmExpires(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	h.key(keyCtrlC)
+	h.clk.advance(quitArmWindow + time.Second)
+	h.flush()
+	if cmd := h.key(keyCtrlC); cmd != nil {
+		t.Fatal("ctrl+c after the window quit at once")
+	}
+}
+
+func TestCtrlCWorksInDialogs(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	h.ev(session.ToolApprovalRequired{Tool: "a", CallID: "c1"})
+	h.key(keyCtrlC)
+	if cmd := h.key(keyCtrlC); cmd == nil {
+		t.Fatal("ctrl+c swallowed by the approval dialog")
+	}
+}
+
+func TestResizeReflows(t *testing.T) {
+	long := strings.Repeat("The quick brown fox jumps over the lazy dog. ", 12)
+	h := newHarness(t, 120, 40)
+	h.ev(session.Transcript{Role: "assistant", Agent: "concierge", ItemID: "a1", Final: true, Text: long})
+	h.ev(session.ToolStart{Tool: "lookup_order", CallID: "c1", Arguments: `{"order_id":"` + strings.Repeat("9", 200) + `"}`})
+	for _, sz := range []struct{ w, h int }{{120, 40}, {60, 20}, {80, 24}, {40, 12}, {200, 50}, {20, 8}} {
+		h.send(tea.WindowSizeMsg{Width: sz.w, Height: sz.h})
+		checkFrame(t, h.m.View().Content, sz.w, sz.h)
+	}
+	h.send(tea.WindowSizeMsg{Width: 60, Height: 40})
+	v := h.view()
+	// Reflowed, not cut: every word of the text is still there.
+	joined := strings.Join(strings.Fields(v), " ")
+	mustContain(t, joined, strings.TrimSpace(strings.Join(strings.Fields(long), " ")))
+}
+
+func TestLongLinesWrapWithinWidth(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	token := strings.Repeat("x", 300) // no break opportunity
+	h.ev(session.Transcript{Role: "user", ItemID: "u1", Final: true, Text: token})
+	h.ev(session.Error{Source: "server", Message: strings.Repeat("bad thing ", 30)})
+	frame := h.m.View().Content
+	checkFrame(t, frame, 80, 24)
+	if got := strings.Count(strings.ReplaceAll(h.view(), "\n", ""), "x"); got < 300 {
+		t.Errorf("hard-wrapped token lost characters: %d x's", got)
+	}
+}
+
+func TestScrollback(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	for i := range 50 {
+		h.ev(session.Transcript{Role: "assistant", Agent: "concierge", ItemID: "a" + itoa(i), Final: true, Text: "line " + itoa(i)})
+	}
+	mustContain(t, h.view(), "line 49")
+	h.key(keyPgUp)
+	v := h.view()
+	mustNotContain(t, v, "line 49")
+	mustContain(t, v, "more lines · end to follow")
+	// New content does not yank the view back while scrolled up.
+	h.ev(session.Transcript{Role: "assistant", ItemID: "a50", Final: true, Text: "line 50"})
+	mustNotContain(t, h.view(), "line 50")
+	h.key(keyEnd)
+	mustContain(t, h.view(), "line 50")
+	h.send(tea.MouseWheelMsg{Button: tea.MouseWheelUp})
+	mustNotContain(t, h.view(), "line 50")
+	h.key(tea.KeyPressMsg{Code: tea.KeyHome})
+	mustContain(t, h.view(), "line 0")
+}
+
+func TestDeltasAreCoalescedUntilTick(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	h.ev(session.Transcript{Role: "assistant", Agent: "concierge", ItemID: "a1", Delta: "streaming"})
+	mustNotContain(t, h.view(), "streaming") // not yet: the frame waits for the tick
+	h.flush()
+	mustContain(t, h.view(), "concierge …", "streaming")
+	before := h.m.View().Content
+	h.ev(session.Audio{ItemID: "a1", Data: make([]byte, 4800), Bytes: 4800})
+	if h.m.View().Content != before {
+		t.Error("an audio event changed the frame")
+	}
+	// A tick with nothing new does not recompose.
+	h.flush()
+	if h.m.dirty {
+		t.Error("still dirty after flush")
+	}
+	// Final transcripts are facts: shown at once.
+	h.ev(session.Transcript{Role: "assistant", ItemID: "a1", Final: true, Text: "streaming done"})
+	mustContain(t, h.view(), "streaming done")
+	mustNotContain(t, h.view(), "concierge …")
+}
+
+func TestLatencyTextMode(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	h.typeText("hi")
+	h.exec(h.key(keyEnter))
+	h.clk.advance(850 * time.Millisecond)
+	h.ev(session.Transcript{Role: "assistant", ItemID: "a1", Delta: "Hel"})
+	h.clk.advance(time.Second)
+	h.ev(session.Transcript{Role: "assistant", ItemID: "a1", Delta: "lo"}) // not the first: ignored
+	h.flush()
+	mustContain(t, h.view(), "latency 850ms")
+}
+
+func TestInterruptMuteAndAgentSwitch(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	h.exec(h.key(keyEsc))
+	h.exec(h.key(keyCtrlX))
+	h.exec(h.key(keyF2))
+	if !h.audio.Muted() {
+		t.Error("f2 did not mute")
+	}
+	mustContain(t, h.view(), "mic: muted")
+	h.exec(h.key(keyF2))
+	h.key(keyTab)
+	mustContain(t, h.view(), "switch agent")
+	h.exec(h.key(keyEnter))
+	want := []string{"interrupt manual", "interrupt manual", "switch billing"}
+	if got := h.be.Calls(); !slices.Equal(got, want) {
+		t.Fatalf("calls = %q, want %q", got, want)
+	}
+	h.ev(session.Handoff{FromAgent: "concierge", ToAgent: "billing", Manual: true})
+	v := h.view()
+	mustContain(t, v, "⇄ handoff concierge → billing (switched by you)", " billing │")
+}
+
+func TestEscClosesOverlaysBeforeInterrupting(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	h.key(keyF1)
+	h.exec(h.key(keyEsc))
+	h.key(keyF4)
+	h.exec(h.key(keyEsc))
+	h.key(keyTab)
+	h.exec(h.key(keyEsc))
+	if got := h.be.Calls(); len(got) != 0 {
+		t.Fatalf("esc on an overlay called the backend: %q", got)
+	}
+	mustContain(t, h.view(), "> type a message")
+}
+
+func TestQuestionMarkOpensHelpOnlyOnEmptyInput(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	h.typeText("why?")
+	mustNotContain(t, h.view(), "rtagent — keys")
+	if h.m.input.Value() != "why?" {
+		t.Fatalf("input = %q", h.m.input.Value())
+	}
+	h = newHarness(t, 80, 24)
+	h.key(runeKey('?'))
+	mustContain(t, h.view(), "rtagent — keys")
+}
+
+func TestPushToTalkHoldWithKeyRelease(t *testing.T) {
+	h := newHarness(t, 80, 24, func(o *Options) { o.PushToTalk = true })
+	h.send(tea.KeyboardEnhancementsMsg{Flags: 0b11})
+	h.exec(h.key(keyCtrlSpace))
+	mustContain(t, h.view(), "mic: ● talking (ptt)")
+	h.exec(h.key(tea.KeyPressMsg{Code: tea.KeySpace, Mod: tea.ModCtrl, IsRepeat: true})) // auto-repeat
+	h.exec(h.send(tea.KeyReleaseMsg{Code: tea.KeySpace, Mod: tea.ModCtrl}))
+	if got := h.be.Calls(); !slices.Equal(got, []string{"ptt start", "ptt commit"}) {
+		t.Fatalf("calls = %q", got)
+	}
+	mustContain(t, h.view(), "mic: push-to-talk")
+}
+
+func TestPushToTalkToggleWithoutKeyRelease(t *testing.T) {
+	h := newHarness(t, 80, 24, func(o *Options) { o.PushToTalk = true })
+	h.exec(h.key(tea.KeyPressMsg{Code: tea.KeyF3}))
+	h.exec(h.key(tea.KeyPressMsg{Code: tea.KeyF3}))
+	if got := h.be.Calls(); !slices.Equal(got, []string{"ptt start", "ptt commit"}) {
+		t.Fatalf("calls = %q", got)
+	}
+}
+
+func TestTextModeHasNoMicrophone(t *testing.T) {
+	h := newHarness(t, 80, 24, func(o *Options) { o.Audio = nil; o.PushToTalk = true })
+	h.exec(h.key(keyF2))
+	h.exec(h.key(keyCtrlSpace))
+	if got := h.be.Calls(); len(got) != 0 {
+		t.Fatalf("calls = %q", got)
+	}
+	v := h.view()
+	mustContain(t, v, "mic: off (text)", "no microphone in text mode")
+	mustNotContain(t, v, "in ········")
+}
+
+func TestEventLogFilterAndRing(t *testing.T) {
+	h := newHarness(t, 80, 24, func(o *Options) { o.LogSize = 10 })
+	for i := range 25 {
+		h.ev(session.RawEvent{Direction: "in", Type: "ev." + itoa(i), Data: []byte(`{"n":` + itoa(i) + `}`)})
+	}
+	if h.m.log.len() != 10 || h.m.log.dropped != 15 || h.m.log.at(0).Type != "ev.15" {
+		t.Fatalf("ring: len %d dropped %d oldest %s", h.m.log.len(), h.m.log.dropped, h.m.log.at(0).Type)
+	}
+	h.key(keyF4)
+	h.typeText("ev.2")
+	v := h.view()
+	mustContain(t, v, "← ev.20", "← ev.24", "5/10 events", "15 older dropped")
+	mustNotContain(t, v, "ev.19")
+	checkFrame(t, h.m.View().Content, 80, 24)
+}
+
+func TestTranscriptMarkdown(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	h.typeText("refund order A1")
+	h.exec(h.key(keyEnter))
+	h.ev(
+		session.Handoff{FromAgent: "concierge", ToAgent: "billing", CallID: "c0"},
+		session.ToolApprovalRequired{Agent: "billing", Tool: "issue_refund", CallID: "c1", Arguments: `{"order_id":"A1"}`},
+	)
+	h.exec(h.key(runeKey('y')))
+	h.ev(
+		session.ToolStart{Agent: "billing", Tool: "issue_refund", CallID: "c1", Arguments: `{"order_id":"A1"}`},
+		session.ToolEnd{Agent: "billing", Tool: "issue_refund", CallID: "c1", Arguments: `{"order_id":"A1"}`, Output: "refund ```ok```", Duration: 2 * time.Second},
+		session.Transcript{Role: "assistant", Agent: "billing", ItemID: "a1", Final: true, Text: "Refunded."},
+		session.GuardrailTripped{Kind: "output", Guardrails: []string{"no_card_numbers"}, Message: "blocked"},
+		session.Error{Source: "tool", Message: "boom", Fatal: true},
+		session.Transcript{Role: "assistant", Agent: "billing", ItemID: "a2", Delta: "Anything el"},
+		session.Closed{Reason: "user quit"},
+	)
+	md := RenderTranscript(h.m.Record())
+	mustContain(t, md,
+		"# rtagent session\n",
+		"_Started 2026-05-01 10:00:00 UTC_",
+		"**You:** refund order A1",
+		"_Handoff: concierge → billing_",
+		"**Tool call `issue_refund`** (billing) — done in 2.0s — approved by the user",
+		"Arguments:\n\n```json\n{\n  \"order_id\": \"A1\"\n}\n```",
+		"Result:\n\n````\nrefund ```ok```\n````",
+		"**billing:** Refunded.",
+		"**Guardrail tripped** (output: no_card_numbers): blocked",
+		"**Error** (tool) (fatal): boom",
+		"**billing:** Anything el _(partial)_",
+		"_session closed: user quit_",
+	)
+	if ansi.Strip(md) != md {
+		t.Error("transcript contains escape sequences")
+	}
+}
+
+func TestElideAudio(t *testing.T) {
+	got := elideAudio("conversation.item.create",
+		[]byte(`{"type":"conversation.item.create","item":{"content":[{"type":"input_audio","audio":"AAAA"}],"n":1.50}}`))
+	want := `{"item":{"content":[{"audio":"<3 bytes>","type":"input_audio"}],"n":1.50}}`
+	if got != want {
+		t.Errorf("got  %s\nwant %s", got, want)
+	}
+	if got := elideAudio("response.function_call_arguments.delta", []byte(`{"delta":"{\"a\":1}"}`)); got != `{"delta":"{\"a\":1}"}` {
+		t.Errorf("non-audio delta elided: %s", got)
+	}
+	if got := elideAudio("x", []byte(`not json`)); got != "not json" {
+		t.Errorf("invalid JSON: %s", got)
+	}
+}
+
+func TestPickerWindowFollowsSelection(t *testing.T) {
+	agents := make([]string, 20)
+	for i := range agents {
+		agents[i] = "agent" + itoa(i)
+	}
+	h := newHarness(t, 80, 24, func(o *Options) { o.Agents = agents; o.ActiveAgent = "agent0" })
+	h.key(keyTab)
+	for range 14 {
+		h.key(keyDown)
+	}
+	v := h.view()
+	mustContain(t, v, "▸ agent15")
+	mustNotContain(t, v, "agent0 (active)")
+	checkFrame(t, h.m.View().Content, 80, 24)
+	h.exec(h.key(keyEnter))
+	if got := h.be.Calls(); !slices.Equal(got, []string{"switch agent15"}) {
+		t.Fatalf("calls = %q", got)
+	}
+}

@@ -1,0 +1,45 @@
+package tui
+
+import "charm.land/bubbles/v2/key"
+
+// keyMap holds every binding; help is generated from it, so the help pane
+// cannot drift from what the keys do.
+//
+// Choices: Ctrl+U, Ctrl+A, Ctrl+E, Ctrl+K, Ctrl+W belong to the text input
+// (line editing) and Ctrl+M is Enter in legacy terminals, so none of them is a
+// UI command.
+type keyMap struct {
+	Send, Interrupt, Mute, PushToTalk, Agent, Help, Log, Quit key.Binding
+	PageUp, PageDown, Top, Bottom                             key.Binding
+	Approve, Reject, AlwaysApprove, AlwaysReject              key.Binding
+	Close                                                     key.Binding
+}
+
+func defaultKeyMap() keyMap {
+	return keyMap{
+		Send:          key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "send text")),
+		Interrupt:     key.NewBinding(key.WithKeys("ctrl+x", "esc"), key.WithHelp("esc/ctrl+x", "interrupt the agent")),
+		Mute:          key.NewBinding(key.WithKeys("f2", "ctrl+o"), key.WithHelp("f2/ctrl+o", "mute/unmute mic")),
+		PushToTalk:    key.NewBinding(key.WithKeys("ctrl+space", "f3"), key.WithHelp("ctrl+space/f3", "push to talk (hold; toggle)")),
+		Agent:         key.NewBinding(key.WithKeys("tab", "f5"), key.WithHelp("tab/f5", "switch agent")),
+		Help:          key.NewBinding(key.WithKeys("f1", "?"), key.WithHelp("f1/?", "help (? on empty input)")),
+		Log:           key.NewBinding(key.WithKeys("f4", "ctrl+l"), key.WithHelp("f4/ctrl+l", "event log (type to filter)")),
+		Quit:          key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c ×2", "quit")),
+		PageUp:        key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup/pgdn", "scroll (or mouse wheel)")),
+		PageDown:      key.NewBinding(key.WithKeys("pgdown")),
+		Top:           key.NewBinding(key.WithKeys("home"), key.WithHelp("home/end", "top / follow the end")),
+		Bottom:        key.NewBinding(key.WithKeys("end")),
+		Approve:       key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "approve")),
+		Reject:        key.NewBinding(key.WithKeys("n"), key.WithHelp("n", "reject")),
+		AlwaysApprove: key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "always approve")),
+		AlwaysReject:  key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "always reject")),
+		Close:         key.NewBinding(key.WithKeys("esc")),
+	}
+}
+
+// helpRows is the help pane's content, in order.
+func (k keyMap) helpRows() []key.Binding {
+	return []key.Binding{
+		k.Send, k.Interrupt, k.Mute, k.PushToTalk, k.Agent, k.Log, k.PageUp, k.Top, k.Help, k.Quit,
+	}
+}

@@ -1,0 +1,215 @@
+package tui
+
+import (
+	"time"
+
+	"charm.land/bubbles/v2/textinput"
+	tea "charm.land/bubbletea/v2"
+	"charm.land/lipgloss/v2"
+
+	"github.com/rtagent/rtagent/internal/session"
+)
+
+const (
+	tickInterval   = 100 * time.Millisecond // meters, spinner, clock, coalesced frames
+	quitArmWindow  = 3 * time.Second        // a second Ctrl+C within this quits
+	noticeLifetime = 4 * time.Second
+	defaultWidth   = 80
+	defaultHeight  = 24
+)
+
+// Model is the root Bubble Tea model. Run it with tea.NewProgram(tui.New(opts))
+// and forward session events with program.Send(tui.EventMsg{Event: ev}). After
+// Run returns, the final model's Record feeds RenderTranscript.
+type Model struct {
+	backend Backend
+	audio   AudioControl
+	now     func() time.Time
+	keys    keyMap
+	st      styles
+
+	width, height int
+
+	record *Record
+	conv   conversation
+	input  textinput.Model
+
+	// Panes and dialogs; at most one of help/log is shown in the main area.
+	helpOpen  bool
+	logOpen   bool
+	log       eventLog
+	logFilter textinput.Model
+	logScroll scroller
+	approvals []session.ToolApprovalRequired // queue; the first is shown
+	picker    picker
+
+	status status
+
+	// Keys.
+	releaseKeys bool      // the terminal reports key releases (kitty protocol)
+	pttTalking  bool      // push-to-talk key is held (or toggled on)
+	quitArmed   time.Time // first Ctrl+C; zero when not armed
+	notice      string
+	noticeAt    time.Time
+
+	// Frame composition (see refresh).
+	tick      int
+	convDirty bool // record changed; conversation lines need a rebuild
+	dirty     bool // frame needs recomposing (coalesced to the tick)
+	frame     string
+	cursor    *tea.Cursor
+}
+
+// picker is the agent switcher.
+type picker struct {
+	open   bool
+	agents []string
+	index  int
+}
+
+// status is the status line's state.
+type status struct {
+	agent, model, voice string
+	conn                string // connecting, connected, reconnecting, disconnected, closed
+	sessionID           string
+	pushToTalk          bool
+	textMode            bool
+	muted               bool
+	speaking            bool // between speech_started and speech_stopped
+	levelIn, levelOut   float64
+
+	latency      time.Duration
+	hasLatency   bool
+	pendingSince time.Time // end of user speech or text sent; zero when none
+
+	costUSD float64
+	tokens  int
+
+	started time.Time
+	now     time.Time
+}
+
+// New returns the root model.
+func New(opts Options) *Model {
+	now := opts.Now
+	if now == nil {
+		now = time.Now
+	}
+	title := opts.Title
+	if title == "" {
+		title = "rtagent session"
+	}
+	t0 := now()
+	st := newStyles(noColor(opts.NoColor))
+
+	in := textinput.New()
+	in.Prompt = "> "
+	in.Placeholder = "type a message, enter to send · f1 help"
+	in.SetVirtualCursor(false)
+	in.SetStyles(inputStyles(st))
+	in.Focus()
+
+	filter := textinput.New()
+	filter.Prompt = "filter: "
+	filter.Placeholder = "substring of type or payload"
+	filter.SetVirtualCursor(false)
+	filter.SetStyles(inputStyles(st))
+	filter.Focus()
+
+	m := &Model{
+		backend:   opts.Backend,
+		audio:     opts.Audio,
+		now:       now,
+		keys:      defaultKeyMap(),
+		st:        st,
+		width:     defaultWidth,
+		height:    defaultHeight,
+		record:    newRecord(title, t0),
+		conv:      newConversation(),
+		input:     in,
+		log:       newEventLog(opts.LogSize),
+		logFilter: filter,
+		logScroll: scroller{follow: true},
+		picker:    picker{agents: append([]string(nil), opts.Agents...)},
+		status: status{
+			agent:      opts.ActiveAgent,
+			model:      opts.Model,
+			voice:      opts.Voice,
+			conn:       "connecting",
+			pushToTalk: opts.PushToTalk,
+			textMode:   opts.Audio == nil,
+			started:    t0,
+			now:        t0,
+		},
+		convDirty: true,
+	}
+	m.refresh()
+	return m
+}
+
+func inputStyles(st styles) textinput.Styles {
+	s := textinput.DefaultDarkStyles()
+	if st.plain {
+		plain := lipgloss.NewStyle()
+		s.Focused = textinput.StyleState{Text: plain, Placeholder: plain, Suggestion: plain, Prompt: plain}
+		s.Blurred = s.Focused
+		s.Cursor.Color = nil
+	}
+	s.Cursor.Blink = false
+	return s
+}
+
+// Record returns what the conversation showed, for RenderTranscript.
+func (m *Model) Record() *Record { return m.record }
+
+// Init starts the tick.
+func (m *Model) Init() tea.Cmd { return m.tickCmd() }
+
+// Update routes a message to its handler. Handlers change state and return
+// commands; none does IO. Frames are recomposed here, except for
+// high-frequency messages, which only mark the frame dirty for the next tick.
+func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
+	var cmd tea.Cmd
+	coalesce := false
+	switch msg := msg.(type) {
+	case tea.WindowSizeMsg:
+		m.width, m.height = max(1, msg.Width), max(1, msg.Height)
+		m.convDirty = true
+	case tea.KeyboardEnhancementsMsg:
+		m.releaseKeys = msg.SupportsEventTypes()
+	case tea.KeyPressMsg:
+		cmd = m.handleKeyPress(msg)
+	case tea.KeyReleaseMsg:
+		cmd = m.handleKeyRelease(msg)
+	case tea.PasteMsg:
+		cmd = m.handlePaste(msg)
+	case tea.MouseWheelMsg:
+		m.handleWheel(msg)
+	case EventMsg:
+		coalesce = m.handleEvent(msg.Event)
+	case tickMsg:
+		cmd = m.handleTick(msg)
+		coalesce = !m.dirty // the tick recomposes only what changed
+	case backendDoneMsg:
+		m.handleBackendDone(msg)
+	default:
+		return m, nil
+	}
+	if coalesce {
+		return m, cmd
+	}
+	m.refresh()
+	return m, cmd
+}
+
+// View returns the frame composed by the last Update. It does no work, so the
+// renderer may call it as often as it likes.
+func (m *Model) View() tea.View {
+	v := tea.NewView(m.frame)
+	v.AltScreen = true
+	v.MouseMode = tea.MouseModeCellMotion
+	v.KeyboardEnhancements.ReportEventTypes = true
+	v.WindowTitle = "rtagent · " + m.status.agent
+	v.Cursor = m.cursor
+	return v
+}

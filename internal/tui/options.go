@@ -1,0 +1,55 @@
+package tui
+
+import (
+	"time"
+
+	"github.com/rtagent/rtagent/internal/session"
+)
+
+// Backend is what the UI asks of the session. *session.Session implements it.
+// The UI calls it only from tea.Cmds, never from Update.
+type Backend interface {
+	SendText(text string) error
+	Interrupt(reason string)
+	Approve(callID string, always bool)
+	Reject(callID string, always bool, message string)
+	SwitchAgent(name string) error
+	StartPushToTalk() error
+	CommitAudio() error
+}
+
+// AudioControl is the UI's handle on the local audio devices; nil in --text
+// mode. The UI never sees audio data: it samples Levels on its tick.
+type AudioControl interface {
+	SetMuted(muted bool)
+	Muted() bool
+	// Levels returns the input and output levels, 0..1.
+	Levels() (in, out float64)
+}
+
+// Options configures New.
+type Options struct {
+	Backend Backend
+	Audio   AudioControl // nil: text mode
+
+	Agents      []string // agent names, for the picker
+	ActiveAgent string
+	Model       string
+	Voice       string
+
+	// PushToTalk selects manual turns: hold (or toggle) the push-to-talk key.
+	PushToTalk bool
+	// NoColor disables every style. The NO_COLOR environment variable does too.
+	NoColor bool
+
+	// Now is the clock (time.Now when nil); tests inject a fake one.
+	Now func() time.Time
+	// Title heads the Markdown transcript ("rtagent session" when empty).
+	Title string
+	// LogSize bounds the raw event log (2000 when 0).
+	LogSize int
+}
+
+// EventMsg carries one session event into the program:
+// program.Send(tui.EventMsg{Event: ev}).
+type EventMsg struct{ Event session.Event }

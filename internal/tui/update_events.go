@@ -1,0 +1,239 @@
+package tui
+
+import (
+	"strings"
+	"time"
+
+	"github.com/rtagent/rtagent/internal/session"
+)
+
+// handleEvent applies one session event. It returns true for high-frequency
+// events whose frame may wait for the next tick (coalescing).
+func (m *Model) handleEvent(ev session.Event) (coalesce bool) {
+	now := m.now()
+	r := m.record
+	switch e := ev.(type) {
+	case session.Audio:
+		// Audio never travels through the UI; the event only stamps latency.
+		m.stopLatencyClock()
+		return true
+
+	case session.Transcript:
+		return m.handleTranscript(e)
+
+	case session.RawEvent:
+		m.log.push(logLine{At: now, Direction: e.Direction, Type: e.Type, Summary: elideAudio(e.Type, e.Data)})
+		if m.logOpen {
+			m.dirty = true
+		}
+		return true
+	case session.ConnectionEvent:
+		m.status.conn = e.State
+		if e.State == "reconnecting" || e.State == "disconnected" {
+			msg := "connection " + e.State
+			if e.Reason != "" {
+				msg += ": " + e.Reason
+			}
+			r.add(&Entry{Kind: EntryNotice, Message: msg, At: now})
+		}
+	case session.SessionReady:
+		m.status.conn = "connected"
+		m.status.sessionID = e.SessionID
+		if e.Agent != "" {
+			m.status.agent = e.Agent
+		}
+		if e.Settings.Model != "" {
+			m.status.model = e.Settings.Model
+		}
+		if e.Settings.Voice != "" {
+			m.status.voice = e.Settings.Voice
+		}
+		return false
+	case session.AgentStart:
+		if e.Agent != "" {
+			m.status.agent = e.Agent
+		}
+		return false
+	case session.AgentEnd:
+		for _, en := range r.Entries {
+			if en.Kind == EntryAssistant && en.ResponseID == e.ResponseID && e.ResponseID != "" {
+				if !en.Final || (e.Status != "" && e.Status != "completed") {
+					en.Final = true
+					en.Status = e.Status
+					en.touch()
+				}
+			}
+		}
+	case session.Handoff:
+		r.add(&Entry{Kind: EntryHandoff, From: e.FromAgent, To: e.ToAgent, Manual: e.Manual, CallID: e.CallID, At: now})
+		m.status.agent = e.ToAgent
+		if e.Manual {
+			m.clearNoticePrefix("switching to ")
+		}
+	case session.ToolApprovalRequired:
+		en := r.tool(e.CallID, e.Agent, e.Tool, e.Arguments, now)
+		en.State = ToolAwaitingApproval
+		en.touch()
+		m.approvals = append(m.approvals, e)
+		m.picker.open = false
+	case session.ToolStart:
+		en := r.tool(e.CallID, e.Agent, e.Tool, e.Arguments, now)
+		en.State = ToolRunning
+		en.touch()
+	case session.ToolEnd:
+		en := r.tool(e.CallID, e.Agent, e.Tool, e.Arguments, now)
+		en.Output, en.Error, en.Duration = e.Output, e.Error, e.Duration
+		en.State = ToolDone
+		if e.Error != "" {
+			en.State = ToolFailed
+		}
+		en.touch()
+		m.dropApproval(e.CallID) // decided elsewhere (sticky policy, timeout, close)
+	case session.AudioInterrupted:
+		if en, ok := r.byItem[e.ItemID]; ok {
+			en.Interrupted = e.Reason
+			en.touch()
+		}
+	case session.SpeechStarted:
+		m.status.speaking = true
+		if e.ItemID != "" {
+			r.turn(EntryUser, e.ItemID, "", now)
+		}
+	case session.SpeechStopped:
+		m.status.speaking = false
+		m.status.pendingSince = now
+	case session.GuardrailTripped:
+		r.add(&Entry{Kind: EntryGuardrail, Agent: e.Agent, GuardrailKind: e.Kind, Guardrails: e.Guardrails,
+			Message: e.Message, ItemID: "", At: now})
+	case session.Error:
+		r.add(&Entry{Kind: EntryError, Source: e.Source, Code: e.Code, Message: e.Message, Fatal: e.Fatal, At: now})
+	case session.HistoryAdded:
+		return !m.applyHistoryItem(e.Item)
+	case session.HistoryUpdated:
+		return e.Item == nil || !m.applyHistoryItem(*e.Item)
+	case session.InputAudioTimeout:
+		r.add(&Entry{Kind: EntryNotice, Message: "no speech heard (input audio timeout)", At: now})
+	case session.UsageEvent:
+		m.status.costUSD = e.CostUSD
+		m.status.tokens = e.Total.TotalTokens
+		return false
+	case session.Closed:
+		m.status.conn = "closed"
+		msg := "session closed"
+		if e.Reason != "" {
+			msg += ": " + e.Reason
+		}
+		if e.Err != nil {
+			msg += " (" + e.Err.Error() + ")"
+		}
+		r.add(&Entry{Kind: EntryNotice, Message: msg, At: now})
+	case session.AudioEnd:
+		return true
+	default:
+		return true
+	}
+	m.convDirty = true
+	return false
+}
+
+// handleTranscript streams a delta into its turn (coalesced) or finalises it.
+func (m *Model) handleTranscript(t session.Transcript) bool {
+	now := m.now()
+	kind := EntryAssistant
+	if t.Role == "user" {
+		kind = EntryUser
+	}
+	en := m.record.turn(kind, t.ItemID, t.Text, now)
+	if kind == EntryAssistant {
+		if t.Agent != "" {
+			en.Agent = t.Agent
+		} else if en.Agent == "" {
+			en.Agent = m.status.agent
+		}
+		if t.ResponseID != "" {
+			en.ResponseID = t.ResponseID
+		}
+		if t.Delta != "" || t.Final {
+			m.stopLatencyClock()
+		}
+	}
+	m.convDirty = true
+	if t.Final {
+		if t.Text != "" || en.Text == "" {
+			en.Text = t.Text
+		}
+		en.Final = true
+		en.touch()
+		return false // a fact: show it now
+	}
+	if en.Final { // late delta after the final: ignore
+		return true
+	}
+	en.Text += t.Delta
+	en.touch()
+	m.dirty = true
+	return true
+}
+
+// applyHistoryItem fills what transcripts did not: typed user text echoed by
+// the engine (claims the local echo) and audio transcripts that completed. It
+// reports whether the conversation changed.
+func (m *Model) applyHistoryItem(it session.HistoryItem) bool {
+	if it.Kind != "user" {
+		return false
+	}
+	text := it.Text()
+	if text == "" {
+		return false
+	}
+	n := len(m.record.Entries)
+	en := m.record.turn(EntryUser, it.ID, text, m.now())
+	changed := len(m.record.Entries) != n
+	if !en.Final && transcriptsDone(it) {
+		en.Text, en.Final = text, true
+		en.touch()
+		changed = true
+	}
+	if changed {
+		m.convDirty = true
+	}
+	return changed
+}
+
+func transcriptsDone(it session.HistoryItem) bool {
+	for _, p := range it.Parts {
+		if p.Type == "input_audio" && p.TranscriptStatus == "" {
+			return false
+		}
+	}
+	return true
+}
+
+// stopLatencyClock ends the pending latency measurement (started at the end of
+// user speech or when text was sent) at the first sign of the answer: an audio
+// delta or an assistant transcript delta, whichever comes first.
+func (m *Model) stopLatencyClock() {
+	s := &m.status
+	if s.pendingSince.IsZero() {
+		return
+	}
+	s.latency = m.now().Sub(s.pendingSince)
+	s.hasLatency = true
+	s.pendingSince = time.Time{}
+	m.dirty = true
+}
+
+func (m *Model) dropApproval(callID string) {
+	for i, a := range m.approvals {
+		if a.CallID == callID {
+			m.approvals = append(m.approvals[:i:i], m.approvals[i+1:]...)
+			return
+		}
+	}
+}
+
+func (m *Model) clearNoticePrefix(prefix string) {
+	if strings.HasPrefix(m.notice, prefix) {
+		m.notice = ""
+	}
+}

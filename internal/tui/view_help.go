@@ -1,0 +1,35 @@
+package tui
+
+import (
+	"strings"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// helpLines renders the help pane from the key map.
+func (m *Model) helpLines(w, h int) []string {
+	st := m.st
+	lines := []string{st.render(st.DialogTitle, "rtagent — keys") + st.render(st.Muted, "  (esc or f1 closes)"), ""}
+	kw := 0
+	for _, b := range m.keys.helpRows() {
+		kw = max(kw, ansi.StringWidth(b.Help().Key))
+	}
+	for _, b := range m.keys.helpRows() {
+		hk := b.Help()
+		lines = append(lines, "  "+st.render(st.HelpKey, hk.Key)+strings.Repeat(" ", kw-ansi.StringWidth(hk.Key))+"  "+hk.Desc)
+	}
+	lines = append(lines, "",
+		st.render(st.DialogTitle, "approvals")+"  "+
+			st.render(st.HelpKey, "y")+" approve  "+st.render(st.HelpKey, "n")+" reject  "+
+			st.render(st.HelpKey, "a")+" always approve  "+st.render(st.HelpKey, "r")+" always reject",
+		"",
+		st.render(st.Muted, "push-to-talk: hold the key where the terminal reports key releases"),
+		st.render(st.Muted, "(kitty keyboard protocol); elsewhere press once to talk, again to send."),
+		st.render(st.Muted, "line editing: ctrl+a/ctrl+e start/end, ctrl+u/ctrl+k delete, ctrl+w word."),
+	)
+	out := make([]string, h)
+	for i := 0; i < h && i < len(lines); i++ {
+		out[i] = ansi.Truncate(lines[i], w, "…")
+	}
+	return out
+}

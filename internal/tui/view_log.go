@@ -1,0 +1,43 @@
+package tui
+
+import (
+	"strconv"
+
+	"github.com/charmbracelet/x/ansi"
+)
+
+// logLines renders the event log pane: a header, then the filtered raw events,
+// one per line (newest at the bottom), scrollable.
+func (m *Model) logLines(w, h int) []string {
+	if h <= 0 {
+		return nil
+	}
+	st := m.st
+	rows := m.log.filtered(m.logFilter.Value())
+	header := st.render(st.DialogTitle, "event log") + st.render(st.Muted,
+		"  "+strconv.Itoa(len(rows))+"/"+strconv.Itoa(m.log.len())+" events")
+	if m.log.dropped > 0 {
+		header += st.render(st.Muted, " ("+strconv.Itoa(m.log.dropped)+" older dropped)")
+	}
+	header += st.render(st.Muted, " · f4 closes")
+
+	lines := make([]string, len(rows))
+	for i, r := range rows {
+		dir, style := "←", st.LogIn // server → client
+		if r.Direction == "out" {
+			dir, style = "→", st.LogOut
+		}
+		line := r.At.Format("15:04:05.000") + " " + st.render(style, dir+" "+r.Type) + " " + st.render(st.Muted, r.Summary)
+		lines[i] = ansi.Truncate(line, w, "…")
+	}
+	m.logScroll.setLines(lines)
+	m.logScroll.setHeight(h - 1)
+	out := append([]string{ansi.Truncate(header, w, "…")}, m.logScroll.visible()...)
+	if len(rows) == 0 {
+		out[1] = st.render(st.Muted, "  no events (raw events need --debug-events)")
+		if m.log.len() > 0 {
+			out[1] = st.render(st.Muted, "  no event matches the filter")
+		}
+	}
+	return out
+}

@@ -1,0 +1,200 @@
+package tui
+
+import (
+	"encoding/json"
+	"fmt"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rtagent/rtagent/internal/realtime"
+	"github.com/rtagent/rtagent/internal/session"
+)
+
+// scenario builds one element on screen; want are substrings that must show.
+type scenario struct {
+	name  string
+	setup func(h *harness)
+	want  []string
+}
+
+var sizes = []struct{ w, h int }{{80, 24}, {120, 40}}
+
+func scenarios() []scenario {
+	return []scenario{
+		{
+			name: "turns",
+			setup: func(h *harness) {
+				h.ev(session.SessionReady{SessionID: "sess_1", Agent: "concierge"})
+				h.typeText("What time is it in Lisbon?")
+				h.exec(h.key(keyEnter))
+				h.ev(
+					session.AgentStart{Agent: "concierge", ResponseID: "r1"},
+					session.Transcript{Role: "assistant", Agent: "concierge", ItemID: "a1", ResponseID: "r1", Delta: "It is "},
+					session.Transcript{Role: "assistant", Agent: "concierge", ItemID: "a1", ResponseID: "r1", Delta: "ten o'clock."},
+					session.Transcript{Role: "assistant", Agent: "concierge", ItemID: "a1", ResponseID: "r1", Final: true, Text: "It is ten o'clock in Lisbon."},
+					session.AgentEnd{Agent: "concierge", ResponseID: "r1", Status: "completed"},
+					session.SpeechStarted{ItemID: "u2"},
+					session.Transcript{Role: "user", ItemID: "u2", Delta: "and in Tok"},
+					session.AgentStart{Agent: "concierge", ResponseID: "r2"},
+					session.Transcript{Role: "assistant", Agent: "concierge", ItemID: "a2", ResponseID: "r2", Delta: "Let me check"},
+				)
+				h.flush()
+			},
+			want: []string{"you", "What time is it in Lisbon?", "concierge", "It is ten o'clock in Lisbon.",
+				"and in Tok", "concierge …", "Let me check"},
+		},
+		{
+			name: "tools",
+			setup: func(h *harness) {
+				h.ev(
+					session.ToolStart{Agent: "concierge", Tool: "lookup_order", CallID: "c1", Arguments: `{"order_id":"A123"}`},
+					session.ToolEnd{Agent: "concierge", Tool: "lookup_order", CallID: "c1", Arguments: `{"order_id":"A123"}`,
+						Output: `{"status":"shipped","eta":"2026-05-03"}`, Duration: 120 * time.Millisecond},
+					session.ToolStart{Agent: "concierge", Tool: "get_time", CallID: "c2", Arguments: `{}`},
+					session.ToolStart{Agent: "billing", Tool: "issue_refund", CallID: "c3", Arguments: `{"amount":10}`},
+					session.ToolEnd{Agent: "billing", Tool: "issue_refund", CallID: "c3", Arguments: `{"amount":10}`,
+						Error: "timeout after 5s", Duration: 5 * time.Second},
+				)
+			},
+			want: []string{"ƒ lookup_order", "✓ 120ms", `result {"status":"shipped"`, `args   {"order_id":"A123"}`,
+				"ƒ get_time", "⠋ running", "ƒ issue_refund", "✗ failed 5.0s", "error  timeout after 5s"},
+		},
+		{
+			name: "handoff_guardrail_error",
+			setup: func(h *harness) {
+				h.ev(
+					session.Handoff{FromAgent: "concierge", ToAgent: "billing", CallID: "c9"},
+					session.Transcript{Role: "assistant", Agent: "billing", ItemID: "a3", Final: true, Text: "Hi, this is billing."},
+					session.GuardrailTripped{Kind: "output", Agent: "billing", Guardrails: []string{"no_card_numbers"}, Message: "card number in output"},
+					session.Error{Source: "server", Code: "rate_limit_exceeded", Message: "slow down"},
+				)
+			},
+			want: []string{"⇄ handoff concierge → billing", "billing", "Hi, this is billing.",
+				"! guardrail tripped (output: no_card_numbers): card number in output",
+				"✗ error (server/rate_limit_exceeded): slow down"},
+		},
+		{
+			name: "approval",
+			setup: func(h *harness) {
+				h.ev(session.ToolApprovalRequired{Agent: "billing", Tool: "issue_refund", CallID: "c4",
+					Arguments: `{"order_id":"A123","amount":42.5,"reason":"damaged on arrival"}`})
+			},
+			want: []string{"approve tool call?", "tool  issue_refund", `"order_id": "A123"`, `"amount": 42.5`,
+				"y approve", "n reject", "a always approve", "r always reject", "? awaiting approval"},
+		},
+		{
+			name: "status",
+			setup: func(h *harness) {
+				h.ev(session.ConnectionEvent{State: "connected"})
+				h.clk.advance(3*time.Minute + 21*time.Second)
+				h.ev(session.SpeechStarted{ItemID: "u1"}, session.SpeechStopped{ItemID: "u1"})
+				h.clk.advance(640 * time.Millisecond)
+				h.ev(session.Audio{ItemID: "a1", Bytes: 4800})
+				h.ev(session.UsageEvent{ResponseID: "r1", CostUSD: 0.0123, Total: realtime.Usage{TotalTokens: 320}})
+				h.tickLevels(0.25, 1)
+			},
+			want: []string{"concierge", "gpt-realtime · marin", "● connected", "mic: listening",
+				"in ████···· out ████████", "latency 640ms", "$0.0123", "03:21", "f1 help"},
+		},
+		{
+			name: "eventlog",
+			setup: func(h *harness) {
+				audio := strings.Repeat("QUFB", 100) // 300 bytes
+				h.ev(
+					session.RawEvent{Direction: "out", Type: "session.update", Data: json.RawMessage(`{"type":"session.update","session":{"type":"realtime"}}`)},
+					session.RawEvent{Direction: "in", Type: "session.updated", Data: json.RawMessage(`{"type":"session.updated"}`)},
+					session.RawEvent{Direction: "out", Type: "input_audio_buffer.append", Data: json.RawMessage(`{"type":"input_audio_buffer.append","audio":"` + audio + `"}`)},
+					session.RawEvent{Direction: "in", Type: "response.output_audio.delta", Data: json.RawMessage(`{"type":"response.output_audio.delta","delta":"` + audio + `"}`)},
+					session.RawEvent{Direction: "in", Type: "response.output_audio_transcript.delta", Data: json.RawMessage(`{"type":"response.output_audio_transcript.delta","delta":"Hello"}`)},
+				)
+				h.key(keyF4)
+				h.typeText("audio")
+			},
+			want: []string{"event log", "3/5 events", "filter: audio", "→ input_audio_buffer.append", `"audio":"<300 bytes>"}`,
+				"← response.output_audio.delta", `{"delta":"<300 bytes>"}`, `{"delta":"Hello"}`},
+		},
+		{
+			name:  "help",
+			setup: func(h *harness) { h.key(keyF1) },
+			want: []string{"rtagent — keys", "esc/ctrl+x", "interrupt", "f2/ctrl+o", "mute", "ctrl+space/f3",
+				"push to talk", "tab/f5", "switch agent", "f4/ctrl+l", "event log", "pgup/pgdn", "home/end", "ctrl+c ×2", "quit",
+				"y approve"},
+		},
+		{
+			name:  "picker",
+			setup: func(h *harness) { h.key(keyTab) },
+			want:  []string{"switch agent", "▸ billing", "concierge (active)"},
+		},
+	}
+}
+
+func TestViewGolden(t *testing.T) {
+	for _, sc := range scenarios() {
+		for _, sz := range sizes {
+			name := fmt.Sprintf("%s_%dx%d", sc.name, sz.w, sz.h)
+			t.Run(name, func(t *testing.T) {
+				h := newHarness(t, sz.w, sz.h)
+				sc.setup(h)
+				frame := h.m.View().Content
+				checkFrame(t, frame, sz.w, sz.h)
+				got := h.view()
+				mustContain(t, got, sc.want...)
+				golden(t, name, got)
+			})
+		}
+	}
+}
+
+// Every element is missing from an empty screen: the substring checks above
+// would fail if the element were not drawn.
+func TestScenarioWantsAbsentOnEmptyScreen(t *testing.T) {
+	h := newHarness(t, 120, 40)
+	empty := h.view()
+	for _, sc := range scenarios() {
+		if sc.name == "status" {
+			continue // the status line is always there; its numbers are checked below
+		}
+		missing := 0
+		for _, w := range sc.want {
+			if !strings.Contains(empty, w) {
+				missing++
+			}
+		}
+		if missing == 0 {
+			t.Errorf("%s: every expected substring is already on an empty screen", sc.name)
+		}
+	}
+	mustNotContain(t, empty, "latency 640ms", "$0.0123", "03:21", "████")
+}
+
+func TestNoColorHasNoEscapes(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	scenarios()[1].setup(h)
+	if strings.Contains(h.m.View().Content, "\x1b[") {
+		t.Errorf("NoColor frame contains escape sequences:\n%q", h.m.View().Content)
+	}
+}
+
+func TestNoColorEnv(t *testing.T) {
+	t.Setenv("NO_COLOR", "1")
+	h := newHarness(t, 80, 24, func(o *Options) { o.NoColor = false })
+	scenarios()[1].setup(h)
+	if strings.Contains(h.m.View().Content, "\x1b[") {
+		t.Errorf("NO_COLOR=1 frame contains escape sequences")
+	}
+}
+
+func TestColorWithoutNoColor(t *testing.T) {
+	t.Setenv("NO_COLOR", "")
+	h := newHarness(t, 80, 24, func(o *Options) { o.NoColor = false })
+	scenarios()[1].setup(h) // tools: an error card is red
+	frame := h.m.View().Content
+	if !strings.Contains(frame, "\x1b[") {
+		t.Fatal("colour frame has no escape sequences")
+	}
+	if !strings.Contains(frame, "\x1b[91m") && !strings.Contains(frame, "\x1b[38;5;9m") {
+		t.Errorf("error card is not red:\n%q", frame)
+	}
+	checkFrame(t, frame, 80, 24)
+}
