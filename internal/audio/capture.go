@@ -1,0 +1,275 @@
+package audio
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/gordonklaus/portaudio"
+)
+
+// CaptureConfig configures OpenCapture.
+type CaptureConfig struct {
+	// Device is a FindDevice spec; "" is the default input device.
+	Device string
+	// PaceToClock paces reads against the monotonic clock at real time. Needed on
+	// devices that do not block (the ALSA file device used in tests returns instantly);
+	// on real hardware the blocking read paces. When false, a device that delivers far
+	// faster than real time is detected after about 300 ms and paced anyway.
+	PaceToClock bool
+	// OnFrame, if set, receives every frame on the capture goroutine instead of the
+	// Frames channel. It must return quickly: while it runs the device is not read.
+	OnFrame func(Frame)
+	// QueueFrames is the capacity of the Frames channel (default 50 = 1 s).
+	QueueFrames int
+	// AEC, if set, cancels the playback echo from each frame before delivery.
+	AEC *EchoCanceller
+	// Gate, if set, drops frames that do not pass the echo gate / half-duplex policy.
+	Gate *EchoGate
+}
+
+// frameReader is the device side of a capture: one blocking read of the stream buffer.
+type frameReader interface {
+	Read() error
+}
+
+// Capture reads the microphone on one goroutine it owns, using a blocking read stream
+// (never a callback stream), and delivers 20 ms 24 kHz mono frames.
+type Capture struct {
+	cfg       CaptureConfig
+	frames    chan Frame
+	errc      chan error
+	stop      chan struct{}
+	done      chan struct{}
+	closeOnce sync.Once
+	muted     atomic.Bool
+	dropped   atomic.Uint64
+	overflows atomic.Uint64
+	meter     Meter
+	rate      float64
+
+	// owned by the capture goroutine
+	stream  *portaudio.Stream
+	reader  frameReader
+	buf     []int16
+	rs      *Resampler
+	release func() error
+}
+
+// OpenCapture opens the input device and starts capturing. If the device cannot run at
+// 24 kHz it is opened at its default rate and resampled. Errors wrap ErrNoDevice when
+// there is no default input device.
+func OpenCapture(cfg CaptureConfig) (*Capture, error) {
+	release, err := Init()
+	if err != nil {
+		return nil, err
+	}
+	dev, err := FindDevice(cfg.Device, true)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	c := newCapture(cfg)
+	c.release = release
+	stream, rate, err := openMono(dev, true, candidateRates(dev), func(r float64) int { return int(r * 0.02) }, &c.buf)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	c.stream, c.reader, c.rate = stream, stream, rate
+	if rate != SampleRate {
+		if c.rs, err = NewResampler(int(rate), SampleRate); err != nil {
+			closeStream(stream, true)
+			release()
+			return nil, err
+		}
+	}
+	if err := startStream(stream); err != nil {
+		closeStream(stream, true)
+		release()
+		return nil, fmt.Errorf("audio: %w: start capture on %q: %w", ErrDevice, dev.Name, err)
+	}
+	go c.run()
+	return c, nil
+}
+
+func newCapture(cfg CaptureConfig) *Capture {
+	if cfg.QueueFrames <= 0 {
+		cfg.QueueFrames = 50
+	}
+	return &Capture{
+		cfg: cfg,
+		// Drop policy: the channel holds QueueFrames frames; when it is full the OLDEST
+		// queued frame is dropped (and counted in Dropped) so the newest audio gets
+		// through. The device is never left unread.
+		frames: make(chan Frame, cfg.QueueFrames),
+		errc:   make(chan error, 1),
+		stop:   make(chan struct{}),
+		done:   make(chan struct{}),
+		rate:   SampleRate,
+	}
+}
+
+// Frames delivers captured frames (unused when CaptureConfig.OnFrame is set). Closed when
+// the capture stops.
+func (c *Capture) Frames() <-chan Frame { return c.frames }
+
+// Err receives the device error that stopped the capture, if any; closed on stop.
+func (c *Capture) Err() <-chan error { return c.errc }
+
+// SetMuted stops (true) or resumes delivering frames. The stream keeps running and the
+// level meter keeps updating.
+func (c *Capture) SetMuted(m bool) { c.muted.Store(m) }
+
+// Muted reports whether delivery is muted.
+func (c *Capture) Muted() bool { return c.muted.Load() }
+
+// Level is the input level of the latest frame (for the UI).
+func (c *Capture) Level() Level { return c.meter.Read() }
+
+// Dropped counts frames dropped because the consumer fell behind.
+func (c *Capture) Dropped() uint64 { return c.dropped.Load() }
+
+// DeviceRate is the rate the device was opened at.
+func (c *Capture) DeviceRate() float64 { return c.rate }
+
+// Close stops the capture goroutine, closes the stream and releases PortAudio. On real
+// hardware the goroutine notices within one 20 ms read.
+func (c *Capture) Close() error {
+	c.closeOnce.Do(func() { close(c.stop) })
+	<-c.done
+	return nil
+}
+
+func (c *Capture) run() {
+	defer close(c.done)
+	var runErr error
+	defer func() {
+		if c.stream != nil {
+			closeStream(c.stream, true)
+		}
+		if c.release != nil {
+			c.release()
+		}
+		if runErr != nil {
+			c.errc <- runErr
+		}
+		close(c.errc)
+		close(c.frames)
+	}()
+	defer func() {
+		if r := recover(); r != nil {
+			runErr = fmt.Errorf("audio: capture stopped: panic: %v", r)
+		}
+	}()
+	frameDur := durationOf(len(c.buf), int(c.rate))
+	start := time.Now()
+	paceStart, pacing := start, c.cfg.PaceToClock
+	var (
+		reads   int64
+		pending = make([]int16, 0, 4*FrameSamples)
+		seq     uint64
+		outPos  int64 // 24 kHz samples delivered (or dropped) so far
+		cancel  = make([]int16, FrameSamples)
+	)
+	for {
+		select {
+		case <-c.stop:
+			return
+		default:
+		}
+		if pacing {
+			if !sleepUntil(paceStart.Add(time.Duration(reads)*frameDur), c.stop) {
+				return
+			}
+		}
+		err := c.reader.Read()
+		readAt := time.Now()
+		reads++
+		if audio := time.Duration(reads) * frameDur; !pacing && audio >= pacingDetectAfter && readAt.Sub(start) < audio-pacingDetectTolerance {
+			pacing, paceStart = true, readAt.Add(-audio)
+		}
+		if err != nil {
+			if errors.Is(err, portaudio.InputOverflowed) {
+				c.overflows.Add(1) // samples were lost in the device; keep going
+			} else {
+				runErr = fmt.Errorf("audio: %w: capture read: %w", ErrDevice, err)
+				return
+			}
+		}
+		if c.rs != nil {
+			pending = c.rs.Process(pending, c.buf)
+		} else {
+			pending = append(pending, c.buf...)
+		}
+		for len(pending) >= FrameSamples {
+			s := pending[:FrameSamples]
+			c.meter.Update(s)
+			// The stream timeline: sample k entered the microphone k/24000 s after start.
+			captured := start.Add(durationOf(int(outPos), SampleRate))
+			outPos += FrameSamples
+			if c.cfg.AEC != nil {
+				c.cfg.AEC.Process(captured, s, cancel)
+				s = cancel
+			}
+			deliver := !c.muted.Load()
+			if deliver && c.cfg.Gate != nil {
+				deliver = c.cfg.Gate.Admit(s)
+			}
+			if deliver {
+				f := Frame{PCM: SamplesToBytes(make([]byte, 0, FrameBytes), s), Seq: seq, Captured: captured, Read: readAt}
+				seq++
+				c.deliver(f)
+			}
+			pending = append(pending[:0], pending[FrameSamples:]...)
+		}
+	}
+}
+
+func (c *Capture) deliver(f Frame) {
+	if c.cfg.OnFrame != nil {
+		c.cfg.OnFrame(f)
+		return
+	}
+	select {
+	case c.frames <- f:
+		return
+	default:
+	}
+	// Full: drop the oldest queued frame (we are the only sender), then send.
+	select {
+	case <-c.frames:
+		c.dropped.Add(1)
+	default:
+	}
+	select {
+	case c.frames <- f:
+	default:
+		c.dropped.Add(1)
+	}
+}
+
+// sleepUntil waits until t or until stop closes (returns false).
+func sleepUntil(t time.Time, stop <-chan struct{}) bool {
+	d := time.Until(t)
+	if d <= 0 {
+		select {
+		case <-stop:
+			return false
+		default:
+			return true
+		}
+	}
+	tm := time.NewTimer(d)
+	defer tm.Stop()
+	select {
+	case <-tm.C:
+		return true
+	case <-stop:
+		return false
+	}
+}
+
+var _ Source = (*Capture)(nil)

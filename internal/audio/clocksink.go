@@ -1,0 +1,157 @@
+package audio
+
+import (
+	"sync"
+	"time"
+
+	"github.com/rtagent/rtagent/internal/realtime"
+)
+
+type clockChunk struct {
+	key itemKey
+	n   int     // samples
+	pcm []int16 // nil unless the queue keeps audio
+}
+
+// clockQueue is a virtual output device that plays at real time by the wall clock:
+// queued audio is "played" as time passes (the R7.3 fallback for sinks that cannot
+// report). It is advanced lazily by whoever looks at it. Not safe for concurrent use.
+type clockQueue struct {
+	now     func() time.Time
+	keepPCM bool
+	// played, if set, receives audio as the clock plays it (pcm only when keepPCM).
+	played func(at time.Time, pcm []int16)
+
+	queue   []clockChunk
+	queued  int
+	last    time.Time
+	rem     int64
+	tracker Tracker
+}
+
+func (q *clockQueue) enqueue(k itemKey, pcm []byte) {
+	n := len(pcm) / 2
+	if n == 0 {
+		return
+	}
+	now := q.now()
+	q.advance(now)
+	if q.queued == 0 {
+		q.last, q.rem = now, 0 // the clock runs only while audio is queued
+	}
+	c := clockChunk{key: k, n: n}
+	if q.keepPCM {
+		c.pcm = BytesToSamples(nil, pcm)
+	}
+	q.queue = append(q.queue, c)
+	q.queued += n
+}
+
+// advance plays the audio the clock has consumed up to now.
+func (q *clockQueue) advance(now time.Time) {
+	if q.queued == 0 {
+		return
+	}
+	el := now.Sub(q.last)
+	if el <= 0 {
+		return
+	}
+	total := int64(el)*SampleRate + q.rem
+	n := int(total / int64(time.Second))
+	q.rem = total % int64(time.Second)
+	at := q.last
+	q.last = now
+	q.consume(n, at)
+}
+
+func (q *clockQueue) consume(n int, at time.Time) {
+	for n > 0 && len(q.queue) > 0 {
+		c := &q.queue[0]
+		k := min(n, c.n)
+		q.tracker.add(c.key, 2*k)
+		if q.played != nil {
+			var s []int16
+			if c.pcm != nil {
+				s = c.pcm[:k]
+				c.pcm = c.pcm[k:]
+			}
+			q.played(at, s)
+		}
+		at = at.Add(durationOf(k, SampleRate))
+		c.n -= k
+		n -= k
+		q.queued -= k
+		if c.n == 0 {
+			q.queue = q.queue[1:]
+		}
+	}
+	if q.queued == 0 {
+		q.queue, q.rem = nil, 0
+	}
+}
+
+func (q *clockQueue) state() realtime.PlaybackState {
+	q.advance(q.now())
+	s := q.tracker.State()
+	s.Active = q.queued > 0
+	return s
+}
+
+// interrupt snapshots, returns up to FadeSamples of the next audio (faded) and clears.
+func (q *clockQueue) interrupt() (realtime.PlaybackState, []int16) {
+	s := q.state()
+	var fade []int16
+	if q.keepPCM && q.queued > 0 {
+		for _, c := range q.queue {
+			if len(fade) >= FadeSamples {
+				break
+			}
+			fade = append(fade, c.pcm[:min(len(c.pcm), FadeSamples-len(fade))]...)
+		}
+		for i := range fade {
+			fade[i] = clamp16(float64(fade[i]) * float64(FadeSamples-i) / FadeSamples)
+		}
+	}
+	q.queue, q.queued, q.rem = nil, 0, 0
+	q.tracker.Reset()
+	return s, fade
+}
+
+// ClockSink is an AudioSink with no output: it discards audio but reports the played
+// position as if it were played at real time from the moment it arrived (PROTOCOL.md
+// R7.3's wall-clock fallback), for text sessions and sessions without a device.
+type ClockSink struct {
+	mu sync.Mutex
+	q  clockQueue
+}
+
+var _ realtime.AudioSink = (*ClockSink)(nil)
+
+// NewClockSink returns a ClockSink using the wall clock.
+func NewClockSink() *ClockSink { return newClockSink(time.Now) }
+
+func newClockSink(now func() time.Time) *ClockSink {
+	return &ClockSink{q: clockQueue{now: now}}
+}
+
+// Enqueue implements realtime.AudioSink.
+func (c *ClockSink) Enqueue(responseID, itemID string, contentIndex int, pcm []byte) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.q.enqueue(itemKey{responseID, itemID, contentIndex}, pcm)
+}
+
+// Interrupt implements realtime.AudioSink.
+func (c *ClockSink) Interrupt() realtime.PlaybackState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	s, _ := c.q.interrupt()
+	return s
+}
+
+// State implements realtime.AudioSink.
+func (c *ClockSink) State() realtime.PlaybackState {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.q.state()
+}

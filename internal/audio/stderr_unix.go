@@ -1,0 +1,57 @@
+//go:build unix
+
+package audio
+
+import (
+	"log/slog"
+	"os"
+	"strings"
+	"sync"
+
+	"golang.org/x/sys/unix"
+)
+
+// stderrMu serialises redirections of fd 2 (it is process-wide state).
+var stderrMu sync.Mutex
+
+// quietStderr runs f with file descriptor 2 pointed at a temporary file, restores it,
+// and logs whatever C libraries (libasound, libjack) printed there at debug level.
+// Go code running concurrently that writes to os.Stderr during f lands in the log too;
+// f is short (PortAudio initialisation or a stream open), so that window is small.
+// If any step of the redirection fails, f runs with stderr untouched.
+func quietStderr(f func()) {
+	stderrMu.Lock()
+	defer stderrMu.Unlock()
+	if os.Getenv("RTAGENT_AUDIO_STDERR") == "1" { // debugging: let native output through
+		f()
+		return
+	}
+	tmp, err := os.CreateTemp("", "rtagent-audio-stderr-*")
+	if err != nil {
+		f()
+		return
+	}
+	defer os.Remove(tmp.Name())
+	defer tmp.Close()
+	saved, err := unix.Dup(2)
+	if err != nil {
+		f()
+		return
+	}
+	if err := unix.Dup2(int(tmp.Fd()), 2); err != nil {
+		unix.Close(saved)
+		f()
+		return
+	}
+	func() {
+		defer func() {
+			// Restore even if f panics.
+			_ = unix.Dup2(saved, 2)
+			unix.Close(saved)
+		}()
+		f()
+	}()
+	if b, err := os.ReadFile(tmp.Name()); err == nil && len(b) > 0 {
+		slog.Debug("audio: native library output", "text", strings.TrimSpace(string(b)))
+	}
+}
