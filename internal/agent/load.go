@@ -1,0 +1,131 @@
+package agent
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"strconv"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// LoadOptions are the inputs of Load and Parse besides the file itself.
+type LoadOptions struct {
+	// Vars are the --var key=value pairs, available to instructions as .Vars.key.
+	Vars map[string]string
+	// Now is the time instructions are rendered with at load. Zero: time.Now().
+	Now time.Time
+	// LookPath resolves command programs. Nil: exec.LookPath.
+	LookPath func(string) (string, error)
+}
+
+// Load reads, decodes, defaults and validates an agents file. A file that
+// cannot be read is returned as a wrapped os error; a file with problems as
+// Errors, listing all of them.
+func Load(path string, opts LoadOptions) (*Config, error) {
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("agents file: %w", err)
+	}
+	return Parse(data, path, opts)
+}
+
+// Parse decodes, defaults and validates the contents of an agents file.
+// filename names the file in errors, and its directory is the base of the
+// relative paths in it (instructions_file, command programs, dir).
+func Parse(data []byte, filename string, opts LoadOptions) (*Config, error) {
+	if opts.LookPath == nil {
+		opts.LookPath = exec.LookPath
+	}
+	if opts.Now.IsZero() {
+		opts.Now = time.Now()
+	}
+	dirOf := filepath.Dir(filename)
+	if filename == "" {
+		filename = "<input>" // relative paths are then relative to the working directory
+	}
+	dir, err := filepath.Abs(dirOf)
+	if err != nil {
+		return nil, fmt.Errorf("agents file: %w", err)
+	}
+	cfg := &Config{File: filename, Dir: dir, Vars: opts.Vars}
+	d := newDecoder(filename)
+
+	root, err := parseYAML(data)
+	if err != nil {
+		return nil, Errors{syntaxError(filename, err)}
+	}
+	if root != nil {
+		d.decode(root, reflect.ValueOf(cfg).Elem(), "")
+	}
+	v := &validator{decoder: d, cfg: cfg, opts: opts, src: data}
+	v.run()
+	if errs := d.errs.sort(); len(errs) > 0 {
+		return nil, errs
+	}
+	return cfg, nil
+}
+
+// parseYAML parses exactly one YAML document into a node tree; nil for an
+// empty file.
+func parseYAML(data []byte) (root *yaml.Node, err error) {
+	defer func() {
+		if r := recover(); r != nil { // the YAML library must not take the caller down
+			root, err = nil, fmt.Errorf("yaml: internal parser error: %v", r)
+		}
+	}()
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	var doc yaml.Node
+	if err := dec.Decode(&doc); err != nil {
+		if errors.Is(err, io.EOF) {
+			return nil, nil
+		}
+		return nil, err
+	}
+	var extra yaml.Node
+	switch err := dec.Decode(&extra); {
+	case errors.Is(err, io.EOF):
+	case err != nil:
+		return nil, err
+	default:
+		return nil, &multiDocError{line: extra.Line}
+	}
+	if doc.Kind == yaml.DocumentNode && len(doc.Content) == 1 {
+		return doc.Content[0], nil
+	}
+	return &doc, nil
+}
+
+type multiDocError struct{ line int }
+
+func (e *multiDocError) Error() string { return "only one YAML document is allowed" }
+
+var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+
+// syntaxError turns a yaml.v3 parse error into a ValidationError with a line.
+func syntaxError(file string, err error) *ValidationError {
+	var md *multiDocError
+	if errors.As(err, &md) {
+		return &ValidationError{File: file, Line: md.line, Msg: md.Error()}
+	}
+	msg := err.Error()
+	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+		line, _ := strconv.Atoi(m[1])
+		return &ValidationError{File: file, Line: line, Msg: "invalid YAML: " + m[2]}
+	}
+	return &ValidationError{File: file, Msg: "invalid YAML: " + trimPrefix(msg, "yaml: ")}
+}
+
+func trimPrefix(s, p string) string {
+	if len(s) >= len(p) && s[:len(p)] == p {
+		return s[len(p):]
+	}
+	return s
+}
