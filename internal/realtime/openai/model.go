@@ -1,0 +1,566 @@
+package openai
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"net/url"
+	"strconv"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/rtagent/rtagent/internal/realtime"
+)
+
+// eventIDTTL is how long an event_id stays correlatable (R3.1).
+const eventIDTTL = 30 * time.Second
+
+// Model is one OpenAI Realtime GA WebSocket connection. It implements
+// realtime.Model. Consumers must read Events until the channel is closed.
+type Model struct {
+	cfg Config
+
+	events chan realtime.Event
+	evq    *queue[realtime.Event] // reader → pump; unbounded, the reader never blocks
+	out    *queue[[]byte]         // Send/reader → writer; one ordered writer (R1.13)
+
+	life      sync.Mutex // serialises Connect and Close
+	started   bool
+	closeOnce sync.Once
+
+	conn       *websocket.Conn
+	ctx        context.Context // connection lifetime; cancelled at teardown
+	cancel     context.CancelFunc
+	tr         *tracer
+	readerDone chan struct{}
+	writerDone chan struct{}
+
+	mu sync.Mutex // guards everything below
+	st engineState
+}
+
+// engineState is the per-connection protocol state, guarded by Model.mu.
+type engineState struct {
+	connected  bool
+	done       bool // transport gone
+	closing    bool // Close called
+	seq        *realtime.Sequencer
+	counter    int
+	sent       map[string]sentEvent
+	sentOrder  []string
+	itemAcks   []itemAck
+	commitAcks []commitAck
+	model      string
+	updates    int
+	prevPrompt bool
+	initialID  string
+	ready      bool
+	lastErr    string // message of the last server error event (close mapping)
+	fatal      error
+	writeErr   error
+}
+
+type sentEvent struct {
+	kind    string // client event type, e.g. "response.create"
+	at      time.Time
+	trigger realtime.TriggerID
+}
+
+// itemAck waits for the conversation.item.added of an item C created (R6.4). The
+// server processes client events in order, so the first pending entry whose shape
+// matches is the one: by id when C chose one, else by type, role, text or call_id.
+type itemAck struct {
+	eventID string
+	trigger realtime.TriggerID // 0: no trigger, kept for FIFO precision
+	id      string
+	typ     string
+	role    string
+	text    string
+	callID  string
+	at      time.Time
+}
+
+type commitAck struct {
+	eventID string
+	trigger realtime.TriggerID
+	at      time.Time
+}
+
+// New returns an unconnected model.
+func New(cfg Config) *Model {
+	return &Model{
+		cfg:    cfg.withDefaults(),
+		events: make(chan realtime.Event, 1),
+		evq:    newQueue[realtime.Event](),
+		out:    newQueue[[]byte](),
+	}
+}
+
+// Events returns the event channel. Closed is always the last event.
+func (m *Model) Events() <-chan realtime.Event { return m.events }
+
+// Connect dials, sends the full session.update and returns once the socket is open
+// (R1.12). Readiness arrives later as SessionUpdated{Ready: true}.
+func (m *Model) Connect(ctx context.Context, opts realtime.ConnectOptions) error {
+	m.life.Lock()
+	defer m.life.Unlock()
+	if m.started {
+		return errors.New("openai: Connect called twice")
+	}
+	m.started = true
+	u, model, err := dialURL(m.cfg.URL, opts.Settings.Model)
+	if err != nil {
+		m.failEarly(err)
+		return err
+	}
+	dctx, cancel := context.WithTimeout(ctx, m.cfg.HandshakeTimeout)
+	defer cancel()
+	start := time.Now()
+	m.cfg.Logger.Debug("realtime connect", "url", logURL(u), "model", model)
+	conn, resp, err := websocket.Dial(dctx, u, &websocket.DialOptions{
+		HTTPClient: m.cfg.HTTPClient,
+		HTTPHeader: m.cfg.header(),
+	})
+	if err != nil {
+		err = m.dialError(resp, err)
+		m.failEarly(err)
+		return err
+	}
+	conn.SetReadLimit(m.cfg.ReadLimit)
+
+	m.conn = conn
+	m.ctx, m.cancel = context.WithCancel(context.Background())
+	if m.cfg.Trace != nil {
+		m.tr = newTracer(m.cfg.Trace, m.cfg.TraceAudio, m.cfg.APIKey, start, m.cfg.Logger)
+	}
+	m.readerDone = make(chan struct{})
+	m.writerDone = make(chan struct{})
+
+	m.mu.Lock()
+	m.st = engineState{connected: true, model: model, sent: map[string]sentEvent{}}
+	m.st.seq = realtime.NewSequencer(m.nextIDLocked)
+	m.evq.push(realtime.ConnectionChanged{State: realtime.StateConnected})
+	id, err := m.sessionUpdateLocked(opts.Settings)
+	m.st.initialID = id
+	m.mu.Unlock()
+	if err != nil { // settings that cannot be encoded: nothing was sent
+		m.out.close()
+	}
+
+	go m.pump()
+	go m.writeLoop()
+	go m.readLoop()
+	if err != nil {
+		_ = m.closeLocked()
+		return fmt.Errorf("openai: session.update: %w", err)
+	}
+	return nil
+}
+
+// failEarly ends a model that never got a connection: Closed{Err}, then the
+// channel closes. No goroutine is involved.
+func (m *Model) failEarly(err error) {
+	m.closeOnce.Do(func() {
+		m.events <- realtime.Closed{Err: err}
+		close(m.events)
+	})
+}
+
+func (m *Model) dialError(resp *http.Response, err error) error {
+	if resp != nil && resp.StatusCode != http.StatusSwitchingProtocols {
+		var body []byte
+		if resp.Body != nil {
+			body, _ = io.ReadAll(io.LimitReader(resp.Body, 512))
+		}
+		return &HandshakeError{
+			StatusCode: resp.StatusCode,
+			Status:     resp.Status,
+			Body:       m.scrub(strings.TrimSpace(string(body))),
+		}
+	}
+	return &CloseError{Message: "cannot connect", Err: m.scrubErr(err)}
+}
+
+// Close closes the connection with code 1000 after the queued frames are written.
+// It is idempotent, safe from any goroutine, and returns once the reader is done.
+func (m *Model) Close() error {
+	m.life.Lock()
+	defer m.life.Unlock()
+	if !m.started {
+		m.started = true
+		m.failEarly(nil)
+		return nil
+	}
+	return m.closeLocked()
+}
+
+func (m *Model) closeLocked() error {
+	if m.conn == nil { // Connect failed: already closed
+		return nil
+	}
+	m.closeOnce.Do(func() {
+		m.mu.Lock()
+		m.st.closing = true
+		m.mu.Unlock()
+		m.out.close()
+		<-m.writerDone
+		_ = m.conn.Close(websocket.StatusNormalClosure, "")
+		<-m.readerDone
+	})
+	return nil
+}
+
+// pump moves events from the unbounded queue to the channel, then closes it.
+func (m *Model) pump() {
+	for {
+		ev, ok := m.evq.pop()
+		if !ok {
+			close(m.events)
+			return
+		}
+		m.events <- ev
+	}
+}
+
+func (m *Model) writeLoop() {
+	defer close(m.writerDone)
+	for {
+		frame, ok := m.out.pop()
+		if !ok {
+			return
+		}
+		if m.ctx.Err() != nil {
+			continue // transport gone: drop
+		}
+		m.tr.add("client", frame) // before the write, so it precedes any answer in the trace
+		wctx, cancel := context.WithTimeout(m.ctx, m.cfg.WriteTimeout)
+		err := m.conn.Write(wctx, websocket.MessageText, frame)
+		cancel()
+		if err != nil {
+			m.mu.Lock()
+			if m.st.writeErr == nil && !m.st.closing && !m.st.done {
+				m.st.writeErr = err
+			}
+			m.mu.Unlock()
+			m.cfg.Logger.Warn("realtime write failed; closing", "err", m.scrubErr(err))
+			_ = m.conn.CloseNow() // a failed write marks the connection broken (R1.10)
+			continue
+		}
+	}
+}
+
+func (m *Model) readLoop() {
+	defer close(m.readerDone)
+	for {
+		typ, data, err := m.conn.Read(m.ctx)
+		if err != nil {
+			m.finish(err)
+			return
+		}
+		m.tr.add("server", data)
+		if typ != websocket.MessageText {
+			m.evq.push(realtime.Error{Source: "engine", Code: "unexpected_binary_frame",
+				Message: "server sent a binary frame (" + strconv.Itoa(len(data)) + " bytes); ignored"})
+			continue
+		}
+		m.handleFrame(data)
+	}
+}
+
+// finish tears the connection down after the reader's last read.
+func (m *Model) finish(err error) {
+	m.mu.Lock()
+	closed := m.closedEventLocked(err)
+	m.st.done = true
+	m.st.seq.Reset()
+	m.mu.Unlock()
+
+	m.cancel()
+	m.out.close()
+	<-m.writerDone
+	_ = m.conn.CloseNow()
+	m.tr.close()
+	m.evq.push(realtime.ConnectionChanged{State: realtime.StateDisconnected, CloseCode: closed.Code, Reason: closed.Reason})
+	m.evq.push(closed)
+	m.evq.close()
+}
+
+func (m *Model) closedEventLocked(err error) realtime.Closed {
+	code := int(websocket.CloseStatus(err))
+	var reason string
+	var ce websocket.CloseError
+	if errors.As(err, &ce) {
+		reason = ce.Reason
+	}
+	st := &m.st
+	switch {
+	case st.fatal != nil:
+		return realtime.Closed{Code: max(code, 0), Reason: reason, Err: st.fatal}
+	case st.closing && (code == -1 || code == int(websocket.StatusNormalClosure)):
+		return realtime.Closed{Code: int(websocket.StatusNormalClosure)}
+	case st.writeErr != nil:
+		return realtime.Closed{Err: &CloseError{Message: "write failed", Err: m.scrubErr(st.writeErr)}}
+	case code == int(websocket.StatusNormalClosure):
+		return realtime.Closed{Code: code, Reason: reason}
+	case code == -1:
+		return realtime.Closed{Err: &CloseError{Err: m.scrubErr(err)}}
+	}
+	msg := reason
+	if (code == 3000 || code == 4000) && st.lastErr != "" {
+		msg = st.lastErr
+	}
+	return realtime.Closed{Code: code, Reason: reason, Err: &CloseError{Code: code, Reason: reason, Message: m.scrub(msg)}}
+}
+
+// handleFrame decodes one server frame and applies it to the engine state.
+func (m *Model) handleFrame(data []byte) {
+	typ, ev, err := decodeEvent(data)
+	if err != nil {
+		name := typ
+		if name == "" {
+			name = "server event"
+		}
+		m.cfg.Logger.Debug("cannot decode server event", "type", typ, "err", err)
+		m.evq.push(realtime.Error{Source: "engine", Code: "invalid_server_event",
+			Message: "cannot decode " + name + ": " + m.scrub(err.Error())})
+		return
+	}
+	if d, ok := ev.(realtime.AudioDelta); ok { // hot path: no engine state involved
+		m.evq.push(d)
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	switch e := ev.(type) {
+	case realtime.SessionUpdated:
+		if !e.Created && !m.st.ready && m.st.updates > 0 {
+			m.st.ready = true
+			e.Ready = true
+		}
+		ev = e
+	case realtime.Error:
+		m.serverErrorLocked(e)
+		return
+	case realtime.ItemEvent:
+		if e.Kind == realtime.ItemAdded {
+			m.ackItemLocked(e.Item)
+		}
+	case realtime.AudioCommitted:
+		m.ackCommitLocked()
+	case realtime.ResponseCreated:
+		m.evq.push(e)
+		m.performLocked(m.st.seq.ResponseCreated(e.ResponseID))
+		return
+	case realtime.ResponseDone:
+		m.evq.push(e)
+		m.performLocked(m.st.seq.ResponseDone(e.ResponseID))
+		return
+	case realtime.Raw:
+		if !knownRawTypes[typ] {
+			m.cfg.Logger.Debug("unhandled server event type", "type", typ)
+		}
+	}
+	m.evq.push(ev)
+}
+
+// serverErrorLocked correlates a server error (R3.1, R6.5, R1.12) and emits it
+// unless the sequencer owns it.
+func (m *Model) serverErrorLocked(e realtime.Error) {
+	e.Message = m.scrub(e.Message)
+	m.st.lastErr = e.Message
+	var sent sentEvent
+	if e.EventID != "" {
+		if s, ok := m.st.sent[e.EventID]; ok {
+			sent = s
+			e.Command = s.kind
+		}
+	}
+	if e.EventID != "" && e.EventID == m.st.initialID && !m.st.ready {
+		e.Command = "session.update"
+		e.Fatal = true
+		m.st.fatal = fmt.Errorf("%w: %s", ErrSessionRejected, e.Error())
+		m.evq.push(e)
+		go m.Close() // cannot close from the reader: Close waits for it
+		return
+	}
+	if e.EventID != "" {
+		m.dropAckLocked(e.EventID)
+		if sent.trigger != 0 { // the item (or commit) a trigger waited for failed
+			m.st.seq.Withdraw(sent.trigger)
+		}
+	}
+	handled, acts := m.st.seq.OnError(e)
+	if handled {
+		m.cfg.Logger.Debug("sequencer handled server error", "code", e.Code, "event_id", e.EventID)
+		m.performLocked(acts)
+		return
+	}
+	m.evq.push(e)
+}
+
+func (m *Model) ackItemLocked(it realtime.Item) {
+	for i, a := range m.st.itemAcks {
+		if !a.matches(it) {
+			continue
+		}
+		if a.trigger != 0 {
+			m.st.seq.Acknowledge(a.trigger)
+		}
+		m.st.itemAcks = append(m.st.itemAcks[:i:i], m.st.itemAcks[i+1:]...)
+		return
+	}
+}
+
+func (a *itemAck) matches(it realtime.Item) bool {
+	if a.id != "" {
+		return it.ID == a.id
+	}
+	if it.Type != a.typ || (a.role != "" && it.Role != a.role) || (a.callID != "" && it.CallID != a.callID) {
+		return false
+	}
+	if a.text == "" {
+		return true
+	}
+	for _, c := range it.Content {
+		if c.Text == a.text {
+			return true
+		}
+	}
+	return false
+}
+
+func (m *Model) ackCommitLocked() {
+	if len(m.st.commitAcks) == 0 {
+		return
+	}
+	a := m.st.commitAcks[0]
+	m.st.commitAcks = m.st.commitAcks[1:]
+	if a.trigger != 0 {
+		m.st.seq.Acknowledge(a.trigger)
+	}
+}
+
+func (m *Model) dropAckLocked(eventID string) {
+	for i, a := range m.st.itemAcks {
+		if a.eventID == eventID {
+			m.st.itemAcks = append(m.st.itemAcks[:i:i], m.st.itemAcks[i+1:]...)
+			return
+		}
+	}
+	for i, a := range m.st.commitAcks {
+		if a.eventID == eventID {
+			m.st.commitAcks = append(m.st.commitAcks[:i:i], m.st.commitAcks[i+1:]...)
+			return
+		}
+	}
+}
+
+// performLocked carries out sequencer actions in order.
+func (m *Model) performLocked(acts []realtime.SeqAction) {
+	for _, a := range acts {
+		switch a.Kind {
+		case realtime.ActSendCreate:
+			ev := responseCreateEvent{Type: "response.create", EventID: a.EventID}
+			if a.Instructions != "" {
+				ev.Response = &wireResponse{Instructions: a.Instructions}
+			}
+			m.mustEnqueueLocked(ev, "response.create", a.EventID, 0)
+		case realtime.ActSendCancel:
+			m.mustEnqueueLocked(responseCancelEvent{Type: "response.cancel", EventID: a.EventID, ResponseID: a.ResponseID},
+				"response.cancel", a.EventID, 0)
+		case realtime.ActEmitError:
+			a.Err.Source = orDefault(a.Err.Source, "engine")
+			m.evq.push(a.Err)
+		}
+	}
+}
+
+// nextIDLocked returns rtagent_<kind>_<n> with a per-connection counter (R3.1).
+func (m *Model) nextIDLocked(kind string) string {
+	m.st.counter++
+	return "rtagent_" + kind + "_" + strconv.Itoa(m.st.counter)
+}
+
+// enqueueLocked encodes a client event, records its event_id for correlation and
+// queues it on the writer.
+func (m *Model) enqueueLocked(v any, kind, eventID string, trig realtime.TriggerID) error {
+	frame, err := marshal(v)
+	if err != nil {
+		return fmt.Errorf("openai: encode %s: %w", kind, err)
+	}
+	if eventID != "" {
+		now := time.Now()
+		m.expireLocked(now)
+		m.st.sent[eventID] = sentEvent{kind: kind, at: now, trigger: trig}
+		m.st.sentOrder = append(m.st.sentOrder, eventID)
+	}
+	if !m.out.push(frame) {
+		return ErrClosed
+	}
+	return nil
+}
+
+// mustEnqueueLocked is enqueueLocked for events built from fixed types, which
+// cannot fail to encode; a closed writer only means the connection is going away.
+func (m *Model) mustEnqueueLocked(v any, kind, eventID string, trig realtime.TriggerID) {
+	if err := m.enqueueLocked(v, kind, eventID, trig); err != nil && !errors.Is(err, ErrClosed) {
+		m.evq.push(realtime.Error{Source: "engine", Code: "encode_failed", Message: err.Error(), Command: kind})
+	}
+}
+
+// expireLocked forgets event ids and pending acknowledgements older than 30 s.
+func (m *Model) expireLocked(now time.Time) {
+	cut := now.Add(-eventIDTTL)
+	i := 0
+	for ; i < len(m.st.sentOrder); i++ {
+		id := m.st.sentOrder[i]
+		if s, ok := m.st.sent[id]; ok && s.at.After(cut) {
+			break
+		}
+		delete(m.st.sent, id)
+	}
+	if i > 0 {
+		m.st.sentOrder = append(m.st.sentOrder[:0:0], m.st.sentOrder[i:]...)
+	}
+	for len(m.st.itemAcks) > 0 && m.st.itemAcks[0].at.Before(cut) {
+		m.st.itemAcks = m.st.itemAcks[1:]
+	}
+	for len(m.st.commitAcks) > 0 && m.st.commitAcks[0].at.Before(cut) {
+		m.st.commitAcks = m.st.commitAcks[1:]
+	}
+}
+
+// logURL drops the query (only the model is expected there, but a proxy URL might
+// carry a token) before the URL reaches a log.
+func logURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil {
+		u.RawQuery, u.User = "", nil
+		return u.String()
+	}
+	return ""
+}
+
+// scrub removes the API key from text that may reach an error, a log or the trace.
+func (m *Model) scrub(s string) string {
+	if k := m.cfg.APIKey; k != "" && strings.Contains(s, k) {
+		return strings.ReplaceAll(s, k, "<redacted>")
+	}
+	return s
+}
+
+func (m *Model) scrubErr(err error) error {
+	if err == nil {
+		return nil
+	}
+	if k := m.cfg.APIKey; k != "" && strings.Contains(err.Error(), k) {
+		return errors.New(m.scrub(err.Error()))
+	}
+	return err
+}
+
+var _ realtime.Model = (*Model)(nil)
