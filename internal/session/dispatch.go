@@ -26,11 +26,13 @@ func (s *Session) handle(ev realtime.Event) {
 	case realtime.InputTranscriptFailed:
 		s.onInputTranscriptFailed(e)
 	case realtime.SpeechStarted:
+		s.q.speechOpen = true
 		s.emit(SpeechStarted{ItemID: e.ItemID, AudioMS: e.AudioStartMS})
 		s.onSpeechStarted()
 	case realtime.SpeechStopped:
 		s.emit(SpeechStopped{ItemID: e.ItemID, AudioMS: e.AudioEndMS})
 	case realtime.AudioCommitted:
+		s.q.speechOpen = false
 		s.onAudioCommitted()
 	case realtime.AudioCleared:
 	case realtime.InputTimeout:
@@ -87,6 +89,7 @@ func (s *Session) onSessionUpdated(e realtime.SessionUpdated) {
 
 // onModelError surfaces model errors; they never end the stream (R4.4, R12.2 #9).
 func (s *Session) onModelError(e realtime.Error) {
+	s.quietOnError(e)
 	if e.Code == "response_cancel_not_active" {
 		// R6.3: a race with natural completion, not a user-facing error.
 		s.log.Debug("response.cancel raced with response.done", "event_id", e.EventID)

@@ -158,6 +158,7 @@ type typedText struct {
 // the model never sees the blocked input, and the consumer learns about it from
 // guardrail_tripped{kind:"input"}.
 func (s *Session) sendText(text string) {
+	s.q.turns++
 	gs := s.active.InputGuardrails
 	if len(gs) == 0 && len(s.textQueue) == 0 {
 		s.send(realtime.SendUserText{Text: text, Respond: true})

@@ -47,6 +47,7 @@ func (s *Session) onResponseCreated(e realtime.ResponseCreated) {
 	r := &response{id: e.ResponseID, agent: s.active, seq: s.respSeq}
 	s.responses[e.ResponseID] = r
 	s.activeResp = e.ResponseID
+	s.quietOnResponseCreated()
 	s.emit(AgentStart{Agent: r.agent.Name, ResponseID: r.id})
 }
 
@@ -65,6 +66,7 @@ func (s *Session) onResponseDone(e realtime.ResponseDone) {
 	r.audioDropped, r.textDropped = false, false // R7.10: until response.done
 	if s.activeResp == e.ResponseID {
 		s.activeResp = ""
+		s.quietOnResponseDone()
 	}
 	s.fillFromDeltas(e.Output)
 	if r.outstanding == 0 && r.needRespond {

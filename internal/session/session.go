@@ -98,6 +98,8 @@ type engine struct {
 
 	textQueue []*typedText // typed user texts awaiting input guardrails, FIFO
 	appended  int          // input bytes appended since the last commit/clear (§5.8)
+
+	q quietState // Idle bookkeeping
 }
 
 // New validates cfg and returns a session that is not started yet.
@@ -156,6 +158,7 @@ func New(cfg Config) (*Session, error) {
 		candidates: map[string]realtime.FunctionCallArgumentsDone{},
 		sticky:     map[string]bool{},
 		approvals:  map[string]*call{},
+		q:          quietState{running: map[string]bool{}},
 		acc:        map[audioKey]string{},
 	}
 	return s, nil
@@ -272,6 +275,7 @@ func (s *Session) emit(ev Event) { s.out.push(ev) }
 
 // send queues a command on the model; a failure is reported as an error event.
 func (s *Session) send(cmd realtime.Command) error {
+	s.noteCommand(cmd)
 	err := s.model.Send(s.ctx, cmd)
 	if err != nil && s.ctx.Err() == nil {
 		s.log.Warn("model send failed", "command", fmt.Sprintf("%T", cmd), "err", err)
@@ -295,8 +299,10 @@ func (s *Session) run() {
 				return
 			}
 			s.handle(ev)
+			s.checkIdle()
 		case f := <-s.ops:
 			f()
+			s.checkIdle()
 		case <-s.closeReq:
 			s.teardown(Closed{Reason: "closed"}, false)
 			return

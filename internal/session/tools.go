@@ -131,6 +131,7 @@ func (s *Session) detectCall(callID, name, args, itemID, respID string) {
 func (s *Session) runTool(c *call) {
 	s.emit(ToolStart{Agent: c.agent.Name, Tool: c.name, CallID: c.id, Arguments: c.args})
 	t, args := c.tool, c.args
+	s.q.running[c.id] = true
 	s.goWorker(func() {
 		res := tools.Invoke(s.ctx, t, args)
 		s.post(func() {
@@ -159,6 +160,7 @@ func (s *Session) finishCall(c *call, output, errText string, d time.Duration, w
 			r.needRespond = false
 		}
 	}
+	delete(s.q.running, c.id)
 	s.send(realtime.SendToolOutput{CallID: c.id, Output: output, Respond: respond})
 	s.setCallOutput(c.id, output)
 	s.emit(ToolEnd{Agent: c.agent.Name, Tool: c.name, CallID: c.id, Arguments: c.args, Output: output, Error: errText, Duration: d})

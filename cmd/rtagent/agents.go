@@ -1,0 +1,178 @@
+package main
+
+import (
+	"fmt"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rtagent/rtagent/internal/agent"
+)
+
+type agentsOptions struct {
+	File string
+	Vars []string
+}
+
+func init() { extraCommands = append(extraCommands, newAgentsCmd) }
+
+func newAgentsCmd(f *factory) *cobra.Command {
+	opts := &agentsOptions{}
+	cmd := &cobra.Command{
+		Use:   "agents",
+		Short: "List, validate and show the agents of agents.yaml",
+		Args:  cobra.NoArgs,
+	}
+	cmd.PersistentFlags().StringVar(&opts.File, "agents", "agents.yaml", "agents file")
+	cmd.PersistentFlags().StringArrayVar(&opts.Vars, "var", nil, "template variable key=value for instructions (repeatable)")
+	cmd.AddCommand(&cobra.Command{
+		Use:   "list",
+		Short: "List the agents",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			cfg, err := loadAgents(opts.File, opts.Vars)
+			if err != nil {
+				return err
+			}
+			return listAgents(f, cfg)
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "validate",
+		Short: "Check the file; print every problem with file:line:column",
+		Args:  cobra.NoArgs,
+		RunE: func(*cobra.Command, []string) error {
+			cfg, err := loadAgents(opts.File, opts.Vars)
+			if err != nil {
+				return err
+			}
+			tools := 0
+			for _, a := range cfg.Agents {
+				tools += len(a.Tools)
+			}
+			_, err = fmt.Fprintf(f.IO.Out, "%s: ok (%d agents, %d tools, default agent %s)\n", opts.File, len(cfg.Agents), tools, cfg.DefaultAgent)
+			return err
+		},
+	})
+	cmd.AddCommand(&cobra.Command{
+		Use:   "show NAME",
+		Short: "Show one agent: instructions, tools, handoffs, guardrails",
+		Args:  cobra.ExactArgs(1),
+		RunE: func(_ *cobra.Command, args []string) error {
+			cfg, err := loadAgents(opts.File, opts.Vars)
+			if err != nil {
+				return err
+			}
+			return showAgent(f, cfg, args[0])
+		},
+	})
+	return cmd
+}
+
+func loadAgents(path string, vars []string) (*agent.Config, error) {
+	o := connectOptions{Vars: vars}
+	if err := o.validate(); err != nil && len(vars) > 0 {
+		return nil, err
+	}
+	cfg, err := agent.Load(path, agent.LoadOptions{Vars: o.vars(), Now: time.Now()})
+	if err != nil {
+		return nil, &configError{err}
+	}
+	return cfg, nil
+}
+
+func listAgents(f *factory, cfg *agent.Config) error {
+	tw := tabwriter.NewWriter(f.IO.Out, 0, 4, 2, ' ', 0)
+	fmt.Fprintln(tw, "NAME\tTOOLS\tHANDOFFS\tDESCRIPTION")
+	for _, a := range cfg.Agents {
+		name := a.Name
+		if a.Name == cfg.DefaultAgent {
+			name += " (default)"
+		}
+		var tools, handoffs []string
+		for _, t := range a.Tools {
+			tools = append(tools, t.Name)
+		}
+		for _, h := range a.Handoffs {
+			handoffs = append(handoffs, h.Agent)
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", name, dash(strings.Join(tools, ", ")), dash(strings.Join(handoffs, ", ")), dash(a.HandoffDescription))
+	}
+	return tw.Flush()
+}
+
+func showAgent(f *factory, cfg *agent.Config, name string) error {
+	a, ok := cfg.Agent(name)
+	if !ok {
+		var names []string
+		for _, a := range cfg.Agents {
+			names = append(names, a.Name)
+		}
+		return usageErrorf("no agent named %q in %s (agents: %s)", name, cfg.File, strings.Join(names, ", "))
+	}
+	instr, err := a.RenderInstructions(cfg.Vars, time.Now())
+	if err != nil {
+		return &configError{err}
+	}
+	w := f.IO.Out
+	fmt.Fprintf(w, "name: %s\n", a.Name)
+	if a.HandoffDescription != "" {
+		fmt.Fprintf(w, "handoff_description: %s\n", a.HandoffDescription)
+	}
+	fmt.Fprintf(w, "interruptible: %v\n", a.IsInterruptible())
+	fmt.Fprintf(w, "instructions: |\n%s\n", indent(instr, "  "))
+	if len(a.Tools) > 0 {
+		fmt.Fprintln(w, "tools:")
+		for _, t := range a.Tools {
+			extra := ""
+			if t.NeedsApproval {
+				extra += ", needs approval"
+			}
+			if t.Silent {
+				extra += ", silent"
+			}
+			fmt.Fprintf(w, "  - %s (%s%s, timeout %s): %s\n", t.Name, toolKind(&t), extra, t.Timeout, dash(t.Description))
+		}
+	}
+	if len(a.Handoffs) > 0 {
+		fmt.Fprintln(w, "handoffs:")
+		for _, h := range a.Handoffs {
+			fmt.Fprintf(w, "  - %s (tool %s)\n", h.Agent, h.ToolName)
+		}
+	}
+	for _, g := range append(append([]agent.Guardrail{}, cfg.Guardrails.Output...), a.OutputGuardrails...) {
+		fmt.Fprintf(w, "output guardrail: %s\n", g.Name)
+	}
+	for _, g := range append(append([]agent.Guardrail{}, cfg.Guardrails.Input...), a.InputGuardrails...) {
+		fmt.Fprintf(w, "input guardrail: %s\n", g.Name)
+	}
+	return nil
+}
+
+func toolKind(t *agent.Tool) string {
+	switch t.Kind() {
+	case agent.KindBuiltin:
+		return "builtin " + t.Builtin
+	case agent.KindCommand:
+		return "command " + strings.Join(t.Command, " ")
+	default:
+		return "http " + t.HTTP.Method + " " + t.HTTP.URL
+	}
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func indent(s, prefix string) string {
+	lines := strings.Split(strings.TrimRight(s, "\n"), "\n")
+	for i, l := range lines {
+		lines[i] = prefix + l
+	}
+	return strings.Join(lines, "\n")
+}

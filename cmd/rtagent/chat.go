@@ -1,0 +1,249 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+
+	tea "charm.land/bubbletea/v2"
+	"github.com/spf13/cobra"
+
+	"github.com/rtagent/rtagent/internal/session"
+	"github.com/rtagent/rtagent/internal/transcript"
+	"github.com/rtagent/rtagent/internal/tui"
+)
+
+type chatOptions struct {
+	conn         connectOptions
+	voice        voiceOptions
+	Text         bool
+	PushToTalk   bool
+	Record       string
+	TranscriptTo string
+	Plain        bool
+}
+
+func init() { extraCommands = append(extraCommands, newChatCmd) }
+
+func newChatCmd(f *factory) *cobra.Command {
+	opts := &chatOptions{}
+	cmd := &cobra.Command{
+		Use:   "chat",
+		Short: "Talk to your agents by voice and text in a terminal UI",
+		Example: `  rtagent chat --sim
+  rtagent chat --text --transcript session.md
+  rtagent chat --push-to-talk --record session.wav`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := opts.conn.validate(); err != nil {
+				return err
+			}
+			return runChat(cmd.Context(), f, opts)
+		},
+	}
+	fl := cmd.Flags()
+	opts.conn.bind(fl)
+	opts.voice.bind(fl)
+	fl.BoolVar(&opts.Text, "text", false, "text only: no microphone or speaker")
+	fl.BoolVar(&opts.PushToTalk, "push-to-talk", false, "manual turns: hold (or toggle) the talk key instead of voice activity detection")
+	fl.StringVar(&opts.Record, "record", "", "record both sides to this stereo WAV (left: microphone, right: model)")
+	fl.StringVar(&opts.TranscriptTo, "transcript", "", "write a Markdown transcript to this file (kept up to date as you talk)")
+	fl.BoolVar(&opts.Plain, "plain", false, "a plain line-mode interface instead of the full-screen UI")
+	return cmd
+}
+
+func runChat(ctx context.Context, f *factory, opts *chatOptions) error {
+	var voice *voiceIO
+	if !opts.Text {
+		v, err := openVoice(&opts.voice, opts.Record)
+		switch {
+		case err == nil:
+			voice = v
+			defer voice.Close()
+		case errors.Is(err, errNoAudio):
+			fmt.Fprintf(f.IO.ErrOut, "rtagent: %v; continuing in text mode (--text skips audio)\n", err)
+			opts.Text = true
+		default:
+			return err
+		}
+	}
+	popts := prepareOptions{PushToTalk: opts.PushToTalk, Approval: opts.conn.Approve, RawEvents: true}
+	if opts.Text {
+		popts.Modality = "text"
+	} else {
+		popts.Audio = voice.Sink()
+	}
+	rt, err := prepare(ctx, f, &opts.conn, popts)
+	if err != nil {
+		return err
+	}
+	defer rt.Close()
+	tw, err := rt.openTranscript(opts.TranscriptTo)
+	if err != nil {
+		return err
+	}
+	defer tw.Close()
+	if err := rt.Session.Start(ctx); err != nil {
+		return err
+	}
+	if !opts.Plain && f.IO.IsStdinTTY() && f.IO.IsStdoutTTY() {
+		return chatTUI(ctx, f, rt, voice, tw, opts)
+	}
+	return chatLines(ctx, f, rt, voice, tw)
+}
+
+// chatTUI runs the full-screen UI. Session events go to the transcript and the UI;
+// audio never reaches the UI (the player has it already).
+func chatTUI(ctx context.Context, f *factory, rt *sessionRuntime, voice *voiceIO, tw *transcript.Writer, opts *chatOptions) error {
+	var names []string
+	for _, a := range rt.Config.Agents {
+		names = append(names, a.Name)
+	}
+	topts := tui.Options{
+		Backend: pttBackend{Session: rt.Session, voice: voice}, Agents: names, ActiveAgent: rt.StartAgent,
+		Model: rt.Settings.Model, Voice: rt.Settings.Voice, PushToTalk: opts.PushToTalk,
+		Title: "rtagent · " + rt.opts.AgentsFile,
+	}
+	if voice != nil {
+		topts.Audio = voice
+	}
+	p := tea.NewProgram(tui.New(topts), tea.WithContext(ctx), tea.WithInput(f.IO.In), tea.WithOutput(f.IO.Out))
+	if voice != nil {
+		voice.OnFault = func(err error) {
+			ev := session.Error{Source: "audio", Message: err.Error()}
+			tw.Add(ev)
+			p.Send(tui.EventMsg{Event: ev})
+		}
+		voice.Start(ctx, rt.Session, !opts.PushToTalk)
+	}
+	var fatal error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		for ev := range rt.Session.Events() {
+			tw.Add(ev)
+			if c, ok := ev.(session.Closed); ok && c.Err != nil {
+				fatal = c.Err
+			}
+			if _, ok := ev.(session.Audio); ok {
+				continue // the UI only needs to know audio started: AudioEnd/transcripts suffice
+			}
+			p.Send(tui.EventMsg{Event: ev})
+		}
+	}()
+	_, err := p.Run()
+	_ = rt.Session.Close()
+	<-done
+	if err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
+		return fmt.Errorf("terminal UI: %w", err)
+	}
+	if fatal != nil {
+		return fatal
+	}
+	if ctx.Err() != nil {
+		return errInterrupted
+	}
+	return nil
+}
+
+// chatLines is the plain line-mode interface: one message per line; /commands.
+func chatLines(ctx context.Context, f *factory, rt *sessionRuntime, voice *voiceIO, tw *transcript.Writer) error {
+	printer := &eventPrinter{w: f.IO.Out, format: "text"}
+	if voice != nil {
+		voice.OnFault = func(err error) { fmt.Fprintf(f.IO.ErrOut, "rtagent: %v\n", err) }
+		voice.Start(ctx, rt.Session, true)
+	}
+	approvals := make(chan session.ToolApprovalRequired, 16)
+	drv := newDriver(rt.Session, func(ev session.Event) error {
+		tw.Add(ev)
+		if a, ok := ev.(session.ToolApprovalRequired); ok {
+			fmt.Fprintf(f.IO.Out, "  ? %s %s needs approval: answer y (yes), n (no), a (always), r (never)\n", a.Tool, a.Arguments)
+			select {
+			case approvals <- a:
+			default:
+			}
+			return nil
+		}
+		return printer.print(ev)
+	})
+	go drv.consume()
+	defer drv.stop()
+	if err := drv.waitReady(ctx); err != nil {
+		return finishErr(ctx, err)
+	}
+	fmt.Fprintf(f.IO.Out, "connected: %s on %s — type a message, /help for commands\n", rt.StartAgent, rt.Settings.Model)
+	lines := make(chan string)
+	go func() {
+		defer close(lines)
+		sc := bufio.NewScanner(f.IO.In)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			select {
+			case lines <- sc.Text():
+			case <-ctx.Done():
+				return
+			}
+		}
+	}()
+	for {
+		select {
+		case <-ctx.Done():
+			return errInterrupted
+		case <-drv.done:
+			return drv.fatal()
+		case line, ok := <-lines:
+			if !ok {
+				return drv.closeAndDrain()
+			}
+			if quit := lineCommand(f, rt, voice, approvals, strings.TrimSpace(line)); quit {
+				return drv.closeAndDrain()
+			}
+		}
+	}
+}
+
+func lineCommand(f *factory, rt *sessionRuntime, voice *voiceIO, approvals chan session.ToolApprovalRequired, line string) (quit bool) {
+	s := rt.Session
+	select {
+	case a := <-approvals:
+		switch strings.ToLower(line) {
+		case "y", "yes":
+			s.Approve(a.CallID, false)
+		case "a", "always":
+			s.Approve(a.CallID, true)
+		case "r", "never":
+			s.Reject(a.CallID, true, "")
+		default:
+			s.Reject(a.CallID, false, "")
+		}
+		return false
+	default:
+	}
+	switch {
+	case line == "":
+	case line == "/quit" || line == "/exit":
+		return true
+	case line == "/help":
+		fmt.Fprintln(f.IO.Out, "/agent NAME  switch agent · /interrupt  stop the answer · /mute  toggle the microphone · /quit")
+	case strings.HasPrefix(line, "/agent "):
+		if err := s.SwitchAgent(strings.TrimSpace(strings.TrimPrefix(line, "/agent "))); err != nil {
+			fmt.Fprintf(f.IO.Out, "  error: %v\n", err)
+		}
+	case line == "/interrupt":
+		s.Interrupt(session.ReasonManual)
+	case line == "/mute":
+		if voice == nil {
+			fmt.Fprintln(f.IO.Out, "  (text mode: no microphone)")
+		} else {
+			voice.SetMuted(!voice.Muted())
+			fmt.Fprintf(f.IO.Out, "  microphone muted: %v\n", voice.Muted())
+		}
+	default:
+		if err := s.SendText(line); err != nil {
+			fmt.Fprintf(f.IO.Out, "  error: %v\n", err)
+		}
+	}
+	return false
+}

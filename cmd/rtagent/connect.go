@@ -1,0 +1,153 @@
+package main
+
+import (
+	"net/http"
+	"net/url"
+	"strings"
+
+	"github.com/spf13/pflag"
+
+	"github.com/rtagent/rtagent/internal/agent"
+)
+
+// connectOptions are the flags shared by chat and run: which agents, which endpoint.
+type connectOptions struct {
+	AgentsFile string
+	Agent      string
+	Sim        bool
+	Fast       bool
+	URL        string
+	Azure      bool
+	Headers    []string
+	Model      string
+	Voice      string
+	Vars       []string
+	Trace      string
+	TraceAudio bool
+	Approve    string
+}
+
+func (o *connectOptions) bind(fl *pflag.FlagSet) {
+	fl.StringVar(&o.AgentsFile, "agents", "agents.yaml", "agents file")
+	fl.StringVar(&o.Agent, "agent", "", "start with this agent (default: the file's default_agent)")
+	fl.BoolVar(&o.Sim, "sim", false, "use the built-in offline simulator")
+	fl.BoolVar(&o.Fast, "fast", false, "no real-time pacing: the simulator, --audio-in and --audio-out run as fast as possible")
+	fl.StringVar(&o.URL, "url", "", "realtime endpoint URL (Azure, a local server, a standalone `rtagent sim`)")
+	fl.BoolVar(&o.Azure, "azure", false, "Azure OpenAI: send the key as api-key (from AZURE_OPENAI_API_KEY or OPENAI_API_KEY)")
+	fl.StringArrayVar(&o.Headers, "header", nil, "extra request header \"Name: value\" (repeatable; replaces the default authentication)")
+	fl.StringVar(&o.Model, "model", "", "model name (default: the file's model.name); the deployment name on Azure")
+	fl.StringVar(&o.Voice, "voice", "", "voice (default: the starting agent's or the file's)")
+	fl.StringArrayVar(&o.Vars, "var", nil, "template variable key=value for instructions (repeatable)")
+	fl.StringVar(&o.Trace, "trace", "", "write every WebSocket frame to this JSONL file")
+	fl.BoolVar(&o.TraceAudio, "trace-audio", false, "keep base64 audio in the trace")
+	fl.StringVar(&o.Approve, "approve", "ask", "tools that need approval: ask, always or never")
+}
+
+func (o *connectOptions) validate() error {
+	switch o.Approve {
+	case "ask", "always", "never":
+	default:
+		return usageErrorf("--approve must be ask, always or never, not %q", o.Approve)
+	}
+	if o.Sim && o.URL != "" {
+		return usageErrorf("--sim and --url exclude each other")
+	}
+	if o.URL != "" {
+		u, err := url.Parse(o.URL)
+		if err != nil || (u.Scheme != "ws" && u.Scheme != "wss" && u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return usageErrorf("--url must be a ws:// or wss:// URL, not %q", o.URL)
+		}
+	}
+	for _, h := range o.Headers {
+		if name, _, ok := strings.Cut(h, ":"); !ok || strings.TrimSpace(name) == "" {
+			return usageErrorf("--header must look like \"Name: value\", not %q", redactHeader(h))
+		}
+	}
+	for _, v := range o.Vars {
+		if k, _, ok := strings.Cut(v, "="); !ok || k == "" {
+			return usageErrorf("--var must look like key=value, not %q", v)
+		}
+	}
+	return nil
+}
+
+func (o *connectOptions) vars() map[string]string {
+	m := map[string]string{}
+	for _, v := range o.Vars {
+		k, val, _ := strings.Cut(v, "=")
+		m[k] = val
+	}
+	return m
+}
+
+func (o *connectOptions) headers() http.Header {
+	if len(o.Headers) == 0 {
+		return nil
+	}
+	h := http.Header{}
+	for _, kv := range o.Headers {
+		name, val, _ := strings.Cut(kv, ":")
+		h.Add(strings.TrimSpace(name), strings.TrimSpace(val))
+	}
+	return h
+}
+
+// redactHeader keeps a header's name for error messages and drops its value, which
+// may be a secret.
+func redactHeader(h string) string {
+	if name, _, ok := strings.Cut(h, ":"); ok {
+		return name + ": …"
+	}
+	if len(h) > 12 {
+		return h[:4] + "…"
+	}
+	return "…"
+}
+
+// errNoAPIKey is the one line a user sees without a key and without --sim.
+var errNoAPIKey = usageErrorf("OPENAI_API_KEY is not set: export it, or use --sim to run on the offline simulator")
+
+// endpoint is where and how to connect.
+type endpoint struct {
+	URL     string
+	APIKey  string
+	Azure   bool
+	Headers http.Header
+}
+
+// resolveEndpoint decides the endpoint from flags, the agents file and the
+// environment. It never returns a key in an error.
+func resolveEndpoint(o *connectOptions, getenv func(string) string, fileEndpoint *agent.Endpoint) (endpoint, error) {
+	ep := endpoint{URL: o.URL, Azure: o.Azure, Headers: o.headers()}
+	if ep.URL == "" && fileEndpoint != nil {
+		ep.URL = fileEndpoint.URL
+	}
+	if ep.Headers == nil && fileEndpoint != nil && len(fileEndpoint.Headers) > 0 {
+		h, err := fileEndpoint.Header(func(k string) (string, bool) { v := getenv(k); return v, v != "" })
+		if err != nil {
+			return ep, usageErrorf("endpoint.headers: %v", err)
+		}
+		ep.Headers = h
+	}
+	if ep.Headers != nil {
+		return ep, nil // custom headers are sent exactly, with no key added (R1.5)
+	}
+	if ep.Azure {
+		ep.APIKey = getenv("AZURE_OPENAI_API_KEY")
+		if ep.APIKey == "" {
+			ep.APIKey = getenv("OPENAI_API_KEY")
+		}
+		if ep.APIKey == "" {
+			return ep, usageErrorf("AZURE_OPENAI_API_KEY is not set (nor OPENAI_API_KEY): export it, or use --sim to run on the offline simulator")
+		}
+		if ep.URL == "" {
+			return ep, usageErrorf("--azure needs --url wss://<resource>.openai.azure.com/openai/v1/realtime")
+		}
+		return ep, nil
+	}
+	ep.APIKey = getenv("OPENAI_API_KEY")
+	if ep.APIKey == "" {
+		return ep, errNoAPIKey
+	}
+	return ep, nil
+}

@@ -1,0 +1,196 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+
+	"github.com/rtagent/rtagent/internal/session"
+)
+
+// driver consumes a session's event stream for a scripted run and lets the script
+// wait for the points it cares about: ready, and quiet after each turn.
+type driver struct {
+	sess    *session.Session
+	emit    func(session.Event) error
+	approve func(session.ToolApprovalRequired) (approve, always bool, why string)
+
+	ready chan struct{}
+	done  chan struct{} // closed when the stream ended
+
+	mu        sync.Mutex
+	changed   chan struct{} // closed and replaced on every state change
+	idleTurns int           // Turns of the latest Idle event
+	idleSeen  int           // Idle events seen
+	speechAt  int           // idleSeen when the last speech_stopped arrived (-1: none)
+	endAfter  bool          // an agent_end arrived after the last speech_stopped
+	turns     int           // user turns sent by the driver
+	fatalErr  error
+	emitErr   error
+}
+
+func newDriver(s *session.Session, emit func(session.Event) error) *driver {
+	return &driver{
+		sess: s, emit: emit,
+		ready:    make(chan struct{}),
+		done:     make(chan struct{}),
+		changed:  make(chan struct{}),
+		speechAt: -1,
+	}
+}
+
+// consume reads the stream to its end. It is the only reader of sess.Events().
+func (d *driver) consume() {
+	defer close(d.done)
+	readyOnce := sync.OnceFunc(func() { close(d.ready) })
+	defer readyOnce()
+	for ev := range d.sess.Events() {
+		if err := d.emit(ev); err != nil {
+			d.update(func() {
+				if d.emitErr == nil {
+					d.emitErr = err
+				}
+			})
+		}
+		switch e := ev.(type) {
+		case session.SessionReady:
+			readyOnce()
+		case session.Idle:
+			d.update(func() { d.idleSeen++; d.idleTurns = e.Turns })
+		case session.SpeechStopped:
+			d.update(func() { d.speechAt = d.idleSeen; d.endAfter = false })
+		case session.AgentEnd:
+			d.update(func() { d.endAfter = true })
+		case session.ToolApprovalRequired:
+			if d.approve != nil {
+				go d.answer(e)
+			}
+		case session.Error:
+			if e.Fatal {
+				d.update(func() { d.fatalErr = errors.New(e.Message) })
+			}
+		case session.Closed:
+			if e.Err != nil {
+				d.update(func() {
+					if d.fatalErr == nil {
+						d.fatalErr = e.Err
+					}
+				})
+			}
+		}
+	}
+	d.update(func() {})
+}
+
+func (d *driver) answer(e session.ToolApprovalRequired) {
+	ok, always, why := d.approve(e)
+	if ok {
+		d.sess.Approve(e.CallID, always)
+	} else {
+		d.sess.Reject(e.CallID, always, why)
+	}
+}
+
+func (d *driver) update(fn func()) {
+	d.mu.Lock()
+	fn()
+	close(d.changed)
+	d.changed = make(chan struct{})
+	d.mu.Unlock()
+}
+
+// waitFor blocks until cond (evaluated under the lock) holds, the stream ends, or ctx ends.
+func (d *driver) waitFor(ctx context.Context, cond func() bool) error {
+	for {
+		d.mu.Lock()
+		ok, ch, fatal := cond(), d.changed, d.fatalErr
+		d.mu.Unlock()
+		if ok {
+			return nil
+		}
+		if fatal != nil {
+			return fatal
+		}
+		select {
+		case <-ch:
+		case <-d.done:
+			d.mu.Lock()
+			ok, fatal = cond(), d.fatalErr
+			d.mu.Unlock()
+			if ok {
+				return nil
+			}
+			if fatal != nil {
+				return fatal
+			}
+			return errors.New("the session ended early")
+		case <-ctx.Done():
+			return ctx.Err()
+		}
+	}
+}
+
+func (d *driver) waitReady(ctx context.Context) error {
+	select {
+	case <-d.ready:
+	case <-ctx.Done():
+		return ctx.Err()
+	}
+	d.mu.Lock()
+	fatal := d.fatalErr
+	d.mu.Unlock()
+	select {
+	case <-d.done:
+		if fatal == nil {
+			fatal = errors.New("the session ended before it was ready")
+		}
+		return fatal
+	default:
+	}
+	return fatal
+}
+
+// say sends one user message and waits until it has been answered completely:
+// the session reported Idle after processing this turn (tool calls, handoffs and
+// their follow-up responses included).
+func (d *driver) say(ctx context.Context, text string) error {
+	if err := d.sess.SendText(text); err != nil {
+		return fmt.Errorf("sending %q: %w", text, err)
+	}
+	d.mu.Lock()
+	d.turns++
+	want := d.turns
+	d.mu.Unlock()
+	return d.waitFor(ctx, func() bool { return d.idleTurns >= want })
+}
+
+// waitQuiet waits, after spoken input, for the answer to the last utterance:
+// an agent_end after the last speech_stopped, then Idle.
+func (d *driver) waitQuiet(ctx context.Context) error {
+	return d.waitFor(ctx, func() bool {
+		return d.speechAt >= 0 && d.endAfter && d.idleSeen > d.speechAt
+	})
+}
+
+func (d *driver) closeAndDrain() error {
+	err := d.sess.Close()
+	<-d.done
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.emitErr != nil {
+		return d.emitErr
+	}
+	return err
+}
+
+func (d *driver) stop() {
+	_ = d.sess.Close()
+	<-d.done
+}
+
+func (d *driver) fatal() error {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.fatalErr
+}

@@ -1,0 +1,63 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Exit codes (DESIGN.md): 0 success; 1 runtime failure; 2 usage or configuration
+// error; 130 interrupted.
+const (
+	exitOK          = 0
+	exitFailure     = 1
+	exitUsage       = 2
+	exitInterrupted = 130
+)
+
+// usageError marks bad flags and bad configuration: exit code 2.
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usageErrorf(format string, a ...any) error {
+	return &usageError{fmt.Errorf(format, a...)}
+}
+
+// errInterrupted is returned when the user pressed Ctrl-C.
+var errInterrupted = errors.New("interrupted")
+
+// errSilent carries an exit code for a failure already reported to the user.
+type errSilent struct{ code int }
+
+func (e errSilent) Error() string { return fmt.Sprintf("exit %d", e.code) }
+
+// reportError prints err for the user, once, and returns the exit code.
+func reportError(w io.Writer, err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var silent errSilent
+	if errors.As(err, &silent) {
+		return silent.code
+	}
+	if errors.Is(err, errInterrupted) || errors.Is(err, context.Canceled) {
+		return exitInterrupted
+	}
+	msg := strings.TrimSpace(err.Error())
+	if isConfigError(err) {
+		// One problem per line, compiler-style (file:line:column: path: message), so
+		// editors and CI annotate them.
+		fmt.Fprintln(w, msg)
+		return exitUsage
+	}
+	fmt.Fprintf(w, "rtagent: %s\n", msg)
+	var ue *usageError
+	if errors.As(err, &ue) {
+		return exitUsage
+	}
+	return exitFailure
+}

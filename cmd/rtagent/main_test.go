@@ -1,0 +1,43 @@
+package main
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/rogpeppe/go-internal/testscript"
+
+	"github.com/rtagent/rtagent/internal/testkit"
+)
+
+// TestMain lets testscript run the real rtagent command as a subprocess of the test
+// binary: `exec rtagent ...` in testdata/script/*.txtar.
+func TestMain(m *testing.M) {
+	testscript.Main(m, map[string]func(){
+		"rtagent": func() {
+			os.Exit(execute(context.Background(), systemIO(), os.Args[1:]))
+		},
+	})
+}
+
+// TestScripts runs the end-to-end command-line scripts against the built-in simulator.
+func TestScripts(t *testing.T) {
+	root := testkit.Root(t)
+	testscript.Run(t, testscript.Params{
+		Dir: filepath.Join("testdata", "script"),
+		Setup: func(env *testscript.Env) error {
+			env.Setenv("ROOT", root)
+			env.Setenv("KIT", filepath.Join(root, "testdata", "realtime"))
+			env.Setenv("OPENAI_API_KEY", "")
+			env.Setenv("XDG_STATE_HOME", filepath.Join(env.WorkDir, ".state"))
+			// The example agents and their tools, as a user has them in a checkout.
+			for _, p := range []string{"agents.yaml", "tools"} {
+				if err := os.Symlink(filepath.Join(root, p), filepath.Join(env.WorkDir, p)); err != nil {
+					return err
+				}
+			}
+			return nil
+		},
+	})
+}

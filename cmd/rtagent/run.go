@@ -1,0 +1,196 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rtagent/rtagent/internal/session"
+)
+
+type runOptions struct {
+	conn       connectOptions
+	Says       []string
+	Stdin      bool
+	Format     string
+	Modality   string
+	AudioIn    string
+	AudioOut   string
+	Timeout    time.Duration
+	Transcript string
+}
+
+func init() { extraCommands = append(extraCommands, newRunCmd) }
+
+func newRunCmd(f *factory) *cobra.Command {
+	opts := &runOptions{}
+	cmd := &cobra.Command{
+		Use:   "run",
+		Short: "Run a scripted session: send messages, print the session events",
+		Example: `  rtagent run --sim --say "hello" --format jsonl
+  rtagent run --sim --say "what time is it? get_time" --say "transfer to billing"
+  printf 'hello\nbye\n' | rtagent run --sim --stdin`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if err := opts.validate(); err != nil {
+				return err
+			}
+			return runRun(cmd.Context(), f, opts)
+		},
+	}
+	fl := cmd.Flags()
+	opts.conn.bind(fl)
+	fl.StringArrayVar(&opts.Says, "say", nil, "a user message (repeatable; answered in order)")
+	fl.BoolVar(&opts.Stdin, "stdin", false, "read one user message per line from standard input")
+	fl.StringVar(&opts.Format, "format", "text", "output format: text or jsonl")
+	fl.StringVar(&opts.Modality, "modality", "", "the model answers in text or audio (default text, audio with --audio-in/--audio-out)")
+	fl.StringVar(&opts.AudioIn, "audio-in", "", "a WAV file used as the microphone")
+	fl.StringVar(&opts.AudioOut, "audio-out", "", "write the model's audio to this WAV file")
+	fl.DurationVar(&opts.Timeout, "timeout", 2*time.Minute, "give up after this long (0: no limit)")
+	fl.StringVar(&opts.Transcript, "transcript", "", "write a Markdown transcript to this file on exit")
+	return cmd
+}
+
+func (o *runOptions) validate() error {
+	if o.Format != "text" && o.Format != "jsonl" {
+		return usageErrorf("--format must be text or jsonl, not %q", o.Format)
+	}
+	switch o.Modality {
+	case "":
+		o.Modality = "text"
+		if o.AudioIn != "" || o.AudioOut != "" {
+			o.Modality = "audio"
+		}
+	case "text", "audio":
+	default:
+		return usageErrorf("--modality must be text or audio, not %q", o.Modality)
+	}
+	if len(o.Says) == 0 && !o.Stdin && o.AudioIn == "" {
+		return usageErrorf("nothing to say: give --say TEXT, --stdin or --audio-in FILE.wav")
+	}
+	if o.Timeout < 0 {
+		return usageErrorf("--timeout must not be negative")
+	}
+	return o.conn.validate()
+}
+
+func runRun(ctx context.Context, f *factory, opts *runOptions) error {
+	if opts.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeoutCause(ctx, opts.Timeout, errRunTimeout)
+		defer cancel()
+	}
+	popts := prepareOptions{Modality: opts.Modality, Approval: opts.conn.Approve}
+	var ra *runAudio
+	if opts.AudioIn != "" || opts.AudioOut != "" {
+		var err error
+		if ra, err = openRunAudio(opts.AudioOut, opts.conn.Fast); err != nil {
+			return err
+		}
+		if ra.sink != nil {
+			popts.Audio = ra.sink
+		}
+	}
+	rt, err := prepare(ctx, f, &opts.conn, popts)
+	if err != nil {
+		if ra != nil && ra.sink != nil {
+			_ = ra.sink.Close()
+		}
+		return err
+	}
+	defer rt.Close()
+	if ra != nil {
+		rt.audio = ra
+		if ra.sink != nil {
+			rt.addCloser(ra.sink.Close)
+		}
+	}
+
+	printer := &eventPrinter{w: f.IO.Out, format: opts.Format}
+	tw, err := rt.openTranscript(opts.Transcript)
+	if err != nil {
+		return err
+	}
+	defer tw.Close()
+	drv := newDriver(rt.Session, func(ev session.Event) error {
+		tw.Add(ev)
+		return printer.print(ev)
+	})
+	drv.approve = approvalPrompt(f, opts.conn.Approve)
+
+	if err := rt.Session.Start(ctx); err != nil {
+		return err
+	}
+	go drv.consume()
+	defer drv.stop()
+	if err := drv.waitReady(ctx); err != nil {
+		return finishErr(ctx, err)
+	}
+
+	messages := opts.Says
+	var lines *bufio.Scanner
+	if opts.Stdin {
+		lines = bufio.NewScanner(f.IO.In)
+		lines.Buffer(make([]byte, 64<<10), 1<<20)
+	}
+	next := func() (string, bool) {
+		if len(messages) > 0 {
+			m := messages[0]
+			messages = messages[1:]
+			return m, true
+		}
+		for lines != nil && lines.Scan() {
+			if m := strings.TrimSpace(lines.Text()); m != "" {
+				return m, true
+			}
+		}
+		return "", false
+	}
+	if opts.AudioIn != "" {
+		if err := rt.playAudioIn(ctx, opts.AudioIn); err != nil {
+			return finishErr(ctx, err)
+		}
+		if err := drv.waitQuiet(ctx); err != nil {
+			return finishErr(ctx, err)
+		}
+	}
+	for {
+		msg, ok := next()
+		if !ok {
+			break
+		}
+		if err := drv.say(ctx, msg); err != nil {
+			return finishErr(ctx, err)
+		}
+	}
+	if lines != nil && lines.Err() != nil {
+		return fmt.Errorf("reading standard input: %w", lines.Err())
+	}
+	if err := rt.drainAudio(ctx); err != nil {
+		return finishErr(ctx, err)
+	}
+	if err := drv.closeAndDrain(); err != nil {
+		return err
+	}
+	return drv.fatal()
+}
+
+var errRunTimeout = errors.New("timed out")
+
+// finishErr turns a context error into the user-facing reason.
+func finishErr(ctx context.Context, err error) error {
+	if cause := context.Cause(ctx); cause != nil {
+		if errors.Is(cause, errRunTimeout) {
+			return fmt.Errorf("--timeout reached before the session finished")
+		}
+		if errors.Is(cause, context.Canceled) {
+			return errInterrupted
+		}
+	}
+	return err
+}

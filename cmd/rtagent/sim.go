@@ -1,0 +1,55 @@
+package main
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/spf13/cobra"
+
+	"github.com/rtagent/rtagent/internal/realtime/sim"
+)
+
+type simOptions struct {
+	Addr string
+	Fast bool
+}
+
+func init() { extraCommands = append(extraCommands, newSimCmd) }
+
+func newSimCmd(f *factory) *cobra.Command {
+	opts := &simOptions{}
+	cmd := &cobra.Command{
+		Use:   "sim",
+		Short: "Run the offline realtime simulator as a standalone server",
+		Long: "Serves the built-in simulator, which speaks the OpenAI Realtime GA protocol with a\n" +
+			"deterministic policy, until interrupted. Point any client at the URL it prints.",
+		Example: `  rtagent sim --addr 127.0.0.1:8765
+  OPENAI_API_KEY=sim rtagent chat --url ws://127.0.0.1:8765/v1/realtime`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error { return runSim(cmd.Context(), f, opts) },
+	}
+	cmd.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:8765", "address to listen on")
+	cmd.Flags().BoolVar(&opts.Fast, "fast", false, "send audio as fast as possible instead of in real time")
+	return cmd
+}
+
+func runSim(ctx context.Context, f *factory, opts *simOptions) error {
+	srv := sim.New(simOptionsFor(opts.Fast))
+	url, err := srv.Start(opts.Addr)
+	if err != nil {
+		return fmt.Errorf("starting the simulator on %s: %w", opts.Addr, err)
+	}
+	defer srv.Close()
+	fmt.Fprintf(f.IO.Out, "rtagent simulator listening on %s\n", url)
+	<-ctx.Done()
+	return nil
+}
+
+func simOptionsFor(fast bool) sim.Options {
+	o := sim.NewOptions()
+	o.Logger = logger
+	if fast {
+		o.Pace = 0
+	}
+	return o
+}

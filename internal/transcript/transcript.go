@@ -1,0 +1,151 @@
+// Package transcript writes a Markdown transcript of a session from its events.
+//
+// It appends as the conversation goes — each final user or assistant turn, tool call,
+// handoff, guardrail trip and error is written and flushed when it happens — so a
+// transcript survives Ctrl-C and crashes with everything already said. It never
+// writes partial (delta) text and never sees audio.
+package transcript
+
+import (
+	"bufio"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/rtagent/rtagent/internal/session"
+)
+
+// Writer appends a Markdown transcript to an underlying writer.
+type Writer struct {
+	mu     sync.Mutex
+	w      *bufio.Writer
+	closer io.Closer
+	err    error
+	now    func() time.Time
+}
+
+// Header describes the session at the top of the transcript.
+type Header struct {
+	Agents string // the agents file
+	Model  string
+	Agent  string // starting agent
+}
+
+// Create opens (truncating) path and writes the header.
+func Create(path string, h Header) (*Writer, error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, fmt.Errorf("transcript: %w", err)
+	}
+	w := New(f, h, time.Now)
+	w.closer = f
+	return w, w.flush()
+}
+
+// New writes the header to w and returns a Writer appending to it.
+func New(w io.Writer, h Header, now func() time.Time) *Writer {
+	t := &Writer{w: bufio.NewWriter(w), now: now}
+	fmt.Fprintf(t.w, "# rtagent transcript\n\n")
+	var meta []string
+	meta = append(meta, now().UTC().Format("2006-01-02 15:04:05 UTC"))
+	if h.Agents != "" {
+		meta = append(meta, "agents: `"+h.Agents+"`")
+	}
+	if h.Model != "" {
+		meta = append(meta, "model: `"+h.Model+"`")
+	}
+	if h.Agent != "" {
+		meta = append(meta, "starting agent: **"+h.Agent+"**")
+	}
+	fmt.Fprintf(t.w, "%s\n\n", strings.Join(meta, " · "))
+	return t
+}
+
+// Add records ev if it belongs in a transcript.
+func (t *Writer) Add(ev session.Event) {
+	line := render(ev)
+	if line == "" {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.err != nil {
+		return
+	}
+	t.w.WriteString(line)
+	t.w.WriteString("\n\n")
+	t.err = t.w.Flush()
+}
+
+func (t *Writer) flush() error {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.err == nil {
+		t.err = t.w.Flush()
+	}
+	return t.err
+}
+
+// Close flushes and closes the file; it reports the first write error.
+func (t *Writer) Close() error {
+	err := t.flush()
+	if t.closer != nil {
+		if cerr := t.closer.Close(); err == nil {
+			err = cerr
+		}
+		t.closer = nil
+	}
+	return err
+}
+
+func render(ev session.Event) string {
+	switch e := ev.(type) {
+	case session.Transcript:
+		if !e.Final || strings.TrimSpace(e.Text) == "" {
+			return ""
+		}
+		if e.Role == "user" {
+			return "**You:** " + e.Text
+		}
+		who := e.Agent
+		if who == "" {
+			who = "assistant"
+		}
+		return "**" + who + ":** " + e.Text
+	case session.ToolEnd:
+		status := "→"
+		if e.Error != "" {
+			status = "✗"
+		}
+		return fmt.Sprintf("> 🔧 `%s` `%s` %s %s _(%s)_", e.Tool, inline(e.Arguments), status,
+			quoteBlock(e.Output), e.Duration.Round(time.Millisecond))
+	case session.Handoff:
+		if e.Manual {
+			return fmt.Sprintf("> ⇄ Switched agent: %s → %s", e.FromAgent, e.ToAgent)
+		}
+		return fmt.Sprintf("> ⇄ Handoff: %s → %s", e.FromAgent, e.ToAgent)
+	case session.GuardrailTripped:
+		return fmt.Sprintf("> ⛔ %s guardrail tripped: %s", e.Kind, strings.Join(e.Guardrails, ", "))
+	case session.AudioInterrupted:
+		return fmt.Sprintf("> ✂ Interrupted after %d ms (%s)", e.PlayedMS, e.Reason)
+	case session.Error:
+		return "> ⚠ Error: " + inline(e.Message)
+	}
+	return ""
+}
+
+func inline(s string) string {
+	s = strings.Join(strings.Fields(s), " ")
+	return strings.ReplaceAll(s, "`", "'")
+}
+
+func quoteBlock(s string) string {
+	s = inline(s)
+	if len(s) > 500 {
+		s = s[:500] + "…"
+	}
+	return "`" + s + "`"
+}

@@ -1,0 +1,70 @@
+package transcript
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rtagent/rtagent/internal/session"
+)
+
+func fixedNow() time.Time { return time.Date(2026, 11, 23, 20, 0, 0, 0, time.UTC) }
+
+func TestWritesTurnsToolsHandoffsAndGuardrails(t *testing.T) {
+	var buf bytes.Buffer
+	w := New(&buf, Header{Agents: "agents.yaml", Model: "gpt-realtime-2.1", Agent: "concierge"}, fixedNow)
+	for _, ev := range []session.Event{
+		session.Transcript{Role: "user", Final: true, Text: "hello"},
+		session.Transcript{Role: "assistant", Agent: "concierge", Delta: "You", Final: false},
+		session.Transcript{Role: "assistant", Agent: "concierge", Final: true, Text: "You said: hello"},
+		session.ToolEnd{Tool: "get_time", Arguments: "{}", Output: "12:00", Duration: 12 * time.Millisecond},
+		session.ToolEnd{Tool: "lookup", Arguments: `{"id":"1"}`, Output: "boom", Error: "boom"},
+		session.Handoff{FromAgent: "concierge", ToAgent: "billing"},
+		session.GuardrailTripped{Kind: "output", Guardrails: []string{"no_card_numbers"}},
+		session.Audio{Data: []byte{1, 2}},
+	} {
+		w.Add(ev)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got := buf.String()
+	for _, want := range []string{
+		"# rtagent transcript",
+		"2026-11-23 20:00:00 UTC · agents: `agents.yaml` · model: `gpt-realtime-2.1` · starting agent: **concierge**",
+		"**You:** hello",
+		"**concierge:** You said: hello",
+		"> 🔧 `get_time` `{}` → `12:00` _(12ms)_",
+		"> 🔧 `lookup` `{\"id\":\"1\"}` ✗ `boom`",
+		"> ⇄ Handoff: concierge → billing",
+		"> ⛔ output guardrail tripped: no_card_numbers",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("transcript lacks %q:\n%s", want, got)
+		}
+	}
+	if strings.Contains(got, "**concierge:** You\n") {
+		t.Errorf("a partial delta was written:\n%s", got)
+	}
+}
+
+// TestAppendsAsItGoes checks durability: each turn is on disk before Close.
+func TestAppendsAsItGoes(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "t.md")
+	w, err := Create(path, Header{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Close()
+	w.Add(session.Transcript{Role: "user", Final: true, Text: "first turn"})
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(data), "**You:** first turn") {
+		t.Fatalf("turn not on disk before Close:\n%s", data)
+	}
+}
