@@ -20,7 +20,29 @@ func (s *Session) onItem(e realtime.ItemEvent) {
 	if it.Type == realtime.ItemMessage && it.Role == "assistant" {
 		it = s.withDeltaText(it)
 	}
+	isNew := s.indexOf(it.ID) < 0
 	s.upsertItem(it, e.PreviousItemID, "")
+	if isNew && e.Kind == realtime.ItemAdded && it.Type == realtime.ItemMessage && it.Role == "user" {
+		s.emitTypedUserText(it)
+	}
+}
+
+// emitTypedUserText reports a typed user message as a final user transcript once the
+// server has it, so consumers show and record both sides the same way (spoken input
+// arrives as InputTranscriptCompleted instead).
+func (s *Session) emitTypedUserText(it realtime.Item) {
+	text := ""
+	for _, c := range it.Content {
+		if c.Type == realtime.ContentInputText && c.Text != "" {
+			if text != "" {
+				text += " "
+			}
+			text += c.Text
+		}
+	}
+	if text != "" {
+		s.emit(Transcript{Role: "user", ItemID: it.ID, Final: true, Text: text})
+	}
 }
 
 // toHistory converts a server item (audio bytes are never stored, R11.1).
