@@ -56,6 +56,8 @@ func newChatCmd(f *factory) *cobra.Command {
 
 func runChat(ctx context.Context, f *factory, opts *chatOptions) error {
 	var voice *voiceIO
+	var notices []string
+	useTUI := !opts.Plain && f.IO.IsStdinTTY() && f.IO.IsStdoutTTY()
 	if !opts.Text {
 		v, err := openVoice(&opts.voice, opts.Record)
 		switch {
@@ -63,7 +65,12 @@ func runChat(ctx context.Context, f *factory, opts *chatOptions) error {
 			voice = v
 			defer voice.Close()
 		case errors.Is(err, errNoAudio):
-			fmt.Fprintf(f.IO.ErrOut, "rtagent: %v; continuing in text mode (--text skips audio)\n", err)
+			note := fmt.Sprintf("%v — continuing in text mode (rtagent devices lists what was found; --text skips audio)", err)
+			if useTUI {
+				notices = append(notices, note)
+			} else {
+				fmt.Fprintf(f.IO.ErrOut, "rtagent: %s\n", note)
+			}
 			opts.Text = true
 		default:
 			return err
@@ -88,15 +95,15 @@ func runChat(ctx context.Context, f *factory, opts *chatOptions) error {
 	if err := rt.Session.Start(ctx); err != nil {
 		return err
 	}
-	if !opts.Plain && f.IO.IsStdinTTY() && f.IO.IsStdoutTTY() {
-		return chatTUI(ctx, f, rt, voice, tw, opts)
+	if useTUI {
+		return chatTUI(ctx, f, rt, voice, tw, opts, notices)
 	}
 	return chatLines(ctx, f, rt, voice, tw)
 }
 
 // chatTUI runs the full-screen UI. Session events go to the transcript and the UI;
 // audio never reaches the UI (the player has it already).
-func chatTUI(ctx context.Context, f *factory, rt *sessionRuntime, voice *voiceIO, tw *transcript.Writer, opts *chatOptions) error {
+func chatTUI(ctx context.Context, f *factory, rt *sessionRuntime, voice *voiceIO, tw *transcript.Writer, opts *chatOptions, notices []string) error {
 	var names []string
 	for _, a := range rt.Config.Agents {
 		names = append(names, a.Name)
@@ -104,7 +111,7 @@ func chatTUI(ctx context.Context, f *factory, rt *sessionRuntime, voice *voiceIO
 	topts := tui.Options{
 		Backend: pttBackend{Session: rt.Session, voice: voice}, Agents: names, ActiveAgent: rt.StartAgent,
 		Model: rt.Settings.Model, Voice: rt.Settings.Voice, PushToTalk: opts.PushToTalk,
-		Title: "rtagent · " + rt.opts.AgentsFile,
+		Title: "rtagent · " + rt.opts.AgentsFile, Notices: notices,
 	}
 	if voice != nil {
 		topts.Audio = voice
@@ -195,17 +202,21 @@ func chatLines(ctx context.Context, f *factory, rt *sessionRuntime, voice *voice
 			return drv.fatal()
 		case line, ok := <-lines:
 			if !ok {
+				// End of input: let the last answers finish, then leave.
+				if err := drv.waitAnswered(ctx); err != nil {
+					return finishErr(ctx, err)
+				}
 				return drv.closeAndDrain()
 			}
-			if quit := lineCommand(f, rt, voice, approvals, strings.TrimSpace(line)); quit {
+			if quit := lineCommand(f, drv, voice, approvals, strings.TrimSpace(line)); quit {
 				return drv.closeAndDrain()
 			}
 		}
 	}
 }
 
-func lineCommand(f *factory, rt *sessionRuntime, voice *voiceIO, approvals chan session.ToolApprovalRequired, line string) (quit bool) {
-	s := rt.Session
+func lineCommand(f *factory, drv *driver, voice *voiceIO, approvals chan session.ToolApprovalRequired, line string) (quit bool) {
+	s := drv.sess
 	select {
 	case a := <-approvals:
 		switch strings.ToLower(line) {
@@ -241,7 +252,7 @@ func lineCommand(f *factory, rt *sessionRuntime, voice *voiceIO, approvals chan 
 			fmt.Fprintf(f.IO.Out, "  microphone muted: %v\n", voice.Muted())
 		}
 	default:
-		if err := s.SendText(line); err != nil {
+		if err := drv.send(line); err != nil {
 			fmt.Fprintf(f.IO.Out, "  error: %v\n", err)
 		}
 	}

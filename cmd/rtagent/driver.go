@@ -155,11 +155,26 @@ func (d *driver) waitReady(ctx context.Context) error {
 // the session reported Idle after processing this turn (tool calls, handoffs and
 // their follow-up responses included).
 func (d *driver) say(ctx context.Context, text string) error {
+	if err := d.send(text); err != nil {
+		return err
+	}
+	return d.waitAnswered(ctx)
+}
+
+// send sends one user message without waiting for the answer.
+func (d *driver) send(text string) error {
 	if err := d.sess.SendText(text); err != nil {
 		return fmt.Errorf("sending %q: %w", text, err)
 	}
 	d.mu.Lock()
 	d.turns++
+	d.mu.Unlock()
+	return nil
+}
+
+// waitAnswered waits until every message sent so far has been answered.
+func (d *driver) waitAnswered(ctx context.Context) error {
+	d.mu.Lock()
 	want := d.turns
 	d.mu.Unlock()
 	return d.waitFor(ctx, func() bool { return d.idleTurns >= want })

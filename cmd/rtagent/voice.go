@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -84,7 +85,9 @@ func openVoice(o *voiceOptions, record string) (_ *voiceIO, err error) {
 	}
 	if v.duplex, err = audio.OpenDuplex(cfg); err != nil {
 		if errors.Is(err, audio.ErrNoDevice) {
-			return nil, fmt.Errorf("%w (%v)", errNoAudio, err)
+			// "audio: no audio device: no default output device (…)" → "no audio device: no default output device (…)"
+			why := strings.TrimPrefix(strings.TrimPrefix(err.Error(), "audio: "), errNoAudio.Error()+": ")
+			return nil, fmt.Errorf("%w: %s", errNoAudio, why)
 		}
 		return nil, fmt.Errorf("opening the audio devices: %w", err)
 	}

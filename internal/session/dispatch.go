@@ -33,6 +33,7 @@ func (s *Session) handle(ev realtime.Event) {
 		s.emit(SpeechStopped{ItemID: e.ItemID, AudioMS: e.AudioEndMS})
 	case realtime.AudioCommitted:
 		s.q.speechOpen = false
+		s.quietOnAck(commitKey)
 		s.onAudioCommitted()
 	case realtime.AudioCleared:
 	case realtime.InputTimeout:

@@ -66,7 +66,6 @@ func (s *Session) onResponseDone(e realtime.ResponseDone) {
 	r.audioDropped, r.textDropped = false, false // R7.10: until response.done
 	if s.activeResp == e.ResponseID {
 		s.activeResp = ""
-		s.quietOnResponseDone()
 	}
 	s.fillFromDeltas(e.Output)
 	if r.outstanding == 0 && r.needRespond {

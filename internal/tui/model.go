@@ -143,6 +143,9 @@ func New(opts Options) *Model {
 		},
 		convDirty: true,
 	}
+	for _, n := range opts.Notices {
+		m.record.add(&Entry{Kind: EntryNotice, Message: n, At: t0})
+	}
 	m.refresh()
 	return m
 }

@@ -48,6 +48,9 @@ type Options struct {
 	Title string
 	// LogSize bounds the raw event log (2000 when 0).
 	LogSize int
+	// Notices are shown in the conversation from the start (e.g. "no audio device;
+	// continuing in text mode").
+	Notices []string
 }
 
 // EventMsg carries one session event into the program:
