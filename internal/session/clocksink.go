@@ -16,7 +16,20 @@ type clockSink struct {
 	q          []clockChunk
 	headStart  time.Time // when q[0] started playing
 	itemPlayed int       // bytes of q[0]'s part played before q[0]
+
+	// The last chunk played when the queue ran dry: audio delivered at real-time pace
+	// empties the queue between chunks, and the next chunk of the same part must go
+	// on counting from there rather than from zero.
+	last       audioKey
+	lastResp   string
+	lastPlayed int
+	dryAt      time.Time // when the queue ran dry
 }
+
+// clockGrace is how long a part still counts as playing after the queue ran dry:
+// with audio arriving at real-time pace the queue is empty between chunks, as a real
+// jitter buffer (about 120 ms) would not be.
+const clockGrace = 100 * time.Millisecond
 
 type clockChunk struct {
 	respID string
@@ -46,6 +59,7 @@ func (c *clockSink) advance(now time.Time) int {
 		}
 		c.headStart = c.headStart.Add(c.dur(h.n))
 		c.q = c.q[1:]
+		c.last, c.lastResp, c.lastPlayed, c.dryAt = h.key, h.respID, c.itemPlayed+h.n, c.headStart
 		if len(c.q) > 0 && c.q[0].key == h.key {
 			c.itemPlayed += h.n
 		} else {
@@ -64,13 +78,20 @@ func (c *clockSink) Enqueue(responseID, itemID string, contentIndex int, pcm []b
 	if len(c.q) == 0 {
 		c.headStart = now
 		c.itemPlayed = 0
+		if c.last == (audioKey{itemID, contentIndex}) {
+			c.itemPlayed = c.lastPlayed
+		}
 	}
 	c.q = append(c.q, clockChunk{respID: responseID, key: audioKey{itemID, contentIndex}, n: len(pcm)})
 }
 
 func (c *clockSink) state() realtime.PlaybackState {
-	played := c.advance(time.Now())
+	now := time.Now()
+	played := c.advance(now)
 	if len(c.q) == 0 {
+		if c.last.item != "" && now.Sub(c.dryAt) < clockGrace {
+			return realtime.PlaybackState{ResponseID: c.lastResp, ItemID: c.last.item, ContentIndex: c.last.ci, PlayedBytes: c.lastPlayed, Active: true}
+		}
 		return realtime.PlaybackState{}
 	}
 	h := c.q[0]
@@ -91,5 +112,6 @@ func (c *clockSink) Interrupt() realtime.PlaybackState {
 	st := c.state()
 	c.q = nil
 	c.itemPlayed = 0
+	c.last, c.lastResp, c.lastPlayed = audioKey{}, "", 0
 	return st
 }

@@ -305,8 +305,35 @@ func TestClockSink_R7_3(t *testing.T) {
 		}
 		c.Enqueue("r3", "m3", 0, make([]byte, 480))
 		time.Sleep(20 * time.Millisecond)
+		// Just ran dry: still counts as playing, like a jitter buffer would.
+		if st := c.State(); !st.Active || st.ItemID != "m3" || st.PlayedBytes != 480 {
+			t.Errorf("just after all played: %+v", st)
+		}
+		time.Sleep(clockGrace)
 		if st := c.State(); st.Active {
 			t.Errorf("after all played: %+v", st)
+		}
+	})
+}
+
+// Audio delivered at real-time pace leaves the queue empty between chunks; the
+// played count of the part must go on, not restart at each chunk.
+func TestClockSinkRealTimeDelivery_R7_3(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := newClockSink(48)
+		for range 5 {
+			c.Enqueue("r1", "m1", 0, make([]byte, 4800)) // 100 ms, delivered as it plays
+			time.Sleep(100 * time.Millisecond)
+		}
+		time.Sleep(30 * time.Millisecond) // a late chunk: the queue is empty now
+		st := c.State()
+		if !st.Active || st.ItemID != "m1" || st.PlayedBytes != 5*4800 {
+			t.Fatalf("between chunks: %+v, want m1 active with 24000 bytes played", st)
+		}
+		c.Enqueue("r1", "m1", 0, make([]byte, 4800))
+		time.Sleep(50 * time.Millisecond)
+		if st := c.Interrupt(); st.PlayedBytes != 5*4800+2400 {
+			t.Fatalf("interrupt snapshot %+v, want 26400 bytes played", st)
 		}
 	})
 }
