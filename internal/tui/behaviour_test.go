@@ -219,6 +219,20 @@ func TestLatencyTextMode(t *testing.T) {
 	mustContain(t, h.view(), "latency 850ms")
 }
 
+// A turn that waits for a tool approval is not timed: the wait is the user's.
+func TestLatencyNotMeasuredAcrossApproval(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	h.typeText("refund please")
+	h.exec(h.key(keyEnter))
+	h.clk.advance(20 * time.Millisecond)
+	h.ev(session.ToolApprovalRequired{Agent: "billing", Tool: "issue_refund", CallID: "c1", Arguments: "{}"})
+	h.clk.advance(4 * time.Second)
+	h.ev(session.Transcript{Role: "assistant", ItemID: "a1", Delta: "Done"})
+	h.flush()
+	mustNotContain(t, h.view(), "latency 4")
+	mustContain(t, h.view(), "latency —")
+}
+
 func TestInterruptMuteAndAgentSwitch(t *testing.T) {
 	h := newHarness(t, 80, 24)
 	h.exec(h.key(keyEsc))

@@ -76,6 +76,9 @@ func (m *Model) handleEvent(ev session.Event) (coalesce bool) {
 		en.touch()
 		m.approvals = append(m.approvals, e)
 		m.picker.open = false
+		// The answer now waits for the user, not the model: this turn's latency
+		// would measure the approval dialog, so it is not measured.
+		m.status.pendingSince = time.Time{}
 	case session.ToolStart:
 		en := r.tool(e.CallID, e.Agent, e.Tool, e.Arguments, now)
 		en.State = ToolRunning
