@@ -11,10 +11,12 @@ import (
 // WAVSinkConfig configures CreateWAVSink.
 type WAVSinkConfig struct {
 	Path string
-	// Fast writes audio to the file as soon as it is enqueued. Otherwise audio is
-	// written as a real-time clock plays it, so an interrupt keeps the unheard tail
-	// (after a 12 ms fade) out of the file. Either way the played position reported to
-	// the session follows the real-time clock, so truncation works.
+	// Fast writes audio to the file as soon as it is enqueued and counts it as
+	// played at once: nothing is ever still playing, so nothing is truncated and the
+	// server's conversation matches the file. Otherwise audio is written as a
+	// real-time clock plays it, the played position follows that clock (so truncation
+	// works), and an interrupt keeps the unheard tail (after a 12 ms fade) out of the
+	// file.
 	Fast bool
 }
 
@@ -82,7 +84,10 @@ func (s *WAVSink) Enqueue(responseID, itemID string, contentIndex int, pcm []byt
 		return
 	}
 	if s.cfg.Fast {
+		// Played the moment it arrives: nothing is ever still playing, so an
+		// interruption truncates nothing and the server keeps what the file holds.
 		s.writeLocked(BytesToSamples(nil, pcm))
+		return
 	}
 	s.q.enqueue(itemKey{responseID, itemID, contentIndex}, pcm)
 }
