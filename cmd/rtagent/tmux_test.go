@@ -167,51 +167,17 @@ func TestTmuxChat(t *testing.T) {
 	tmp := t.TempDir()
 	bin := buildRtagent(t, root, tmp)
 
-	// A working directory as a user's checkout has it: ./agents.yaml and ./tools.
-	work := filepath.Join(tmp, "work")
-	if err := os.Mkdir(work, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	for _, p := range []string{"agents.yaml", "tools"} {
-		if err := os.Symlink(filepath.Join(root, p), filepath.Join(work, p)); err != nil {
-			t.Fatal(err)
-		}
-	}
+	work := userCheckout(t, root, tmp)
 	state := filepath.Join(tmp, "state")
 	transcriptPath := filepath.Join(tmp, "t.md")
 	stderrPath := filepath.Join(tmp, "stderr")
-
-	// The socket path must stay short (sun_path); t.TempDir() may not be.
-	sockDir, err := os.MkdirTemp("", "rtt")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = os.RemoveAll(sockDir) })
-	// No status line, so the pane is the whole 100×30 window.
-	conf := filepath.Join(tmp, "tmux.conf")
-	if err := os.WriteFile(conf, []byte("set -g status off\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	s := &tmuxSession{
-		t:    t,
-		sock: filepath.Join(sockDir, "s"),
-		name: "rtagent-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(tmuxSessions.Add(1), 10),
-	}
-	t.Cleanup(func() {
-		_, _ = s.tmux("kill-session", "-t", s.name)
-		_, _ = s.tmux("kill-server")
-	})
 
 	// A shell runs rtagent, reports its exit status and stays (sleep), so the
 	// terminal modes rtagent left behind can be read from a live pane (tmux hides
 	// the cursor of a dead one). Stderr goes to a file (race reports, errors).
 	shellCmd := fmt.Sprintf("%s chat --sim --text --agents %s --transcript %s 2>%s; echo \"rtagent exited: $?\"; exec sleep 3600",
 		shq(bin), shq(filepath.Join(work, "agents.yaml")), shq(transcriptPath), shq(stderrPath))
-	if _, err := s.tmux("-f", conf, "new-session", "-d", "-x", "100", "-y", "30", "-s", s.name, "-c", work,
-		"-e", "NO_COLOR=1", "-e", "XDG_STATE_HOME="+state, "-e", "OPENAI_API_KEY=", "-e", "TERM=xterm-256color",
-		shellCmd); err != nil {
-		t.Fatal(err)
-	}
+	s := startTmux(t, tmp, work, state, shellCmd)
 	t.Cleanup(func() {
 		if t.Failed() {
 			if b, err := os.ReadFile(stderrPath); err == nil && len(b) > 0 {
@@ -305,4 +271,71 @@ func TestTmuxChat(t *testing.T) {
 }
 
 // shq quotes s for sh.
+// userCheckout makes a working directory as a user's checkout has it:
+// ./agents.yaml and ./tools.
+func userCheckout(t *testing.T, root, tmp string) string {
+	t.Helper()
+	work := filepath.Join(tmp, "work")
+	if err := os.Mkdir(work, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range []string{"agents.yaml", "tools"} {
+		if err := os.Symlink(filepath.Join(root, p), filepath.Join(work, p)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return work
+}
+
+// `run --approve ask` asks on the terminal and honours the answer.
+func TestTmuxRunApproveAsk(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed (make test-deps installs it)")
+	}
+	root := testkit.Root(t)
+	tmp := t.TempDir()
+	bin := buildRtagent(t, root, tmp)
+	work := userCheckout(t, root, tmp)
+	shellCmd := fmt.Sprintf("%s run --sim --fast --agent billing --say 'issue_refund order_id=A-1234' --say 'issue_refund order_id=A-7' --approve ask; echo \"rtagent exited: $?\"; exec sleep 3600", shq(bin))
+	s := startTmux(t, tmp, work, filepath.Join(tmp, "state"), shellCmd)
+
+	s.waitText(`billing wants to run issue_refund {"order_id":"A-1234"`, "[y]es, [n]o, [a]lways, ne[v]er:")
+	s.typeLine("n")
+	s.waitText("✗ issue_refund: Tool execution was not approved.")
+	s.waitText(`billing wants to run issue_refund {"order_id":"A-7"`, "[y]es, [n]o, [a]lways, ne[v]er:")
+	s.typeLine("y")
+	s.waitText(`billing: issue_refund returned: {"refund_id":"R-7"`, "rtagent exited: 0")
+}
+
+// startTmux runs shellCmd in a 100×30 pane of a private tmux server (no user
+// config, no status line), in dir, with a clean environment for rtagent.
+func startTmux(t *testing.T, tmp, dir, state, shellCmd string) *tmuxSession {
+	t.Helper()
+	// The socket path must stay short (sun_path); t.TempDir() may not be.
+	sockDir, err := os.MkdirTemp("", "rtt")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = os.RemoveAll(sockDir) })
+	conf := filepath.Join(tmp, "tmux.conf")
+	if err := os.WriteFile(conf, []byte("set -g status off\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s := &tmuxSession{
+		t:    t,
+		sock: filepath.Join(sockDir, "s"),
+		name: "rtagent-" + strconv.Itoa(os.Getpid()) + "-" + strconv.FormatInt(tmuxSessions.Add(1), 10),
+	}
+	t.Cleanup(func() {
+		_, _ = s.tmux("kill-session", "-t", s.name)
+		_, _ = s.tmux("kill-server")
+	})
+	if _, err := s.tmux("-f", conf, "new-session", "-d", "-x", "100", "-y", "30", "-s", s.name, "-c", dir,
+		"-e", "NO_COLOR=1", "-e", "XDG_STATE_HOME="+state, "-e", "OPENAI_API_KEY=", "-e", "TERM=xterm-256color",
+		shellCmd); err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
 func shq(s string) string { return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'" }
