@@ -253,8 +253,12 @@ agents:
 		if tool.Timeout != DefaultToolTimeout || tool.MaxOutputBytes != DefaultMaxOutputBytes {
 			t.Errorf("%s: timeout %s max %d", tool.Name, tool.Timeout, tool.MaxOutputBytes)
 		}
-		if got := string(tool.ParametersJSON()); got != `{"properties":{},"type":"object"}` {
-			t.Errorf("%s: default parameters %s", tool.Name, got)
+		want := `{"properties":{},"type":"object"}`
+		if tool.Builtin != "" { // a builtin describes its own arguments
+			want = `{"additionalProperties":false,"properties":{"text":{"description":"The text to return.","type":"string"}},"required":["text"],"type":"object"}`
+		}
+		if got := string(tool.ParametersJSON()); got != want {
+			t.Errorf("%s: default parameters %s, want %s", tool.Name, got, want)
 		}
 	}
 	if a.Tools[1].HTTP.Method != "POST" {

@@ -3,6 +3,7 @@ package agent
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/rtagent/rtagent/internal/tools"
 	"slices"
 	"strings"
 
@@ -185,6 +186,14 @@ func (v *validator) parameters(p string, t *Tool) {
 	}
 	if !v.has(p) {
 		t.Parameters = map[string]any{"type": "object", "properties": map[string]any{}}
+		// A builtin tool describes its own arguments (the calculator's expression,
+		// the clock's timezone): without them the model could not call it well.
+		if def := tools.BuiltinParameters(t.Builtin); t.Builtin != "" && def != nil {
+			var m map[string]any
+			if err := json.Unmarshal(def, &m); err == nil {
+				t.Parameters = m
+			}
+		}
 	}
 	if typ, ok := t.Parameters["type"]; !ok {
 		v.fail(p, "type is required and must be \"object\"")
