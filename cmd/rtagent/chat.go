@@ -76,7 +76,11 @@ func runChat(ctx context.Context, f *factory, opts *chatOptions) error {
 			return err
 		}
 	}
-	popts := prepareOptions{PushToTalk: opts.PushToTalk, Approval: opts.conn.Approve, RawEvents: true}
+	tap := &traceTap{}
+	popts := prepareOptions{PushToTalk: opts.PushToTalk, Approval: opts.conn.Approve}
+	if useTUI {
+		popts.Tap = tap
+	}
 	if opts.Text {
 		popts.Modality = "text"
 	} else {
@@ -96,14 +100,14 @@ func runChat(ctx context.Context, f *factory, opts *chatOptions) error {
 		return err
 	}
 	if useTUI {
-		return chatTUI(ctx, f, rt, voice, tw, opts, notices)
+		return chatTUI(ctx, f, rt, voice, tw, opts, notices, tap)
 	}
 	return chatLines(ctx, f, rt, voice, tw)
 }
 
 // chatTUI runs the full-screen UI. Session events go to the transcript and the UI;
 // audio never reaches the UI (the player has it already).
-func chatTUI(ctx context.Context, f *factory, rt *sessionRuntime, voice *voiceIO, tw *transcript.Writer, opts *chatOptions, notices []string) error {
+func chatTUI(ctx context.Context, f *factory, rt *sessionRuntime, voice *voiceIO, tw *transcript.Writer, opts *chatOptions, notices []string, tap *traceTap) error {
 	var names []string
 	for _, a := range rt.Config.Agents {
 		names = append(names, a.Name)
@@ -125,6 +129,8 @@ func chatTUI(ctx context.Context, f *factory, rt *sessionRuntime, voice *voiceIO
 		}
 		voice.Start(ctx, rt.Session, !opts.PushToTalk)
 	}
+	tap.setEmit(func(ev session.Event) { p.Send(tui.EventMsg{Event: ev}) })
+	defer tap.setEmit(nil)
 	var fatal error
 	done := make(chan struct{})
 	go func() {

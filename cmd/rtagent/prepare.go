@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"time"
 
@@ -20,8 +21,9 @@ type prepareOptions struct {
 	Modality   string // "text", "audio", or "" for the file's output_modalities
 	PushToTalk bool
 	Approval   string
-	RawEvents  bool
 	Audio      realtime.AudioSink // nil: no audio output device
+	// Tap, if set, also receives the raw-frame trace (the UI's event log).
+	Tap io.Writer
 }
 
 // sessionRuntime is a session with everything it owns: the simulator it may run,
@@ -94,7 +96,7 @@ func prepare(ctx context.Context, f *factory, o *connectOptions, p prepareOption
 			return nil, fmt.Errorf("starting the simulator: %w", err)
 		}
 		rt.addCloser(srv.Close)
-		ep = endpoint{URL: url, APIKey: "sim"}
+		ep = endpoint{URL: url, APIKey: simKey}
 	} else {
 		if ep, err = resolveEndpoint(o, f.Getenv, cfg.Endpoint); err != nil {
 			return nil, err
@@ -113,6 +115,13 @@ func prepare(ctx context.Context, f *factory, o *connectOptions, p prepareOption
 		rt.addCloser(tf.Close)
 		mcfg.Trace = tf
 	}
+	if p.Tap != nil {
+		if mcfg.Trace != nil {
+			mcfg.Trace = io.MultiWriter(mcfg.Trace, p.Tap)
+		} else {
+			mcfg.Trace = p.Tap
+		}
+	}
 	model := openai.New(mcfg)
 
 	agents, err := buildAgents(cfg, logger)
@@ -130,7 +139,6 @@ func prepare(ctx context.Context, f *factory, o *connectOptions, p prepareOption
 		DebounceTextLength: cfg.Guardrails.DebounceTextLength,
 		InputGuardrailMode: cfg.Guardrails.InputMode,
 		Prices:             prices(cfg, rt.Settings.Model),
-		RawEvents:          p.RawEvents,
 		Logger:             logger,
 	}
 	sess, err := session.New(scfg)
@@ -194,3 +202,7 @@ func prices(cfg *agent.Config, model string) *session.Prices {
 		TextOut: p.TextOut, AudioOut: p.AudioOut, TranscriptionPerMinute: p.PerMinute,
 	}
 }
+
+// simKey authenticates to the built-in simulator. It is not a secret, but the trace
+// redacts the key wherever it appears, so it must not occur in ids or text.
+const simKey = "rtagent-offline-simulator-key"
