@@ -23,7 +23,6 @@ func newAgentsCmd(f *factory) *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "agents",
 		Short: "List, validate and show the agents of agents.yaml",
-		Args:  cobra.NoArgs,
 	}
 	cmd.PersistentFlags().StringVar(&opts.File, "agents", "agents.yaml", "agents file")
 	cmd.PersistentFlags().StringArrayVar(&opts.Vars, "var", nil, "template variable key=value for instructions (repeatable)")
@@ -72,11 +71,11 @@ func newAgentsCmd(f *factory) *cobra.Command {
 }
 
 func loadAgents(path string, vars []string) (*agent.Config, error) {
-	o := connectOptions{Vars: vars}
-	if err := o.validate(); err != nil && len(vars) > 0 {
+	m, err := parseVars(vars)
+	if err != nil {
 		return nil, err
 	}
-	cfg, err := agent.Load(path, agent.LoadOptions{Vars: o.vars(), Now: time.Now()})
+	cfg, err := agent.Load(path, agent.LoadOptions{Vars: m, Now: time.Now()})
 	if err != nil {
 		return nil, &configError{err}
 	}

@@ -1,11 +1,11 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
@@ -54,16 +54,19 @@ func newChatCmd(f *factory) *cobra.Command {
 	return cmd
 }
 
-func runChat(ctx context.Context, f *factory, opts *chatOptions) error {
+func runChat(ctx context.Context, f *factory, opts *chatOptions) (err error) {
 	var voice *voiceIO
 	var notices []string
 	useTUI := !opts.Plain && f.IO.IsStdinTTY() && f.IO.IsStdoutTTY()
+	if opts.PushToTalk && !useTUI && !opts.Text {
+		return usageErrorf("--push-to-talk needs the full-screen UI (a terminal, without --plain): line mode has no talk key")
+	}
 	if !opts.Text {
 		v, err := openVoice(&opts.voice, opts.Record)
 		switch {
 		case err == nil:
 			voice = v
-			defer voice.Close()
+			defer func() { err = closeInto(err, fileErr("--record", opts.Record, voice.Close())) }()
 		case errors.Is(err, errNoAudio):
 			note := fmt.Sprintf("%v — continuing in text mode (rtagent devices lists what was found; --text skips audio)", err)
 			if useTUI {
@@ -76,7 +79,7 @@ func runChat(ctx context.Context, f *factory, opts *chatOptions) error {
 			return err
 		}
 	}
-	tap := &traceTap{}
+	tap := newTraceTap()
 	popts := prepareOptions{PushToTalk: opts.PushToTalk, Approval: opts.conn.Approve}
 	if useTUI {
 		popts.Tap = tap
@@ -90,12 +93,12 @@ func runChat(ctx context.Context, f *factory, opts *chatOptions) error {
 	if err != nil {
 		return err
 	}
-	defer rt.Close()
+	defer func() { err = closeInto(err, rt.Close()) }()
 	tw, err := rt.openTranscript(opts.TranscriptTo)
 	if err != nil {
 		return err
 	}
-	defer tw.Close()
+	defer func() { err = closeInto(err, fileErr("--transcript", opts.TranscriptTo, tw.Close())) }()
 	if err := rt.Session.Start(ctx); err != nil {
 		return err
 	}
@@ -129,8 +132,22 @@ func chatTUI(ctx context.Context, f *factory, rt *sessionRuntime, voice *voiceIO
 		}
 		voice.Start(ctx, rt.Session, !opts.PushToTalk)
 	}
-	tap.setEmit(func(ev session.Event) { p.Send(tui.EventMsg{Event: ev}) })
-	defer tap.setEmit(nil)
+	// Raw frames reach the UI from their own goroutine: p.Send blocks until the
+	// program runs, and the trace writer must never wait for the UI.
+	stopTap := make(chan struct{})
+	tapDone := make(chan struct{})
+	go func() {
+		defer close(tapDone)
+		for {
+			select {
+			case ev := <-tap.Events():
+				p.Send(tui.EventMsg{Event: ev})
+			case <-stopTap:
+				return
+			}
+		}
+	}()
+	defer func() { close(stopTap); <-tapDone }()
 	var fatal error
 	done := make(chan struct{})
 	go func() {
@@ -168,14 +185,14 @@ func chatLines(ctx context.Context, f *factory, rt *sessionRuntime, voice *voice
 		voice.OnFault = func(err error) { fmt.Fprintf(f.IO.ErrOut, "rtagent: %v\n", err) }
 		voice.Start(ctx, rt.Session, true)
 	}
-	approvals := make(chan session.ToolApprovalRequired, 16)
+	approvals := &lineApprovals{}
 	drv := newDriver(rt.Session, func(ev session.Event) error {
 		tw.Add(ev)
 		if a, ok := ev.(session.ToolApprovalRequired); ok {
-			fmt.Fprintf(f.IO.Out, "  ? %s %s needs approval: answer y (yes), n (no), a (always), r (never)\n", a.Tool, a.Arguments)
-			select {
-			case approvals <- a:
-			default:
+			if approvals.add(a) {
+				fmt.Fprintf(f.IO.Out, "  ? %s %s needs approval — allow? [y]es, [n]o, [a]lways, ne[v]er\n", a.Tool, a.Arguments)
+			} else {
+				rt.Session.Reject(a.CallID, false, endOfInputRefusal(a.Tool))
 			}
 			return nil
 		}
@@ -187,19 +204,7 @@ func chatLines(ctx context.Context, f *factory, rt *sessionRuntime, voice *voice
 		return finishErr(ctx, err)
 	}
 	fmt.Fprintf(f.IO.Out, "connected: %s on %s — type a message, /help for commands\n", rt.StartAgent, rt.Settings.Model)
-	lines := make(chan string)
-	go func() {
-		defer close(lines)
-		sc := bufio.NewScanner(f.IO.In)
-		sc.Buffer(make([]byte, 64<<10), 1<<20)
-		for sc.Scan() {
-			select {
-			case lines <- sc.Text():
-			case <-ctx.Done():
-				return
-			}
-		}
-	}()
+	lines, _ := readLines(ctx, f.IO.In)
 	for {
 		select {
 		case <-ctx.Done():
@@ -208,7 +213,11 @@ func chatLines(ctx context.Context, f *factory, rt *sessionRuntime, voice *voice
 			return drv.fatal()
 		case line, ok := <-lines:
 			if !ok {
-				// End of input: let the last answers finish, then leave.
+				// End of input: nobody is left to answer approvals; let the last
+				// answers finish, then leave.
+				for _, a := range approvals.close() {
+					rt.Session.Reject(a.CallID, false, endOfInputRefusal(a.Tool))
+				}
 				if err := drv.waitAnswered(ctx); err != nil {
 					return finishErr(ctx, err)
 				}
@@ -221,22 +230,24 @@ func chatLines(ctx context.Context, f *factory, rt *sessionRuntime, voice *voice
 	}
 }
 
-func lineCommand(f *factory, drv *driver, voice *voiceIO, approvals chan session.ToolApprovalRequired, line string) (quit bool) {
+func lineCommand(f *factory, drv *driver, voice *voiceIO, approvals *lineApprovals, line string) (quit bool) {
 	s := drv.sess
-	select {
-	case a := <-approvals:
+	if a, ok := approvals.first(); ok && line != "/quit" && line != "/exit" {
 		switch strings.ToLower(line) {
 		case "y", "yes":
 			s.Approve(a.CallID, false)
 		case "a", "always":
 			s.Approve(a.CallID, true)
-		case "r", "never":
+		case "n", "no":
+			s.Reject(a.CallID, false, "")
+		case "v", "r", "never":
 			s.Reject(a.CallID, true, "")
 		default:
-			s.Reject(a.CallID, false, "")
+			fmt.Fprintf(f.IO.Out, "  ? first answer for %s: y, n, a or v (that line was not sent)\n", a.Tool)
+			return false
 		}
+		approvals.pop()
 		return false
-	default:
 	}
 	switch {
 	case line == "":
@@ -263,4 +274,53 @@ func lineCommand(f *factory, drv *driver, voice *voiceIO, approvals chan session
 		}
 	}
 	return false
+}
+
+// lineApprovals are the approvals line mode waits on, answered in order.
+type lineApprovals struct {
+	mu      sync.Mutex
+	pending []session.ToolApprovalRequired
+	closed  bool
+}
+
+// add queues a; it reports false once input has ended (nobody can answer).
+func (l *lineApprovals) add(a session.ToolApprovalRequired) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closed {
+		return false
+	}
+	l.pending = append(l.pending, a)
+	return true
+}
+
+func (l *lineApprovals) first() (session.ToolApprovalRequired, bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.pending) == 0 {
+		return session.ToolApprovalRequired{}, false
+	}
+	return l.pending[0], true
+}
+
+func (l *lineApprovals) pop() {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if len(l.pending) > 0 {
+		l.pending = l.pending[1:]
+	}
+}
+
+// close ends input and returns the approvals nobody answered.
+func (l *lineApprovals) close() []session.ToolApprovalRequired {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	l.closed = true
+	p := l.pending
+	l.pending = nil
+	return p
+}
+
+func endOfInputRefusal(tool string) string {
+	return fmt.Sprintf("Tool %s needs approval, but the input ended before the user answered.", tool)
 }

@@ -55,7 +55,7 @@ func (o *connectOptions) validate() error {
 	if o.URL != "" {
 		u, err := url.Parse(o.URL)
 		if err != nil || (u.Scheme != "ws" && u.Scheme != "wss" && u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return usageErrorf("--url must be a ws:// or wss:// URL, not %q", o.URL)
+			return usageErrorf("--url must be a ws://, wss://, http:// or https:// URL with a host, not %q", redactURL(o.URL))
 		}
 	}
 	for _, h := range o.Headers {
@@ -63,21 +63,21 @@ func (o *connectOptions) validate() error {
 			return usageErrorf("--header must look like \"Name: value\", not %q", redactHeader(h))
 		}
 	}
-	for _, v := range o.Vars {
-		if k, _, ok := strings.Cut(v, "="); !ok || k == "" {
-			return usageErrorf("--var must look like key=value, not %q", v)
-		}
-	}
-	return nil
+	_, err := parseVars(o.Vars)
+	return err
 }
 
-func (o *connectOptions) vars() map[string]string {
+// parseVars turns --var key=value flags into a map.
+func parseVars(vars []string) (map[string]string, error) {
 	m := map[string]string{}
-	for _, v := range o.Vars {
-		k, val, _ := strings.Cut(v, "=")
+	for _, v := range vars {
+		k, val, ok := strings.Cut(v, "=")
+		if !ok || k == "" {
+			return nil, usageErrorf("--var must look like key=value, not %q", v)
+		}
 		m[k] = val
 	}
-	return m
+	return m, nil
 }
 
 func (o *connectOptions) headers() http.Header {
@@ -97,9 +97,6 @@ func (o *connectOptions) headers() http.Header {
 func redactHeader(h string) string {
 	if name, _, ok := strings.Cut(h, ":"); ok {
 		return name + ": …"
-	}
-	if len(h) > 12 {
-		return h[:4] + "…"
 	}
 	return "…"
 }
@@ -150,4 +147,14 @@ func resolveEndpoint(o *connectOptions, getenv func(string) string, fileEndpoint
 		return ep, errNoAPIKey
 	}
 	return ep, nil
+}
+
+// redactURL drops a URL's query and credentials, which may carry a token.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "…"
+	}
+	u.User, u.RawQuery = nil, ""
+	return u.String()
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"sync"
+	"time"
 
 	"github.com/rtagent/rtagent/internal/session"
 )
@@ -24,6 +25,7 @@ type driver struct {
 	idleTurns int           // Turns of the latest Idle event
 	idleSeen  int           // Idle events seen
 	speechAt  int           // idleSeen when the last speech_stopped arrived (-1: none)
+	heard     bool          // a speech_started arrived
 	endAfter  bool          // an agent_end arrived after the last speech_stopped
 	turns     int           // user turns sent by the driver
 	fatalErr  error
@@ -58,6 +60,8 @@ func (d *driver) consume() {
 			readyOnce()
 		case session.Idle:
 			d.update(func() { d.idleSeen++; d.idleTurns = e.Turns })
+		case session.SpeechStarted:
+			d.update(func() { d.heard = true })
 		case session.SpeechStopped:
 			d.update(func() { d.speechAt = d.idleSeen; d.endAfter = false })
 		case session.AgentEnd:
@@ -208,4 +212,18 @@ func (d *driver) fatal() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.fatalErr
+}
+
+// errNoSpeech: the model's voice activity detection heard nothing in the input.
+var errNoSpeech = errors.New("no speech detected")
+
+// waitHeard waits up to grace for voice activity detection to have heard speech.
+func (d *driver) waitHeard(ctx context.Context, grace time.Duration) error {
+	wctx, cancel := context.WithTimeout(ctx, grace)
+	defer cancel()
+	err := d.waitFor(wctx, func() bool { return d.heard })
+	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
+		return errNoSpeech
+	}
+	return err
 }

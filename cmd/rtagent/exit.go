@@ -61,3 +61,23 @@ func reportError(w io.Writer, err error) int {
 	}
 	return exitFailure
 }
+
+// closeInto reports a failure to finish writing (a transcript, a recording) when the
+// command otherwise succeeded; an earlier error is the one the user needs first.
+func closeInto(err, closeErr error) error {
+	if err != nil || closeErr == nil {
+		return err
+	}
+	return closeErr
+}
+
+// fileErr names the flag and file a write failure belongs to.
+func fileErr(flag, path string, err error) error {
+	if err == nil {
+		return nil
+	}
+	if path == "" {
+		return fmt.Errorf("%s: %w", flag, err)
+	}
+	return fmt.Errorf("%s %s: %w", flag, path, err)
+}

@@ -10,6 +10,12 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	// After the first Ctrl-C the command shuts down cleanly; a second one must
+	// always work, so the default signal behaviour comes back.
+	go func() {
+		<-ctx.Done()
+		stop()
+	}()
 	code := execute(ctx, systemIO(), os.Args[1:])
 	stop()
 	os.Exit(code)

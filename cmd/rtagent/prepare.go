@@ -41,11 +41,15 @@ type sessionRuntime struct {
 
 func (rt *sessionRuntime) addCloser(fn func() error) { rt.closers = append(rt.closers, fn) }
 
-// Close releases everything; it is safe to call more than once.
+// Close releases everything; it is safe to call more than once. Its error is about
+// the files rtagent wrote (trace, --audio-out): a failed write must not pass as a
+// success. The connection's own close is best effort and only logged.
 func (rt *sessionRuntime) Close() error {
 	var errs []error
 	if rt.Session != nil {
-		errs = append(errs, rt.Session.Close())
+		if err := rt.Session.Close(); err != nil {
+			logger.Debug("session close", "err", err)
+		}
 	}
 	for i := len(rt.closers) - 1; i >= 0; i-- {
 		errs = append(errs, rt.closers[i]())
@@ -112,7 +116,12 @@ func prepare(ctx context.Context, f *factory, o *connectOptions, p prepareOption
 		if err != nil {
 			return nil, usageErrorf("--trace: %v", err)
 		}
-		rt.addCloser(tf.Close)
+		rt.addCloser(func() error {
+			if err := tf.Close(); err != nil {
+				return fmt.Errorf("--trace %s: %w", o.Trace, err)
+			}
+			return nil
+		})
 		mcfg.Trace = tf
 	}
 	if p.Tap != nil {

@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -43,7 +44,39 @@ func newRootCmd(f *factory) *cobra.Command {
 		return nil
 	}
 	cmd.RunE = func(c *cobra.Command, _ []string) error { return c.Help() }
+	markArgErrorsAsUsage(cmd)
 	return cmd
+}
+
+// markArgErrorsAsUsage makes wrong positional arguments a usage error (exit 2) in
+// every command, and makes a command group reject an unknown subcommand.
+func markArgErrorsAsUsage(c *cobra.Command) {
+	if c.Args != nil {
+		check := c.Args
+		c.Args = func(cmd *cobra.Command, args []string) error {
+			if err := check(cmd, args); err != nil {
+				if strings.HasPrefix(err.Error(), "unknown command") && len(args) > 0 {
+					return usageErrorf("%s: unexpected argument %q (flags start with --; see %s --help)", cmd.CommandPath(), args[0], cmd.CommandPath())
+				}
+				return &usageError{fmt.Errorf("%s: %w", cmd.CommandPath(), err)}
+			}
+			return nil
+		}
+	}
+	if c.HasSubCommands() && c.RunE == nil && c.Run == nil {
+		c.RunE = func(cmd *cobra.Command, args []string) error {
+			if len(args) > 0 {
+				return usageErrorf("unknown command %q for %s; see %s --help", args[0], cmd.CommandPath(), cmd.CommandPath())
+			}
+			return cmd.Help()
+		}
+		if c.Args == nil {
+			c.Args = cobra.ArbitraryArgs
+		}
+	}
+	for _, sub := range c.Commands() {
+		markArgErrorsAsUsage(sub)
+	}
 }
 
 // extraCommands lets each command file register its constructor.

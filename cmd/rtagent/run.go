@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -70,6 +71,14 @@ func (o *runOptions) validate() error {
 	default:
 		return usageErrorf("--modality must be text or audio, not %q", o.Modality)
 	}
+	for _, s := range o.Says {
+		if strings.TrimSpace(s) == "" {
+			return usageErrorf("--say needs a message; it was empty")
+		}
+	}
+	if o.Modality == "text" && o.AudioOut != "" {
+		return usageErrorf("--audio-out needs --modality audio (the model answers in text with --modality text)")
+	}
 	if len(o.Says) == 0 && !o.Stdin && o.AudioIn == "" {
 		return usageErrorf("nothing to say: give --say TEXT, --stdin or --audio-in FILE.wav")
 	}
@@ -79,7 +88,7 @@ func (o *runOptions) validate() error {
 	return o.conn.validate()
 }
 
-func runRun(ctx context.Context, f *factory, opts *runOptions) error {
+func runRun(ctx context.Context, f *factory, opts *runOptions) (err error) {
 	if opts.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, opts.Timeout, errRunTimeout)
@@ -103,11 +112,11 @@ func runRun(ctx context.Context, f *factory, opts *runOptions) error {
 		}
 		return err
 	}
-	defer rt.Close()
+	defer func() { err = closeInto(err, rt.Close()) }()
 	if ra != nil {
 		rt.audio = ra
 		if ra.sink != nil {
-			rt.addCloser(ra.sink.Close)
+			rt.addCloser(func() error { return fileErr("--audio-out", opts.AudioOut, ra.sink.Close()) })
 		}
 	}
 
@@ -116,7 +125,7 @@ func runRun(ctx context.Context, f *factory, opts *runOptions) error {
 	if err != nil {
 		return err
 	}
-	defer tw.Close()
+	defer func() { err = closeInto(err, fileErr("--transcript", opts.Transcript, tw.Close())) }()
 	drv := newDriver(rt.Session, func(ev session.Event) error {
 		tw.Add(ev)
 		return printer.print(ev)
@@ -133,26 +142,42 @@ func runRun(ctx context.Context, f *factory, opts *runOptions) error {
 	}
 
 	messages := opts.Says
-	var lines *bufio.Scanner
+	var lines <-chan string
+	var readErr func() error
 	if opts.Stdin {
-		lines = bufio.NewScanner(f.IO.In)
-		lines.Buffer(make([]byte, 64<<10), 1<<20)
+		lines, readErr = readLines(ctx, f.IO.In)
 	}
+	// next returns the next message; it gives up when ctx ends (Ctrl-C, --timeout),
+	// even while standard input has nothing to say.
 	next := func() (string, bool) {
 		if len(messages) > 0 {
 			m := messages[0]
 			messages = messages[1:]
 			return m, true
 		}
-		for lines != nil && lines.Scan() {
-			if m := strings.TrimSpace(lines.Text()); m != "" {
-				return m, true
+		for lines != nil {
+			select {
+			case <-ctx.Done():
+				return "", false
+			case l, ok := <-lines:
+				if !ok {
+					return "", false
+				}
+				if m := strings.TrimSpace(l); m != "" {
+					return m, true
+				}
 			}
 		}
 		return "", false
 	}
 	if opts.AudioIn != "" {
 		if err := rt.playAudioIn(ctx, opts.AudioIn); err != nil {
+			return finishErr(ctx, err)
+		}
+		if err := drv.waitHeard(ctx, 3*time.Second); err != nil {
+			if errors.Is(err, errNoSpeech) {
+				return fmt.Errorf("--audio-in %s: no speech detected (the model's voice activity detection heard nothing)", opts.AudioIn)
+			}
 			return finishErr(ctx, err)
 		}
 		if err := drv.waitQuiet(ctx); err != nil {
@@ -168,8 +193,11 @@ func runRun(ctx context.Context, f *factory, opts *runOptions) error {
 			return finishErr(ctx, err)
 		}
 	}
-	if lines != nil && lines.Err() != nil {
-		return fmt.Errorf("reading standard input: %w", lines.Err())
+	if ctx.Err() != nil {
+		return finishErr(ctx, ctx.Err())
+	}
+	if readErr != nil && readErr() != nil {
+		return fmt.Errorf("reading standard input: %w", readErr())
 	}
 	if err := rt.drainAudio(ctx); err != nil {
 		return finishErr(ctx, err)
@@ -193,4 +221,34 @@ func finishErr(ctx context.Context, err error) error {
 		}
 	}
 	return err
+}
+
+// readLines reads r line by line in its own goroutine, which ends at end of input
+// or when ctx ends (a blocked read is abandoned then: the process is exiting).
+func readLines(ctx context.Context, r io.Reader) (<-chan string, func() error) {
+	ch := make(chan string)
+	var err error
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(ch)
+		sc := bufio.NewScanner(r)
+		sc.Buffer(make([]byte, 64<<10), 1<<20)
+		for sc.Scan() {
+			select {
+			case ch <- sc.Text():
+			case <-ctx.Done():
+				return
+			}
+		}
+		err = sc.Err()
+	}()
+	return ch, func() error {
+		select {
+		case <-done:
+			return err
+		default:
+			return nil
+		}
+	}
 }

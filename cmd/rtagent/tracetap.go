@@ -4,35 +4,29 @@ import (
 	"bytes"
 	"encoding/json"
 	"sync"
+	"sync/atomic"
 
 	"github.com/rtagent/rtagent/internal/session"
 )
 
 // traceTap turns the model's raw-frame trace (JSONL, audio elided) into RawEvents
 // for the UI's event log: every client and server frame, as the realtime console
-// shows them. Lines that do not parse are skipped; the tap never fails a write.
+// shows them. It never blocks the trace writer: frames go into a bounded queue that
+// the UI drains, and when the UI falls behind the newest frames are dropped and
+// counted (R12.1: raw events are the only ones that may be lost).
 type traceTap struct {
 	mu      sync.Mutex
 	buf     []byte
-	emit    func(session.Event) // nil: frames wait in early, up to maxEarly
-	early   []session.Event     // frames before the UI attached (the connect update)
-	started bool                // an emitter was set once; later nil means drop
+	ch      chan session.RawEvent
+	dropped atomic.Uint64
 }
 
-const maxEarly = 256
+const tapQueue = 1024
 
-func (t *traceTap) setEmit(fn func(session.Event)) {
-	t.mu.Lock()
-	defer t.mu.Unlock()
-	t.emit = fn
-	if fn != nil {
-		t.started = true
-		for _, ev := range t.early {
-			fn(ev)
-		}
-		t.early = nil
-	}
-}
+func newTraceTap() *traceTap { return &traceTap{ch: make(chan session.RawEvent, tapQueue)} }
+
+// Events is the queue the UI forwarder drains.
+func (t *traceTap) Events() <-chan session.RawEvent { return t.ch }
 
 func (t *traceTap) Write(p []byte) (int, error) {
 	t.mu.Lock()
@@ -43,13 +37,11 @@ func (t *traceTap) Write(p []byte) (int, error) {
 		if i < 0 {
 			break
 		}
-		line := t.buf[:i]
-		if ev, ok := parseTraceLine(line); ok {
-			switch {
-			case t.emit != nil:
-				t.emit(ev)
-			case !t.started && len(t.early) < maxEarly:
-				t.early = append(t.early, ev)
+		if ev, ok := parseTraceLine(t.buf[:i]); ok {
+			select {
+			case t.ch <- ev:
+			default:
+				t.dropped.Add(1)
 			}
 		}
 		t.buf = t.buf[i+1:]

@@ -3,29 +3,28 @@ package main
 import (
 	"strings"
 	"testing"
-
-	"github.com/rtagent/rtagent/internal/session"
 )
 
-// The tap turns trace lines (possibly split across writes) into RawEvents, keeps the
-// ones written before the UI attached, and drops after it detached.
+// The tap turns trace lines (possibly split across writes) into RawEvents, never
+// blocks the writer, and counts what it had to drop.
 func TestTraceTap(t *testing.T) {
-	tap := &traceTap{}
+	tap := newTraceTap()
 	tap.Write([]byte(`{"t_ms":0,"dir":"client","event":{"type":"session.update","event_id":"e1"}}` + "\n"))
-	var got []session.RawEvent
-	tap.setEmit(func(ev session.Event) { got = append(got, ev.(session.RawEvent)) })
 	line := `{"t_ms":5,"dir":"server","event":{"type":"session.created","event_id":"x"}}` + "\nnot json\n"
 	tap.Write([]byte(line[:20]))
 	tap.Write([]byte(line[20:]))
-	tap.setEmit(nil)
-	tap.Write([]byte(`{"t_ms":9,"dir":"server","event":{"type":"late"}}` + "\n"))
-	if len(got) != 2 {
-		t.Fatalf("got %d events, want 2: %+v", len(got), got)
+	a, b := <-tap.Events(), <-tap.Events()
+	if a.Direction != "out" || a.Type != "session.update" || b.Direction != "in" || b.Type != "session.created" {
+		t.Fatalf("events %+v %+v", a, b)
 	}
-	if got[0].Direction != "out" || got[0].Type != "session.update" || got[1].Direction != "in" || got[1].Type != "session.created" {
-		t.Fatalf("events %+v", got)
+	if !strings.Contains(string(b.Data), `"event_id":"x"`) {
+		t.Fatalf("data %s", b.Data)
 	}
-	if !strings.Contains(string(got[1].Data), `"event_id":"x"`) {
-		t.Fatalf("data %s", got[1].Data)
+	frame := []byte(`{"t_ms":9,"dir":"server","event":{"type":"x"}}` + "\n")
+	for range tapQueue + 10 { // nobody drains: the writer must not block
+		tap.Write(frame)
+	}
+	if got := tap.dropped.Load(); got != 10 {
+		t.Fatalf("dropped %d, want 10", got)
 	}
 }

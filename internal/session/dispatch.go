@@ -36,6 +36,7 @@ func (s *Session) handle(ev realtime.Event) {
 		s.quietOnAck(commitKey)
 		s.onAudioCommitted()
 	case realtime.AudioCleared:
+		s.q.speechOpen = false // the utterance was discarded
 	case realtime.InputTimeout:
 		s.emit(InputAudioTimeout{ItemID: e.ItemID, AudioStartMS: e.AudioStartMS, AudioEndMS: e.AudioEndMS})
 	case realtime.ResponseCreated:

@@ -275,8 +275,10 @@ func (s *Session) emit(ev Event) { s.out.push(ev) }
 
 // send queues a command on the model; a failure is reported as an error event.
 func (s *Session) send(cmd realtime.Command) error {
-	s.noteCommand(cmd)
 	err := s.model.Send(s.ctx, cmd)
+	if err == nil {
+		s.noteCommand(cmd) // a trigger that never left cannot be answered
+	}
 	if err != nil && s.ctx.Err() == nil {
 		s.log.Warn("model send failed", "command", fmt.Sprintf("%T", cmd), "err", err)
 		s.emit(Error{Source: SourceEngine, Message: fmt.Sprintf("send %T: %v", cmd, err)})

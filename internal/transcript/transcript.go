@@ -144,8 +144,8 @@ func inline(s string) string {
 
 func quoteBlock(s string) string {
 	s = inline(s)
-	if len(s) > 500 {
-		s = s[:500] + "…"
+	if r := []rune(s); len(r) > 500 {
+		s = string(r[:500]) + "…"
 	}
 	return "`" + s + "`"
 }
