@@ -202,7 +202,7 @@ type UsageEvent struct {
 	ResponseID         string                      `json:"response_id"`
 	Usage              realtime.Usage              `json:"usage"`
 	Total              realtime.Usage              `json:"total"`
-	TranscriptionTotal realtime.TranscriptionUsage `json:"transcription_total"`
+	TranscriptionTotal realtime.TranscriptionUsage `json:"transcription_total,omitzero"`
 	CostUSD            float64                     `json:"cost_usd"` // estimate; 0 without a price table
 }
 
