@@ -1,7 +1,6 @@
 package audio
 
 import (
-	"sync"
 	"time"
 
 	"github.com/rtagent/rtagent/internal/realtime"
@@ -115,43 +114,4 @@ func (q *clockQueue) interrupt() (realtime.PlaybackState, []int16) {
 	q.queue, q.queued, q.rem = nil, 0, 0
 	q.tracker.Reset()
 	return s, fade
-}
-
-// ClockSink is an AudioSink with no output: it discards audio but reports the played
-// position as if it were played at real time from the moment it arrived (PROTOCOL.md
-// R7.3's wall-clock fallback), for text sessions and sessions without a device.
-type ClockSink struct {
-	mu sync.Mutex
-	q  clockQueue
-}
-
-var _ realtime.AudioSink = (*ClockSink)(nil)
-
-// NewClockSink returns a ClockSink using the wall clock.
-func NewClockSink() *ClockSink { return newClockSink(time.Now) }
-
-func newClockSink(now func() time.Time) *ClockSink {
-	return &ClockSink{q: clockQueue{now: now}}
-}
-
-// Enqueue implements realtime.AudioSink.
-func (c *ClockSink) Enqueue(responseID, itemID string, contentIndex int, pcm []byte) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.q.enqueue(itemKey{responseID, itemID, contentIndex}, pcm)
-}
-
-// Interrupt implements realtime.AudioSink.
-func (c *ClockSink) Interrupt() realtime.PlaybackState {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	s, _ := c.q.interrupt()
-	return s
-}
-
-// State implements realtime.AudioSink.
-func (c *ClockSink) State() realtime.PlaybackState {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.q.state()
 }

@@ -180,7 +180,7 @@ func BenchmarkMicToSocket(b *testing.B) {
 	fakeDir(b, in)
 	var mu sync.Mutex
 	seen := map[uint64]time.Time{}
-	r := startRig(b, rigConfig{Pace: 0, Base: voiceBase(nil, false), Sink: audio.NewClockSink(), NoTrace: true,
+	r := startRig(b, rigConfig{Pace: 0, Base: voiceBase(nil, false), NoTrace: true, // no sink: the session's wall-clock fallback
 		Keep: func(session.Event) bool { return false },
 		OnClient: func(at time.Time, data []byte) {
 			if frameType(data) != "input_audio_buffer.append" {
