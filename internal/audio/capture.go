@@ -62,35 +62,12 @@ type Capture struct {
 // 24 kHz it is opened at its default rate and resampled. Errors wrap ErrNoDevice when
 // there is no default input device.
 func OpenCapture(cfg CaptureConfig) (*Capture, error) {
-	release, err := Init()
-	if err != nil {
-		return nil, err
-	}
-	dev, err := FindDevice(cfg.Device, true)
-	if err != nil {
-		release()
-		return nil, err
-	}
 	c := newCapture(cfg)
-	c.release = release
-	stream, rate, err := openMono(dev, true, candidateRates(dev), func(r float64) int { return int(r * 0.02) }, &c.buf)
+	ds, err := openDevice(cfg.Device, true, func(r float64) int { return int(r * 0.02) }, &c.buf)
 	if err != nil {
-		release()
 		return nil, err
 	}
-	c.stream, c.reader, c.rate = stream, stream, rate
-	if rate != SampleRate {
-		if c.rs, err = NewResampler(int(rate), SampleRate); err != nil {
-			closeStream(stream, true)
-			release()
-			return nil, err
-		}
-	}
-	if err := startStream(stream); err != nil {
-		closeStream(stream, true)
-		release()
-		return nil, fmt.Errorf("audio: %w: start capture on %q: %w", ErrDevice, dev.Name, err)
-	}
+	c.stream, c.reader, c.rate, c.rs, c.release = ds.stream, ds.stream, ds.rate, ds.rs, ds.release
 	go c.run()
 	return c, nil
 }

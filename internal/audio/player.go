@@ -133,39 +133,16 @@ func OpenPlayer(cfg PlayerConfig) (*Player, error) {
 	if err := cfg.validate(); err != nil {
 		return nil, err
 	}
-	release, err := Init()
-	if err != nil {
-		return nil, err
-	}
-	dev, err := FindDevice(cfg.Device, false)
-	if err != nil {
-		release()
-		return nil, err
-	}
 	p := newPlayer(cfg)
-	p.release = release
-	stream, rate, err := openMono(dev, false, candidateRates(dev), func(r float64) int {
+	ds, err := openDevice(cfg.Device, false, func(r float64) int {
 		return int(r * cfg.DeviceBuffer.Seconds())
 	}, &p.buf)
 	if err != nil {
-		release()
 		return nil, err
 	}
-	p.stream, p.writer, p.rate = stream, stream, rate
-	if info := stream.Info(); info != nil {
+	p.stream, p.writer, p.rate, p.rs, p.release = ds.stream, ds.stream, ds.rate, ds.rs, ds.release
+	if info := ds.stream.Info(); info != nil {
 		p.latency = int64(samplesFor(info.OutputLatency, SampleRate))
-	}
-	if rate != SampleRate {
-		if p.rs, err = NewResampler(SampleRate, int(rate)); err != nil {
-			closeStream(stream, true)
-			release()
-			return nil, err
-		}
-	}
-	if err := startStream(stream); err != nil {
-		closeStream(stream, true)
-		release()
-		return nil, fmt.Errorf("audio: %w: start playback on %q: %w", ErrDevice, dev.Name, err)
 	}
 	go p.run()
 	return p, nil

@@ -261,3 +261,54 @@ func candidateRates(d *Device) []float64 {
 	}
 	return r
 }
+
+// deviceStream is a started mono stream on a device, with the resampler between the
+// device's rate and 24 kHz when they differ.
+type deviceStream struct {
+	stream  *portaudio.Stream
+	rate    float64
+	rs      *Resampler // nil at 24 kHz
+	release func() error
+}
+
+// openDevice initialises PortAudio, finds the device (spec as FindDevice), opens it
+// at 24 kHz or else at its default rate, and starts it. On any error everything it
+// acquired is released. framesFor gives the frames per buffer at a rate.
+func openDevice(spec string, input bool, framesFor func(rate float64) int, buf *[]int16) (*deviceStream, error) {
+	release, err := Init()
+	if err != nil {
+		return nil, err
+	}
+	dev, err := FindDevice(spec, input)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	stream, rate, err := openMono(dev, input, candidateRates(dev), framesFor, buf)
+	if err != nil {
+		release()
+		return nil, err
+	}
+	ds := &deviceStream{stream: stream, rate: rate, release: release}
+	if rate != SampleRate {
+		in, out := SampleRate, int(rate) // playback: 24 kHz → device
+		if input {
+			in, out = int(rate), SampleRate
+		}
+		if ds.rs, err = NewResampler(in, out); err != nil {
+			closeStream(stream, true)
+			release()
+			return nil, err
+		}
+	}
+	if err := startStream(stream); err != nil {
+		closeStream(stream, true)
+		release()
+		what := "playback"
+		if input {
+			what = "capture"
+		}
+		return nil, fmt.Errorf("audio: %w: start %s on %q: %w", ErrDevice, what, dev.Name, err)
+	}
+	return ds, nil
+}
