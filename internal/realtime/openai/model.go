@@ -303,13 +303,16 @@ func (m *Model) closedEventLocked(err error) realtime.Closed {
 		return realtime.Closed{Code: max(code, 0), Reason: reason, Err: st.fatal}
 	case st.closing && (code == -1 || code == int(websocket.StatusNormalClosure)):
 		return realtime.Closed{Code: int(websocket.StatusNormalClosure)}
-	case st.writeErr != nil:
-		return realtime.Closed{Err: &CloseError{Message: "write failed", Err: m.scrubErr(st.writeErr)}}
-	case code == int(websocket.StatusNormalClosure):
+	case code == int(websocket.StatusNormalClosure) && st.writeErr == nil:
 		return realtime.Closed{Code: code, Reason: reason}
+	case code == -1 && st.writeErr != nil:
+		return realtime.Closed{Err: &CloseError{Message: "write failed", Err: m.scrubErr(st.writeErr)}}
 	case code == -1:
 		return realtime.Closed{Err: &CloseError{Err: m.scrubErr(err)}}
 	}
+	// A close code the server sent (3000 authentication, 4000 request shape, 1001 …)
+	// explains the end better than a write that failed because of it: the server
+	// closes right after its error event, often while our session.update is going out.
 	msg := reason
 	if (code == 3000 || code == 4000) && st.lastErr != "" {
 		msg = st.lastErr
