@@ -23,10 +23,16 @@ func TestToolDetectedOnce_R8_6_R8_10(t *testing.T) {
 	h.m.emit(realtime.OutputItemDone{ResponseID: "r1", Item: realtime.Item{ID: "fc1", Type: realtime.ItemFunctionCall, Status: "completed", CallID: "call_1", Name: "lookup", Arguments: `{"id":"A-1"}`}})
 	h.m.emit(realtime.ResponseDone{ResponseID: "r1", Status: "completed", Output: []realtime.Item{{ID: "fc1", Type: realtime.ItemFunctionCall, Status: "completed", CallID: "call_1", Name: "lookup", Arguments: `{"id":"A-1"}`}}})
 	end := waitEvent[ToolEnd](t, h.rec, nil)
+	h.sync()
 	cmds := h.m.commands()
 	outs := cmdsOf[realtime.SendToolOutput](cmds)
-	if len(outs) != 1 || outs[0].CallID != "call_1" || outs[0].Output != "lookup ok" || !outs[0].Respond {
+	if len(outs) != 1 || outs[0].CallID != "call_1" || outs[0].Output != "lookup ok" {
 		t.Fatalf("tool outputs when tool_end arrived = %+v", outs)
+	}
+	// R6.4: exactly one follow-up is asked for — by the output itself when the tool
+	// finished after response.done, else by response.done (the tool may win the race).
+	if creates := len(cmdsOf[realtime.CreateResponse](cmds)); outs[0].Respond == (creates == 1) || creates > 1 {
+		t.Fatalf("output Respond=%v with %d CreateResponse: want exactly one follow-up trigger", outs[0].Respond, creates)
 	}
 	if end.Arguments != `{"id":"A-1"}` || end.Output != "lookup ok" || end.Error != "" || end.Agent != "Triage" || end.Duration <= 0 {
 		t.Errorf("tool_end = %+v", end)
