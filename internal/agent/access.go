@@ -53,7 +53,7 @@ func (a *Agent) HandoffByTool(name string) (*Handoff, bool) {
 }
 
 // OutputGuardrailsWith returns the agent's output guardrails plus the global
-// ones, deduplicated by name, the agent's first (PROTOCOL.md R10.3).
+// ones, deduplicated by name, the agent's first (docs/protocol.md R10.3).
 func (c *Config) OutputGuardrailsWith(a *Agent) []Guardrail {
 	return mergeGuardrails(a.OutputGuardrails, c.Guardrails.Output)
 }
@@ -84,7 +84,7 @@ func mergeGuardrails(lists ...[]Guardrail) []Guardrail {
 // These are ESTIMATES copied from public list prices at the time of writing;
 // they are not authoritative and will go stale. They are only a fallback for
 // the cost estimate shown to the user: the prices block of agents.yaml
-// overrides them per model (PROTOCOL.md R13.4: never hard-code prices in the
+// overrides them per model (docs/protocol.md R13.4: never hard-code prices in the
 // engine). gpt-realtime-2.1 is assumed to cost what gpt-realtime costs.
 func DefaultPrices() map[string]Price {
 	realtime := Price{TextIn: 4, CachedTextIn: 0.4, AudioIn: 32, CachedAudioIn: 0.4, TextOut: 16, AudioOut: 64}

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// Defaults applied after decoding (PROTOCOL.md R2.1, R8.5, R8.9, R10.2).
+// Defaults applied after decoding (docs/protocol.md R2.1, R8.5, R8.9, R10.2).
 const (
 	DefaultModel              = "gpt-realtime-2.1"
 	DefaultVoice              = "marin"
@@ -49,7 +49,7 @@ type Config struct {
 	byName map[string]int // agent name -> index in Agents
 }
 
-// Model holds session-wide settings (PROTOCOL.md R2.1, R2.4). After Load every
+// Model holds session-wide settings (docs/protocol.md R2.1, R2.4). After Load every
 // field that has a default is filled in.
 type Model struct {
 	Name             string         `yaml:"name,omitempty" jsonschema_description:"Realtime model name. Default: gpt-realtime-2.1."`
@@ -68,7 +68,7 @@ func (m *Model) TextOnly() bool {
 	return len(m.OutputModalities) == 1 && m.OutputModalities[0] == ModalityText
 }
 
-// TurnDetection configures server-side voice activity detection (PROTOCOL.md R2.2).
+// TurnDetection configures server-side voice activity detection (docs/protocol.md R2.2).
 // Nil pointers are not configured: the server default applies.
 type TurnDetection struct {
 	Type              string   `yaml:"type,omitempty" jsonschema:"enum=server_vad,enum=semantic_vad,enum=none" jsonschema_description:"server_vad, semantic_vad or none (manual turns). Default: semantic_vad."`
@@ -103,7 +103,7 @@ type Endpoint struct {
 }
 
 // Price is a price entry in USD per 1M tokens; PerMinute is USD per minute of
-// audio for transcription models billed by duration (PROTOCOL.md R13.4).
+// audio for transcription models billed by duration (docs/protocol.md R13.4).
 type Price struct {
 	TextIn        float64 `yaml:"text_in,omitempty" jsonschema:"minimum=0" jsonschema_description:"USD per 1M uncached text input tokens."`
 	CachedTextIn  float64 `yaml:"cached_text_in,omitempty" jsonschema:"minimum=0" jsonschema_description:"USD per 1M cached text input tokens."`
@@ -114,7 +114,7 @@ type Price struct {
 	PerMinute     float64 `yaml:"per_minute,omitempty" jsonschema:"minimum=0" jsonschema_description:"Transcription billed by duration: USD per minute of audio."`
 }
 
-// GuardrailSettings are global guardrail settings (PROTOCOL.md R10.2, R10.7).
+// GuardrailSettings are global guardrail settings (docs/protocol.md R10.2, R10.7).
 type GuardrailSettings struct {
 	DebounceTextLength int         `yaml:"debounce_text_length,omitempty" jsonschema:"minimum=-1" jsonschema_description:"Run output guardrails every N characters of accumulated text; -1: only on the final text. Default: 100."`
 	InputMode          string      `yaml:"input_mode,omitempty" jsonschema:"enum=strict,enum=best_effort" jsonschema_description:"strict: answer only after the user transcript passed (needs transcription). best_effort: interrupt on a trip. Default: best_effort."`
@@ -152,7 +152,7 @@ type Prompt struct {
 }
 
 // Handoff is a handoff target. In YAML it is an agent name or an object.
-// After Load, ToolName and Description are filled in (PROTOCOL.md R9.1).
+// After Load, ToolName and Description are filled in (docs/protocol.md R9.1).
 type Handoff struct {
 	Agent       string `yaml:"agent" jsonschema:"required,minLength=1" jsonschema_description:"Target agent name."`
 	ToolName    string `yaml:"tool_name,omitempty" jsonschema:"pattern=^[a-zA-Z0-9_-]{1\\,64}$" jsonschema_description:"Tool name override. Default: transfer_to_<normalized agent name>."`

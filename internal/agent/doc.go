@@ -5,7 +5,7 @@
 // It owns decoding (unknown keys are errors), defaults, validation with
 // file:line:column and a field path for every problem (all problems are
 // collected, not just the first), instruction templates, the handoff tool
-// naming rule (PROTOCOL.md R9.1) and the JSON Schema of the file.
+// naming rule (docs/protocol.md R9.1) and the JSON Schema of the file.
 //
 // It must never touch the network or run a tool or guardrail program: command
 // tools are only resolved to an absolute path, HTTP tools are only parsed.

@@ -200,7 +200,7 @@ func (v *validator) indent(n int) int {
 }
 
 // DefaultHandoffPreamble is added to an agent's instructions after a handoff
-// to it (PROTOCOL.md R9.2 step 6); %s is the previous agent's name.
+// to it (docs/protocol.md R9.2 step 6); %s is the previous agent's name.
 const DefaultHandoffPreamble = "The conversation was just transferred to you from %s. Continue helping the user directly; do not greet again, say goodbye, or announce another transfer unless needed."
 
 // Preamble returns the text to add to the agent's instructions after a
@@ -214,7 +214,7 @@ func (a *Agent) Preamble(from string) string {
 }
 
 // HandoffToolName returns the generated handoff tool name for an agent
-// (PROTOCOL.md R9.1): whitespace and every character outside [A-Za-z0-9_]
+// (docs/protocol.md R9.1): whitespace and every character outside [A-Za-z0-9_]
 // become "_", then lower case; prefixed with "transfer_to_".
 // "Billing Support" → transfer_to_billing_support, "FAQ/Help" → transfer_to_faq_help.
 func HandoffToolName(agentName string) string {
@@ -234,7 +234,7 @@ func HandoffToolName(agentName string) string {
 }
 
 // HandoffDescription returns the default handoff tool description for a
-// target agent (PROTOCOL.md R9.1).
+// target agent (docs/protocol.md R9.1).
 func HandoffDescription(target *Agent) string {
 	d := "Handoff to the " + target.Name + " agent to handle the request."
 	if s := strings.TrimSpace(target.HandoffDescription); s != "" {

@@ -7,7 +7,7 @@ import (
 	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
-// toolNameRE is the tool name rule of PROTOCOL.md R8.1.
+// toolNameRE is the tool name rule of docs/protocol.md R8.1.
 var toolNameRE = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
 
 // Tool kinds, as returned by (*Tool).Kind.
@@ -62,7 +62,7 @@ func (t *Tool) Kind() string {
 func (t *Tool) ParametersJSON() json.RawMessage { return t.params }
 
 // ParametersSchema returns the compiled parameters schema, for validating
-// call arguments (PROTOCOL.md R8.4).
+// call arguments (docs/protocol.md R8.4).
 func (t *Tool) ParametersSchema() *jsonschema.Schema { return t.compiled }
 
 // Guardrail checks text. Exactly one of DenyRegex, DenyWords and Command is set.

@@ -269,7 +269,7 @@ func jsonText(x any) string {
 }
 
 // handoff validates one handoff and fills its tool name and description
-// (PROTOCOL.md R9.1). It returns the tool name, or "" when unusable.
+// (docs/protocol.md R9.1). It returns the tool name, or "" when unusable.
 func (v *validator) handoff(p string, from *Agent, h *Handoff) string {
 	c := v.cfg
 	if h.Agent == "" {

@@ -1,7 +1,7 @@
 // Package audio owns everything between the session engine and the sound card:
 // PortAudio lifecycle and device selection, microphone capture (20 ms PCM16 frames at
 // 24 kHz mono, resampled when the device cannot run at 24 kHz), playback with a jitter
-// buffer, fade-out and a playback tracker (PROTOCOL.md R7.3), echo handling (the R7.12
+// buffer, fade-out and a playback tracker (docs/protocol.md R7.3), echo handling (the R7.12
 // energy gate, half duplex and speexdsp acoustic echo cancellation), WAV sources and
 // sinks, a stereo session recorder, and level meters for the UI.
 //

@@ -7,7 +7,7 @@ import (
 )
 
 // EchoMode is how microphone audio is treated while the assistant is speaking
-// (PROTOCOL.md R7.12).
+// (docs/protocol.md R7.12).
 type EchoMode int
 
 const (
@@ -32,7 +32,7 @@ func (m EchoMode) String() string {
 	return "unknown"
 }
 
-// Gate constants from PROTOCOL.md R7.12 / §16.
+// Gate constants from docs/protocol.md R7.12 / §16.
 const (
 	GateFloor  = 0.015
 	GateFactor = 0.6

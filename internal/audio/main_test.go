@@ -1,5 +1,5 @@
 // Tests run the real PortAudio library on the ALSA file device (testdata/audio/
-// fakeaudio.conf; see /work/shared/audio/README.md). Race runs need checkptr off inside
+// fakeaudio.conf; see testdata/audio/README.md). Race runs need checkptr off inside
 // the binding:
 //
 //	go test -race -gcflags=github.com/gordonklaus/portaudio=-d=checkptr=0 ./internal/audio/...

@@ -5,7 +5,7 @@ import (
 	"time"
 )
 
-// SampleRate is the only PCM rate the realtime model speaks (PROTOCOL.md §16).
+// SampleRate is the only PCM rate the realtime model speaks (docs/protocol.md §16).
 const SampleRate = 24000
 
 // FrameSamples is one 20 ms microphone frame at 24 kHz.

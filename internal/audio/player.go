@@ -12,7 +12,7 @@ import (
 	"github.com/rtagent/rtagent/internal/realtime"
 )
 
-// Playback defaults (PROTOCOL.md §16).
+// Playback defaults (docs/protocol.md §16).
 const (
 	DefaultPrebuffer      = 120 * time.Millisecond
 	DefaultDeviceBuffer   = 10 * time.Millisecond

@@ -2,7 +2,7 @@ package audio
 
 import "github.com/rtagent/rtagent/internal/realtime"
 
-// Output formats' bytes per millisecond (PROTOCOL.md R7.1).
+// Output formats' bytes per millisecond (docs/protocol.md R7.1).
 const (
 	BytesPerMsPCM16 = SampleRate * 2 / 1000 // 48
 	BytesPerMsG711  = 8000 / 1000           // 8
@@ -24,7 +24,7 @@ type itemKey struct {
 }
 
 // Tracker counts the bytes of assistant audio actually played, per
-// (item_id, content_index) (PROTOCOL.md R7.3): moving to another item resets the
+// (item_id, content_index) (docs/protocol.md R7.3): moving to another item resets the
 // count. It is not safe for concurrent use; its owner locks.
 type Tracker struct {
 	cur    itemKey

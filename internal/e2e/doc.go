@@ -1,7 +1,7 @@
 // Package e2e holds rtagent's voice acceptance tests and benchmarks: the whole client
 // (session engine, OpenAI GA WebSocket model, audio package) against the offline
 // simulator, with the real PortAudio library playing to and capturing from the ALSA
-// file device (testdata/audio/fakeaudio.conf, see /work/shared/audio/README.md).
+// file device (testdata/audio/fakeaudio.conf, see testdata/audio/README.md).
 //
 // The package has no non-test code. The tests check, sample for sample:
 //
@@ -9,7 +9,7 @@
 //     audio.Player lands in out.raw exactly as sim.SynthesizeSpeech(answer), with only
 //     leading prebuffer silence before it and silence after it.
 //   - TestVoiceBargeIn: server-VAD barge-in in the middle of a real-time response
-//     (PROTOCOL.md §7): playback ends in a 12 ms linear fade, the
+//     (docs/protocol.md §7): playback ends in a 12 ms linear fade, the
 //     conversation.item.truncate carries audio_end_ms equal to the item audio in
 //     out.raw less the output latency (within one device buffer), no response.cancel
 //     is sent (R7.7) and no late audio of the cancelled response reaches the device

@@ -641,7 +641,7 @@ func (r *rig) close() {
 }
 
 // clientTrace closes the session and returns the trace; it validates every client
-// frame strictly against the kit (PROTOCOL.md, validate_client.py --strict).
+// frame strictly against the kit (docs/protocol.md, validate_client.py --strict).
 func (r *rig) closeAndValidate() []traceLine {
 	r.tb.Helper()
 	r.close()

@@ -95,7 +95,7 @@ func TestVoicePlaybackMatchesSynthesis(t *testing.T) {
 	}
 }
 
-// 2. Server-VAD barge-in in the middle of a real-time response (PROTOCOL.md §7).
+// 2. Server-VAD barge-in in the middle of a real-time response (docs/protocol.md §7).
 func TestVoiceBargeIn(t *testing.T) {
 	dir := fakeDir(t, nil)
 	log := &playLog{}

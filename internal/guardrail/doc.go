@@ -1,5 +1,5 @@
 // Package guardrail checks text the agent is about to say (output guardrails) or has
-// heard (input guardrails, an rtagent extension): PROTOCOL.md §10.
+// heard (input guardrails, an rtagent extension): docs/protocol.md §10.
 //
 // It owns the Guardrail interface and its kinds (deny_regex, deny_words, an external
 // command) and the Debouncer that decides when accumulated transcript text is due for

@@ -1,7 +1,7 @@
 package realtime
 
 // PlaybackState is what the audio output knows about what the listener heard
-// (PROTOCOL.md R7.3): the item currently at the device and the bytes of it actually
+// (docs/protocol.md R7.3): the item currently at the device and the bytes of it actually
 // handed to the device, less the device's output latency.
 type PlaybackState struct {
 	ResponseID   string

@@ -6,7 +6,7 @@ import "encoding/json"
 // command into zero or more client events, in order, on its single writer.
 type Command interface{ isCommand() }
 
-// UpdateSession replaces the whole session configuration (PROTOCOL.md R2.3).
+// UpdateSession replaces the whole session configuration (docs/protocol.md R2.3).
 type UpdateSession struct{ Settings Settings }
 
 // SendUserText adds a user (or system) text message. With Respond set it registers a

@@ -7,7 +7,7 @@ const (
 	ItemFunctionCallOutput = "function_call_output"
 )
 
-// Content part types, normalised (PROTOCOL.md §4.3 #3): the wire's output_audio and
+// Content part types, normalised (docs/protocol.md §4.3 #3): the wire's output_audio and
 // audio both become ContentAudio, output_text and text both become ContentText.
 const (
 	ContentInputText  = "input_text"
@@ -41,7 +41,7 @@ type Content struct {
 	ImageURL   string
 }
 
-// Usage is the token usage of one response (PROTOCOL.md R13.1). Cached tokens are a
+// Usage is the token usage of one response (docs/protocol.md R13.1). Cached tokens are a
 // subset of input tokens.
 type Usage struct {
 	TotalTokens  int `json:"total_tokens"`

@@ -5,7 +5,7 @@ import (
 	"strings"
 )
 
-// This file is the provider-neutral response sequencer of PROTOCOL.md §6 (R6.1–R6.5).
+// This file is the provider-neutral response sequencer of docs/protocol.md §6 (R6.1–R6.5).
 // It is a pure state machine: no IO, no clock, no goroutines. The caller feeds it what
 // happened (a trigger was requested, an item was acknowledged, a response was created or
 // finished, an error arrived) and performs the actions it returns, in order, on its
@@ -120,7 +120,7 @@ type create struct {
 	unattributed bool
 }
 
-// Sequencer sequences responses on one connection (PROTOCOL.md §6). The zero value is
+// Sequencer sequences responses on one connection (docs/protocol.md §6). The zero value is
 // not usable; call NewSequencer.
 type Sequencer struct {
 	newEventID func(kind string) string

@@ -18,7 +18,7 @@ const (
 )
 
 // Settings is the full session configuration. The provider builds its session
-// update from scratch out of it every time (PROTOCOL.md R2.3), so a Settings value
+// update from scratch out of it every time (docs/protocol.md R2.3), so a Settings value
 // must always be complete: base settings merged with the active agent.
 type Settings struct {
 	Model            string
@@ -67,7 +67,7 @@ type AudioFormat struct {
 var PCM24k = AudioFormat{Type: "audio/pcm", Rate: 24000}
 
 // BytesPerMS returns the bytes of one millisecond of audio in this format
-// (PROTOCOL.md R7.1): 48 for PCM16 24 kHz, 8 for G.711. The zero value counts as PCM16.
+// (docs/protocol.md R7.1): 48 for PCM16 24 kHz, 8 for G.711. The zero value counts as PCM16.
 func (f AudioFormat) BytesPerMS() int {
 	switch f.Type {
 	case "audio/pcmu", "audio/pcma":

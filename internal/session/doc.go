@@ -1,5 +1,5 @@
 // Package session is the session engine of rtagent: the Go counterpart of the
-// Agents SDK's RealtimeSession (PROTOCOL.md §6–§13).
+// Agents SDK's RealtimeSession (docs/protocol.md §6–§13).
 //
 // It owns the conversation state of one realtime connection: the local history (it is
 // its single writer), the active agent and handoffs, tool dispatch and approvals,

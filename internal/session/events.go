@@ -7,7 +7,7 @@ import (
 	"github.com/rtagent/rtagent/internal/realtime"
 )
 
-// Event is one session event (PROTOCOL.md §12). Every event has a stable type name,
+// Event is one session event (docs/protocol.md §12). Every event has a stable type name,
 // which is also the "type" field of its JSONL form (see MarshalEvent).
 type Event interface{ EventType() string }
 

@@ -1,6 +1,6 @@
 package session
 
-// HistoryItem is one entry of the local conversation history (PROTOCOL.md R11.1).
+// HistoryItem is one entry of the local conversation history (docs/protocol.md R11.1).
 // Snapshots handed to consumers are deep copies.
 type HistoryItem struct {
 	ID             string `json:"id"`

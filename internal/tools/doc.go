@@ -3,7 +3,7 @@
 // It owns the Tool interface and its kinds (builtin, command, HTTP), Invoke, the single
 // place where the protocol's tool rules are applied for the session engine (argument
 // parsing and JSON Schema validation, timeouts, panic recovery, model-visible error
-// texts, the 32 KiB output cap; PROTOCOL.md R8.4, R8.5, R8.9), output serialisation
+// texts, the 32 KiB output cap; docs/protocol.md R8.4, R8.5, R8.9), output serialisation
 // and the sticky approvals policy (R8.8). Process handling shared with the command
 // guardrails lives in the proc subpackage.
 //

@@ -22,7 +22,7 @@ var (
 )
 
 // CleanupGrace is how long Invoke waits, after a call's context is done, for the tool
-// to return before it reports the timeout anyway (PROTOCOL.md §16). The tools in this
+// to return before it reports the timeout anyway (docs/protocol.md §16). The tools in this
 // package return well within it; a Tool that ignores its context keeps running in its
 // goroutine until it returns, and its result is dropped.
 const CleanupGrace = time.Second

@@ -7,7 +7,7 @@ import (
 	"sync"
 )
 
-// Client event wire types (PROTOCOL.md §3). Every field that must be absent when
+// Client event wire types (docs/protocol.md §3). Every field that must be absent when
 // unset carries omitempty or omitzero; fields the protocol always sends do not.
 
 type eventHeader struct {

@@ -10,7 +10,7 @@ import (
 	"time"
 )
 
-// Defaults (PROTOCOL.md R1.1, R1.2, R1.8, R1.10).
+// Defaults (docs/protocol.md R1.1, R1.2, R1.8, R1.10).
 const (
 	DefaultURL              = "wss://api.openai.com/v1/realtime"
 	DefaultModel            = "gpt-realtime-2.1"

@@ -3,7 +3,7 @@
 //
 // It owns: the handshake (URL, model query, auth headers, user agent), the wire types
 // of every client event and the tolerant decoding of every server event into
-// realtime events (PROTOCOL.md §3, §4), the session.update builder (R2.3), event ids
+// realtime events (docs/protocol.md §3, §4), the session.update builder (R2.3), event ids
 // and error correlation (R3.1, R6.5), response sequencing through realtime.Sequencer
 // (§6), close-code mapping to typed errors (R1.11), and the raw-frame trace.
 //

@@ -3,7 +3,7 @@ package openai
 import "sync"
 
 // queue is an unbounded FIFO. push never blocks (the reader must never stall on a
-// consumer, PROTOCOL.md §0); pop blocks until an item is available or the queue is
+// consumer, docs/protocol.md §0); pop blocks until an item is available or the queue is
 // closed and empty. Policy: unbounded on purpose, because every item is a fact that
 // must arrive (events, client frames, trace lines); the producers are paced by the
 // network.

@@ -10,7 +10,7 @@ import (
 	"github.com/rtagent/rtagent/internal/realtime"
 )
 
-// Server event wire types (PROTOCOL.md §4). Decoding is tolerant (§4.3): null is the
+// Server event wire types (docs/protocol.md §4). Decoding is tolerant (§4.3): null is the
 // same as absent (plain Go types keep their zero value on null), unknown fields are
 // ignored, polymorphic fields are json.RawMessage with accessors.
 

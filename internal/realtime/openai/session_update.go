@@ -4,7 +4,7 @@ import (
 	"github.com/rtagent/rtagent/internal/realtime"
 )
 
-// buildSession builds the session object from scratch (PROTOCOL.md R2.3): the fields
+// buildSession builds the session object from scratch (docs/protocol.md R2.3): the fields
 // of rule 1 always, optional fields only when configured, prompt as explicit null after
 // an update that had one, tracing only in the first update of the connection.
 func buildSession(s realtime.Settings, model string, first, prevPrompt bool) wireSession {

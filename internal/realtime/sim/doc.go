@@ -1,6 +1,6 @@
 // Package sim is rtagent's built-in offline Realtime simulator: a real WebSocket
 // server (coder/websocket) that speaks the OpenAI Realtime GA protocol
-// (PROTOCOL.md Appendix A) with a deterministic policy, paced synthetic audio and
+// (docs/protocol.md Appendix A) with a deterministic policy, paced synthetic audio and
 // fault injection. It backs --sim, `rtagent sim` and the tests.
 //
 // It owns its own server-side wire structs and must never import the client model
