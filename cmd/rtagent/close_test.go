@@ -43,12 +43,12 @@ func TestAuthFailureExitsOne(t *testing.T) {
 // With an OPENAI_API_KEY set, it is never printed, even when the server rejects it.
 func TestKeyNeverEchoed(t *testing.T) {
 	io, out, errOut := testIO("")
-	f := &factory{IO: io, Getenv: func(k string) string {
+	f := newFactory(io, func(k string) string {
 		if k == "OPENAI_API_KEY" {
 			return "sk-live-SECRET-abcdef"
 		}
 		return ""
-	}}
+	})
 	cmd := newRootCmd(f)
 	// An endpoint nobody listens on: the connection fails.
 	cmd.SetArgs([]string{"run", "--url", "ws://127.0.0.1:1/v1/realtime", "--say", "hi", "--agents", "../../agents.yaml", "--timeout", "10s"})

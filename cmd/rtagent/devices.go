@@ -9,8 +9,6 @@ import (
 	"github.com/rtagent/rtagent/internal/audio"
 )
 
-func init() { extraCommands = append(extraCommands, newDevicesCmd) }
-
 func newDevicesCmd(f *factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "devices",

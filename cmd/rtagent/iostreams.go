@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"io"
+	"log/slog"
 	"os"
 
 	"github.com/charmbracelet/x/term"
@@ -41,4 +42,11 @@ func testIO(stdin string) (*IOStreams, *bytes.Buffer, *bytes.Buffer) {
 type factory struct {
 	IO     *IOStreams
 	Getenv func(string) string
+	// Logger is the process logger; the root command points it at the log file
+	// before any command runs.
+	Logger *slog.Logger
+}
+
+func newFactory(io *IOStreams, getenv func(string) string) *factory {
+	return &factory{IO: io, Getenv: getenv, Logger: slog.New(slog.DiscardHandler)}
 }

@@ -25,21 +25,24 @@ func newRootCmd(f *factory) *cobra.Command {
 	cmd.SetErr(f.IO.ErrOut)
 	cmd.SetIn(f.IO.In)
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &usageError{err}
+		return &usageError{Err: err}
 	})
 	cmd.PersistentFlags().BoolVar(&logOpts.Debug, "debug", false, "log at debug level")
 	cmd.PersistentFlags().StringVar(&logOpts.File, "log-file", "", "log file (default: $XDG_STATE_HOME/rtagent/rtagent.log)")
 
 	cmd.AddCommand(
+		newChatCmd(f),
+		newRunCmd(f),
+		newAgentsCmd(f),
+		newSchemaCmd(f),
+		newDevicesCmd(f),
+		newSimCmd(f),
 		newVersionCmd(f),
 	)
-	for _, add := range extraCommands {
-		cmd.AddCommand(add(f))
-	}
 	// Unknown subcommands are usage errors too.
 	cmd.Args = func(c *cobra.Command, args []string) error {
 		if len(args) > 0 {
-			return &usageError{errors.New("unknown command " + strings.Join(args, " ") + "; see rtagent --help")}
+			return &usageError{Err: errors.New("unknown command " + strings.Join(args, " ") + "; see rtagent --help")}
 		}
 		return nil
 	}
@@ -58,7 +61,7 @@ func markArgErrorsAsUsage(c *cobra.Command) {
 				if strings.HasPrefix(err.Error(), "unknown command") && len(args) > 0 {
 					return usageErrorf("%s: unexpected argument %q (flags start with --; see %s --help)", cmd.CommandPath(), args[0], cmd.CommandPath())
 				}
-				return &usageError{fmt.Errorf("%s: %w", cmd.CommandPath(), err)}
+				return &usageError{Err: fmt.Errorf("%s: %w", cmd.CommandPath(), err)}
 			}
 			return nil
 		}
@@ -78,6 +81,3 @@ func markArgErrorsAsUsage(c *cobra.Command) {
 		markArgErrorsAsUsage(sub)
 	}
 }
-
-// extraCommands lets each command file register its constructor.
-var extraCommands []func(*factory) *cobra.Command

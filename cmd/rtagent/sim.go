@@ -6,6 +6,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rtagent/rtagent/internal/app"
 	"github.com/rtagent/rtagent/internal/realtime/sim"
 )
 
@@ -13,8 +14,6 @@ type simOptions struct {
 	Addr string
 	Fast bool
 }
-
-func init() { extraCommands = append(extraCommands, newSimCmd) }
 
 func newSimCmd(f *factory) *cobra.Command {
 	opts := &simOptions{}
@@ -34,7 +33,7 @@ func newSimCmd(f *factory) *cobra.Command {
 }
 
 func runSim(ctx context.Context, f *factory, opts *simOptions) error {
-	srv := sim.New(simOptionsFor(opts.Fast))
+	srv := sim.New(app.SimOptions(opts.Fast, f.Logger))
 	url, err := srv.Start(opts.Addr)
 	if err != nil {
 		return fmt.Errorf("starting the simulator on %s: %w", opts.Addr, err)
@@ -43,13 +42,4 @@ func runSim(ctx context.Context, f *factory, opts *simOptions) error {
 	fmt.Fprintf(f.IO.Out, "rtagent simulator listening on %s\n", url)
 	<-ctx.Done()
 	return nil
-}
-
-func simOptionsFor(fast bool) sim.Options {
-	o := sim.NewOptions()
-	o.Logger = logger
-	if fast {
-		o.Pace = 0
-	}
-	return o
 }
