@@ -15,7 +15,7 @@ func newDevicesCmd(f *factory) *cobra.Command {
 		Short: "List audio devices (defaults marked)",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			terminate, err := audio.Init()
+			terminate, err := audio.Init(f.Logger)
 			if err != nil {
 				return fmt.Errorf("audio: %w", err)
 			}

@@ -55,7 +55,7 @@ type Voice struct {
 // OpenVoice opens the microphone and speaker (and the recording). An error wrapping
 // ErrNoAudio means no device could be opened: chat falls back to text.
 func OpenVoice(o VoiceOptions) (_ *Voice, err error) {
-	terminate, err := audio.Init()
+	terminate, err := audio.Init(o.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNoAudio, err)
 	}
@@ -67,7 +67,7 @@ func OpenVoice(o VoiceOptions) (_ *Voice, err error) {
 	}()
 	cfg := audio.DuplexConfig{
 		InputDevice: o.InputDevice, OutputDevice: o.OutputDevice, NoAEC: o.NoAEC,
-		Mode: audio.EchoFullDuplex, Prebuffer: o.Prebuffer,
+		Mode: audio.EchoFullDuplex, Prebuffer: o.Prebuffer, Logger: o.Logger,
 	}
 	if o.NoAEC {
 		cfg.Mode = audio.EchoGateMode // R7.12: the gate is the default without AEC
