@@ -55,7 +55,7 @@ func (o *connectOptions) validate() error {
 	if o.URL != "" {
 		u, err := url.Parse(o.URL)
 		if err != nil || (u.Scheme != "ws" && u.Scheme != "wss" && u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return usageErrorf("--url must be a ws://, wss://, http:// or https:// URL with a host, not %q", redactURL(o.URL))
+			return usageErrorf("--url must be a ws://, wss://, http:// or https:// URL with a host, not %q", app.RedactURL(o.URL))
 		}
 	}
 	for _, h := range o.Headers {
@@ -110,14 +110,4 @@ func (o *connectOptions) appOptions(f *factory) app.Options {
 		Model: o.Model, Voice: o.Voice, Trace: o.Trace, TraceAudio: o.TraceAudio,
 		Approval: o.Approve, Getenv: f.Getenv, Logger: f.Logger, UserAgent: "rtagent/" + versionString(),
 	}
-}
-
-// redactURL drops a URL's query and credentials, which may carry a token.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "…"
-	}
-	u.User, u.RawQuery = nil, ""
-	return u.String()
 }

@@ -23,7 +23,7 @@ func newSimCmd(f *factory) *cobra.Command {
 		Long: "Serves the built-in simulator, which speaks the OpenAI Realtime GA protocol with a\n" +
 			"deterministic policy, until interrupted. Point any client at the URL it prints.",
 		Example: `  rtagent sim --addr 127.0.0.1:8765
-  OPENAI_API_KEY=sim rtagent chat --url ws://127.0.0.1:8765/v1/realtime`,
+  rtagent chat --url ws://127.0.0.1:8765/v1/realtime   # a loopback URL needs no key`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runSim(cmd.Context(), f, opts) },
 	}

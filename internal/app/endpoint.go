@@ -1,7 +1,10 @@
 package app
 
 import (
+	"net"
 	"net/http"
+	"net/url"
+	"strings"
 
 	"github.com/rtagent/rtagent/internal/agent"
 )
@@ -48,8 +51,42 @@ func resolveEndpoint(o *Options, getenv func(string) string, fileEndpoint *agent
 		return ep, nil
 	}
 	ep.APIKey = getenv("OPENAI_API_KEY")
-	if ep.APIKey == "" {
+	switch {
+	case ep.APIKey != "":
+	case ep.URL == "":
 		return ep, ErrNoAPIKey
+	case isLoopback(ep.URL):
+		// A server on this machine (`rtagent sim`, `rtagent replay`, a local proxy)
+		// needs no key; it gets the simulator's placeholder, which is no secret, so a
+		// server that insists on a bearer token still accepts the connection.
+		ep.APIKey = simKey
+	default:
+		return ep, usageErrorf("OPENAI_API_KEY is not set: %s needs a key; export it (only a loopback URL such as ws://127.0.0.1:8765/v1/realtime from `rtagent sim` needs none), or use --sim to run on the offline simulator", RedactURL(ep.URL))
 	}
 	return ep, nil
+}
+
+// isLoopback reports whether raw names a host on this machine (localhost or a
+// loopback address).
+func isLoopback(raw string) bool {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return false
+	}
+	host := u.Hostname()
+	if strings.EqualFold(host, "localhost") {
+		return true
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+// RedactURL drops a URL's query and credentials, which may carry a token.
+func RedactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "…"
+	}
+	u.User, u.RawQuery = nil, ""
+	return u.String()
 }
