@@ -7,7 +7,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rtagent/rtagent/internal/app"
-	"github.com/rtagent/rtagent/internal/realtime/sim"
 )
 
 type simOptions struct {
@@ -33,12 +32,11 @@ func newSimCmd(f *factory) *cobra.Command {
 }
 
 func runSim(ctx context.Context, f *factory, opts *simOptions) error {
-	srv := sim.New(app.SimOptions(opts.Fast, f.Logger))
-	url, err := srv.Start(opts.Addr)
+	url, stop, err := app.ServeSim(opts.Addr, opts.Fast, f.Logger)
 	if err != nil {
-		return fmt.Errorf("starting the simulator on %s: %w", opts.Addr, err)
+		return err
 	}
-	defer srv.Close()
+	defer stop()
 	fmt.Fprintf(f.IO.Out, "rtagent simulator listening on %s\n", url)
 	<-ctx.Done()
 	return nil
