@@ -9,14 +9,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rtagent/rtagent/internal/agent"
+	"github.com/rtagent/rtagent/internal/app"
 )
 
 type agentsOptions struct {
 	File string
 	Vars []string
 }
-
-func init() { extraCommands = append(extraCommands, newAgentsCmd) }
 
 func newAgentsCmd(f *factory) *cobra.Command {
 	opts := &agentsOptions{}
@@ -75,11 +74,7 @@ func loadAgents(path string, vars []string) (*agent.Config, error) {
 	if err != nil {
 		return nil, err
 	}
-	cfg, err := agent.Load(path, agent.LoadOptions{Vars: m, Now: time.Now()})
-	if err != nil {
-		return nil, &configError{err}
-	}
-	return cfg, nil
+	return app.LoadAgents(path, m)
 }
 
 func listAgents(f *factory, cfg *agent.Config) error {
@@ -113,7 +108,7 @@ func showAgent(f *factory, cfg *agent.Config, name string) error {
 	}
 	instr, err := a.RenderInstructions(cfg.Vars, time.Now())
 	if err != nil {
-		return &configError{err}
+		return &configError{Err: err}
 	}
 	w := f.IO.Out
 	fmt.Fprintf(w, "name: %s\n", a.Name)

@@ -9,7 +9,9 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
+	"github.com/rtagent/rtagent/internal/app"
 	"github.com/rtagent/rtagent/internal/session"
 	"github.com/rtagent/rtagent/internal/transcript"
 	"github.com/rtagent/rtagent/internal/tui"
@@ -17,15 +19,13 @@ import (
 
 type chatOptions struct {
 	conn         connectOptions
-	voice        voiceOptions
+	voice        app.VoiceOptions
 	Text         bool
 	PushToTalk   bool
 	Record       string
 	TranscriptTo string
 	Plain        bool
 }
-
-func init() { extraCommands = append(extraCommands, newChatCmd) }
 
 func newChatCmd(f *factory) *cobra.Command {
 	opts := &chatOptions{}
@@ -45,7 +45,7 @@ func newChatCmd(f *factory) *cobra.Command {
 	}
 	fl := cmd.Flags()
 	opts.conn.bind(fl)
-	opts.voice.bind(fl)
+	bindVoice(fl, &opts.voice)
 	fl.BoolVar(&opts.Text, "text", false, "text only: no microphone or speaker")
 	fl.BoolVar(&opts.PushToTalk, "push-to-talk", false, "manual turns: hold (or toggle) the talk key instead of voice activity detection")
 	fl.StringVar(&opts.Record, "record", "", "record both sides to this stereo WAV (left: microphone, right: model)")
@@ -55,19 +55,21 @@ func newChatCmd(f *factory) *cobra.Command {
 }
 
 func runChat(ctx context.Context, f *factory, opts *chatOptions) (err error) {
-	var voice *voiceIO
+	var voice *app.Voice
 	var notices []string
 	useTUI := !opts.Plain && f.IO.IsStdinTTY() && f.IO.IsStdoutTTY()
 	if opts.PushToTalk && !useTUI && !opts.Text {
 		return usageErrorf("--push-to-talk needs the full-screen UI (a terminal, without --plain): line mode has no talk key")
 	}
 	if !opts.Text {
-		v, err := openVoice(&opts.voice, opts.Record)
+		vo := opts.voice
+		vo.Record, vo.Logger = opts.Record, f.Logger
+		v, err := app.OpenVoice(vo)
 		switch {
 		case err == nil:
 			voice = v
 			defer func() { err = closeInto(err, fileErr("--record", opts.Record, voice.Close())) }()
-		case errors.Is(err, errNoAudio):
+		case errors.Is(err, app.ErrNoAudio):
 			note := fmt.Sprintf("%v — continuing in text mode (rtagent devices lists what was found; --text skips audio)", err)
 			if useTUI {
 				notices = append(notices, note)
@@ -79,22 +81,23 @@ func runChat(ctx context.Context, f *factory, opts *chatOptions) (err error) {
 			return err
 		}
 	}
-	tap := newTraceTap()
-	popts := prepareOptions{PushToTalk: opts.PushToTalk, Approval: opts.conn.Approve}
+	tap := app.NewTraceTap()
+	aopts := opts.conn.appOptions(f)
+	aopts.PushToTalk = opts.PushToTalk
 	if useTUI {
-		popts.Tap = tap
+		aopts.Tap = tap
 	}
 	if opts.Text {
-		popts.Modality = "text"
+		aopts.Modality = "text"
 	} else {
-		popts.Audio = voice.Sink()
+		aopts.Audio = voice.Sink()
 	}
-	rt, err := prepare(ctx, f, &opts.conn, popts)
+	rt, err := app.Open(ctx, aopts)
 	if err != nil {
 		return err
 	}
 	defer func() { err = closeInto(err, rt.Close()) }()
-	tw, err := rt.openTranscript(opts.TranscriptTo)
+	tw, err := rt.OpenTranscript(opts.TranscriptTo)
 	if err != nil {
 		return err
 	}
@@ -110,15 +113,15 @@ func runChat(ctx context.Context, f *factory, opts *chatOptions) (err error) {
 
 // chatTUI runs the full-screen UI. Session events go to the transcript and the UI;
 // audio never reaches the UI (the player has it already).
-func chatTUI(ctx context.Context, f *factory, rt *sessionRuntime, voice *voiceIO, tw *transcript.Writer, opts *chatOptions, notices []string, tap *traceTap) error {
+func chatTUI(ctx context.Context, f *factory, rt *app.Runtime, voice *app.Voice, tw *transcript.Writer, opts *chatOptions, notices []string, tap *app.TraceTap) error {
 	var names []string
 	for _, a := range rt.Config.Agents {
 		names = append(names, a.Name)
 	}
 	topts := tui.Options{
-		Backend: pttBackend{Session: rt.Session, voice: voice}, Agents: names, ActiveAgent: rt.StartAgent,
+		Backend: app.PushToTalk{Session: rt.Session, Voice: voice}, Agents: names, ActiveAgent: rt.StartAgent,
 		Model: rt.Settings.Model, Voice: rt.Settings.Voice, PushToTalk: opts.PushToTalk,
-		Title: "rtagent · " + rt.opts.AgentsFile, Notices: notices,
+		Title: "rtagent · " + opts.conn.AgentsFile, Notices: notices,
 	}
 	if voice != nil {
 		topts.Audio = voice
@@ -179,14 +182,14 @@ func chatTUI(ctx context.Context, f *factory, rt *sessionRuntime, voice *voiceIO
 }
 
 // chatLines is the plain line-mode interface: one message per line; /commands.
-func chatLines(ctx context.Context, f *factory, rt *sessionRuntime, voice *voiceIO, tw *transcript.Writer) error {
+func chatLines(ctx context.Context, f *factory, rt *app.Runtime, voice *app.Voice, tw *transcript.Writer) error {
 	printer := &eventPrinter{w: f.IO.Out, format: "text"}
 	if voice != nil {
 		voice.OnFault = func(err error) { fmt.Fprintf(f.IO.ErrOut, "rtagent: %v\n", err) }
 		voice.Start(ctx, rt.Session, true)
 	}
 	approvals := &lineApprovals{}
-	drv := newDriver(rt.Session, func(ev session.Event) error {
+	drv := app.NewDriver(rt.Session, func(ev session.Event) error {
 		tw.Add(ev)
 		if a, ok := ev.(session.ToolApprovalRequired); ok {
 			if approvals.add(a) {
@@ -198,9 +201,9 @@ func chatLines(ctx context.Context, f *factory, rt *sessionRuntime, voice *voice
 		}
 		return printer.print(ev)
 	})
-	go drv.consume()
-	defer drv.stop()
-	if err := drv.waitReady(ctx); err != nil {
+	go drv.Consume()
+	defer drv.Stop()
+	if err := drv.WaitReady(ctx); err != nil {
 		return finishErr(ctx, err)
 	}
 	fmt.Fprintf(f.IO.Out, "connected: %s on %s — type a message, /help for commands\n", rt.StartAgent, rt.Settings.Model)
@@ -209,8 +212,8 @@ func chatLines(ctx context.Context, f *factory, rt *sessionRuntime, voice *voice
 		select {
 		case <-ctx.Done():
 			return errInterrupted
-		case <-drv.done:
-			return drv.fatal()
+		case <-drv.Done():
+			return drv.Fatal()
 		case line, ok := <-lines:
 			if !ok {
 				// End of input: nobody is left to answer approvals; let the last
@@ -218,20 +221,20 @@ func chatLines(ctx context.Context, f *factory, rt *sessionRuntime, voice *voice
 				for _, a := range approvals.close() {
 					rt.Session.Reject(a.CallID, false, endOfInputRefusal(a.Tool))
 				}
-				if err := drv.waitAnswered(ctx); err != nil {
+				if err := drv.WaitAnswered(ctx); err != nil {
 					return finishErr(ctx, err)
 				}
-				return drv.closeAndDrain()
+				return drv.CloseAndDrain()
 			}
 			if quit := lineCommand(f, drv, voice, approvals, strings.TrimSpace(line)); quit {
-				return drv.closeAndDrain()
+				return drv.CloseAndDrain()
 			}
 		}
 	}
 }
 
-func lineCommand(f *factory, drv *driver, voice *voiceIO, approvals *lineApprovals, line string) (quit bool) {
-	s := drv.sess
+func lineCommand(f *factory, drv *app.Driver, voice *app.Voice, approvals *lineApprovals, line string) (quit bool) {
+	s := drv.Session()
 	if a, ok := approvals.first(); ok && line != "/quit" && line != "/exit" {
 		switch strings.ToLower(line) {
 		case "y", "yes":
@@ -269,7 +272,7 @@ func lineCommand(f *factory, drv *driver, voice *voiceIO, approvals *lineApprova
 			fmt.Fprintf(f.IO.Out, "  microphone muted: %v\n", voice.Muted())
 		}
 	default:
-		if err := drv.send(line); err != nil {
+		if err := drv.Send(line); err != nil {
 			fmt.Fprintf(f.IO.Out, "  error: %v\n", err)
 		}
 	}
@@ -323,4 +326,12 @@ func (l *lineApprovals) close() []session.ToolApprovalRequired {
 
 func endOfInputRefusal(tool string) string {
 	return fmt.Sprintf("Tool %s needs approval, but the input ended before the user answered.", tool)
+}
+
+func bindVoice(fl *pflag.FlagSet, o *app.VoiceOptions) {
+	fl.StringVar(&o.InputDevice, "input-device", "", "microphone: device index or part of its name (see rtagent devices)")
+	fl.StringVar(&o.OutputDevice, "output-device", "", "speaker: device index or part of its name")
+	fl.BoolVar(&o.NoAEC, "no-aec", false, "turn off acoustic echo cancellation (an energy gate keeps the agent from interrupting itself)")
+	fl.BoolVar(&o.HalfDuplex, "half-duplex", false, "send no microphone audio while the agent speaks (barge-in by key only)")
+	fl.DurationVar(&o.Prebuffer, "prebuffer", 0, "playback jitter buffer (default 120ms)")
 }

@@ -1,22 +1,19 @@
 package main
 
 import (
+	"bytes"
 	"context"
 	"strings"
 	"testing"
 
 	"github.com/rtagent/rtagent/internal/realtime/sim"
+	"github.com/rtagent/rtagent/internal/testkit/rig"
 )
 
 // A server that closes with 3000 (authentication) ends the run with exit code 1 and
 // "authentication failed" with the server's message; the key is never echoed.
 func TestAuthFailureExitsOne(t *testing.T) {
-	srv := sim.New(sim.Options{})
-	url, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer srv.Close()
+	_, url := rig.StartSim(t, sim.Options{})
 
 	// Custom headers replace the default authentication (R1.5), so the simulator
 	// sees no key and answers invalid_api_key + close 3000.
@@ -43,12 +40,12 @@ func TestAuthFailureExitsOne(t *testing.T) {
 // With an OPENAI_API_KEY set, it is never printed, even when the server rejects it.
 func TestKeyNeverEchoed(t *testing.T) {
 	io, out, errOut := testIO("")
-	f := &factory{IO: io, Getenv: func(k string) string {
+	f := newFactory(io, func(k string) string {
 		if k == "OPENAI_API_KEY" {
 			return "sk-live-SECRET-abcdef"
 		}
 		return ""
-	}}
+	})
 	cmd := newRootCmd(f)
 	// An endpoint nobody listens on: the connection fails.
 	cmd.SetArgs([]string{"run", "--url", "ws://127.0.0.1:1/v1/realtime", "--say", "hi", "--agents", "../../agents.yaml", "--timeout", "10s"})
@@ -60,4 +57,10 @@ func TestKeyNeverEchoed(t *testing.T) {
 	if strings.Contains(out.String()+errOut.String(), "SECRET") {
 		t.Fatalf("the key leaked:\n%s%s", out, errOut)
 	}
+}
+
+// testIO returns streams backed by buffers, for tests.
+func testIO(stdin string) (*IOStreams, *bytes.Buffer, *bytes.Buffer) {
+	out, errOut := &bytes.Buffer{}, &bytes.Buffer{}
+	return &IOStreams{In: bytes.NewBufferString(stdin), Out: out, ErrOut: errOut}, out, errOut
 }

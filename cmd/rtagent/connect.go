@@ -7,7 +7,7 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/rtagent/rtagent/internal/agent"
+	"github.com/rtagent/rtagent/internal/app"
 )
 
 // connectOptions are the flags shared by chat and run: which agents, which endpoint.
@@ -55,7 +55,7 @@ func (o *connectOptions) validate() error {
 	if o.URL != "" {
 		u, err := url.Parse(o.URL)
 		if err != nil || (u.Scheme != "ws" && u.Scheme != "wss" && u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
-			return usageErrorf("--url must be a ws://, wss://, http:// or https:// URL with a host, not %q", redactURL(o.URL))
+			return usageErrorf("--url must be a ws://, wss://, http:// or https:// URL with a host, not %q", app.RedactURL(o.URL))
 		}
 	}
 	for _, h := range o.Headers {
@@ -101,60 +101,13 @@ func redactHeader(h string) string {
 	return "…"
 }
 
-// errNoAPIKey is the one line a user sees without a key and without --sim.
-var errNoAPIKey = usageErrorf("OPENAI_API_KEY is not set: export it, or use --sim to run on the offline simulator")
-
-// endpoint is where and how to connect.
-type endpoint struct {
-	URL     string
-	APIKey  string
-	Azure   bool
-	Headers http.Header
-}
-
-// resolveEndpoint decides the endpoint from flags, the agents file and the
-// environment. It never returns a key in an error.
-func resolveEndpoint(o *connectOptions, getenv func(string) string, fileEndpoint *agent.Endpoint) (endpoint, error) {
-	ep := endpoint{URL: o.URL, Azure: o.Azure, Headers: o.headers()}
-	if ep.URL == "" && fileEndpoint != nil {
-		ep.URL = fileEndpoint.URL
+// appOptions turns the connection flags into the application's options.
+func (o *connectOptions) appOptions(f *factory) app.Options {
+	vars, _ := parseVars(o.Vars) // validate checked them
+	return app.Options{
+		AgentsFile: o.AgentsFile, Agent: o.Agent, Vars: vars,
+		Sim: o.Sim, Fast: o.Fast, URL: o.URL, Azure: o.Azure, Headers: o.headers(),
+		Model: o.Model, Voice: o.Voice, Trace: o.Trace, TraceAudio: o.TraceAudio,
+		Approval: o.Approve, Getenv: f.Getenv, Logger: f.Logger, UserAgent: "rtagent/" + versionString(),
 	}
-	if ep.Headers == nil && fileEndpoint != nil && len(fileEndpoint.Headers) > 0 {
-		h, err := fileEndpoint.Header(func(k string) (string, bool) { v := getenv(k); return v, v != "" })
-		if err != nil {
-			return ep, usageErrorf("endpoint.headers: %v", err)
-		}
-		ep.Headers = h
-	}
-	if ep.Headers != nil {
-		return ep, nil // custom headers are sent exactly, with no key added (R1.5)
-	}
-	if ep.Azure {
-		ep.APIKey = getenv("AZURE_OPENAI_API_KEY")
-		if ep.APIKey == "" {
-			ep.APIKey = getenv("OPENAI_API_KEY")
-		}
-		if ep.APIKey == "" {
-			return ep, usageErrorf("AZURE_OPENAI_API_KEY is not set (nor OPENAI_API_KEY): export it, or use --sim to run on the offline simulator")
-		}
-		if ep.URL == "" {
-			return ep, usageErrorf("--azure needs --url wss://<resource>.openai.azure.com/openai/v1/realtime")
-		}
-		return ep, nil
-	}
-	ep.APIKey = getenv("OPENAI_API_KEY")
-	if ep.APIKey == "" {
-		return ep, errNoAPIKey
-	}
-	return ep, nil
-}
-
-// redactURL drops a URL's query and credentials, which may carry a token.
-func redactURL(raw string) string {
-	u, err := url.Parse(raw)
-	if err != nil {
-		return "…"
-	}
-	u.User, u.RawQuery = nil, ""
-	return u.String()
 }

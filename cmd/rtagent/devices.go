@@ -6,10 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rtagent/rtagent/internal/audio"
+	"github.com/rtagent/rtagent/internal/app"
 )
-
-func init() { extraCommands = append(extraCommands, newDevicesCmd) }
 
 func newDevicesCmd(f *factory) *cobra.Command {
 	return &cobra.Command{
@@ -17,14 +15,9 @@ func newDevicesCmd(f *factory) *cobra.Command {
 		Short: "List audio devices (defaults marked)",
 		Args:  cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			terminate, err := audio.Init()
+			devs, err := app.Devices(f.Logger)
 			if err != nil {
-				return fmt.Errorf("audio: %w", err)
-			}
-			defer terminate()
-			devs, err := audio.Devices()
-			if err != nil {
-				return fmt.Errorf("listing audio devices: %w", err)
+				return err
 			}
 			if len(devs) == 0 {
 				fmt.Fprintln(f.IO.Out, "no audio devices found; rtagent chat will run in text mode")

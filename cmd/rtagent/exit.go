@@ -17,14 +17,8 @@ const (
 	exitInterrupted = 130
 )
 
-// usageError marks bad flags and bad configuration: exit code 2.
-type usageError struct{ err error }
-
-func (e *usageError) Error() string { return e.err.Error() }
-func (e *usageError) Unwrap() error { return e.err }
-
 func usageErrorf(format string, a ...any) error {
-	return &usageError{fmt.Errorf(format, a...)}
+	return &usageError{Err: fmt.Errorf(format, a...)}
 }
 
 // errInterrupted is returned when the user pressed Ctrl-C.

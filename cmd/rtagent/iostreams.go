@@ -1,8 +1,8 @@
 package main
 
 import (
-	"bytes"
 	"io"
+	"log/slog"
 	"os"
 
 	"github.com/charmbracelet/x/term"
@@ -31,14 +31,15 @@ func systemIO() *IOStreams {
 	}
 }
 
-// testIO returns streams backed by buffers, for tests.
-func testIO(stdin string) (*IOStreams, *bytes.Buffer, *bytes.Buffer) {
-	out, errOut := &bytes.Buffer{}, &bytes.Buffer{}
-	return &IOStreams{In: bytes.NewBufferString(stdin), Out: out, ErrOut: errOut}, out, errOut
-}
-
 // factory carries what commands need from the outside world.
 type factory struct {
 	IO     *IOStreams
 	Getenv func(string) string
+	// Logger is the process logger; the root command points it at the log file
+	// before any command runs.
+	Logger *slog.Logger
+}
+
+func newFactory(io *IOStreams, getenv func(string) string) *factory {
+	return &factory{IO: io, Getenv: getenv, Logger: slog.New(slog.DiscardHandler)}
 }

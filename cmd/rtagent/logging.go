@@ -1,7 +1,6 @@
 package main
 
 import (
-	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -12,9 +11,8 @@ type logOptions struct {
 	File  string
 }
 
-// logger is the process logger: JSON to a file, never to the terminal.
-var logger = slog.New(slog.NewJSONHandler(io.Discard, nil))
-
+// setupLogging points f.Logger at the log file: JSON, never the terminal. Logging
+// is best effort: without a usable file records are discarded.
 func setupLogging(f *factory, o *logOptions) error {
 	path := o.File
 	if path == "" {
@@ -39,6 +37,6 @@ func setupLogging(f *factory, o *logOptions) error {
 	if o.Debug {
 		level = slog.LevelDebug
 	}
-	logger = slog.New(slog.NewJSONHandler(file, &slog.HandlerOptions{Level: level}))
+	f.Logger = slog.New(slog.NewJSONHandler(file, &slog.HandlerOptions{Level: level}))
 	return nil
 }

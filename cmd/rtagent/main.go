@@ -23,7 +23,7 @@ func main() {
 
 // execute runs one command line and returns the process exit code.
 func execute(ctx context.Context, io *IOStreams, args []string) int {
-	f := &factory{IO: io, Getenv: os.Getenv}
+	f := newFactory(io, os.Getenv)
 	cmd := newRootCmd(f)
 	cmd.SetArgs(args)
 	err := cmd.ExecuteContext(ctx)

@@ -8,6 +8,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/rtagent/rtagent/internal/realtime/sim"
 	"github.com/rtagent/rtagent/internal/testkit"
 )
 
@@ -39,5 +40,21 @@ func TestScripts(t *testing.T) {
 			}
 			return nil
 		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			"simserve": simServe,
+		},
 	})
+}
+
+// simServe starts the simulator on a free loopback port for the rest of the script,
+// as `rtagent sim` would, and sets $SIMURL to its URL.
+func simServe(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 0 {
+		ts.Fatalf("usage: simserve")
+	}
+	srv := sim.New(sim.Options{})
+	url, err := srv.Start("127.0.0.1:0")
+	ts.Check(err)
+	ts.Defer(func() { _ = srv.Close() })
+	ts.Setenv("SIMURL", url)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -25,21 +24,24 @@ func newRootCmd(f *factory) *cobra.Command {
 	cmd.SetErr(f.IO.ErrOut)
 	cmd.SetIn(f.IO.In)
 	cmd.SetFlagErrorFunc(func(c *cobra.Command, err error) error {
-		return &usageError{err}
+		return &usageError{Err: flagError(c, err)}
 	})
 	cmd.PersistentFlags().BoolVar(&logOpts.Debug, "debug", false, "log at debug level")
 	cmd.PersistentFlags().StringVar(&logOpts.File, "log-file", "", "log file (default: $XDG_STATE_HOME/rtagent/rtagent.log)")
 
 	cmd.AddCommand(
+		newChatCmd(f),
+		newRunCmd(f),
+		newAgentsCmd(f),
+		newSchemaCmd(f),
+		newDevicesCmd(f),
+		newSimCmd(f),
 		newVersionCmd(f),
 	)
-	for _, add := range extraCommands {
-		cmd.AddCommand(add(f))
-	}
 	// Unknown subcommands are usage errors too.
 	cmd.Args = func(c *cobra.Command, args []string) error {
 		if len(args) > 0 {
-			return &usageError{errors.New("unknown command " + strings.Join(args, " ") + "; see rtagent --help")}
+			return unknownCommand(c, args[0])
 		}
 		return nil
 	}
@@ -55,10 +57,14 @@ func markArgErrorsAsUsage(c *cobra.Command) {
 		check := c.Args
 		c.Args = func(cmd *cobra.Command, args []string) error {
 			if err := check(cmd, args); err != nil {
-				if strings.HasPrefix(err.Error(), "unknown command") && len(args) > 0 {
-					return usageErrorf("%s: unexpected argument %q (flags start with --; see %s --help)", cmd.CommandPath(), args[0], cmd.CommandPath())
+				var ue *usageError
+				if errors.As(err, &ue) {
+					return err
 				}
-				return &usageError{fmt.Errorf("%s: %w", cmd.CommandPath(), err)}
+				if strings.HasPrefix(err.Error(), "unknown command") && len(args) > 0 {
+					return usageErrorf("unexpected argument %q for %s (flags start with --; see %s --help)", args[0], cmd.CommandPath(), cmd.CommandPath())
+				}
+				return usageErrorf("%v (usage: %s; see %s --help)", err, strings.TrimSuffix(cmd.UseLine(), " [flags]"), cmd.CommandPath())
 			}
 			return nil
 		}
@@ -66,7 +72,7 @@ func markArgErrorsAsUsage(c *cobra.Command) {
 	if c.HasSubCommands() && c.RunE == nil && c.Run == nil {
 		c.RunE = func(cmd *cobra.Command, args []string) error {
 			if len(args) > 0 {
-				return usageErrorf("unknown command %q for %s; see %s --help", args[0], cmd.CommandPath(), cmd.CommandPath())
+				return unknownCommand(cmd, args[0])
 			}
 			return cmd.Help()
 		}
@@ -78,6 +84,3 @@ func markArgErrorsAsUsage(c *cobra.Command) {
 		markArgErrorsAsUsage(sub)
 	}
 }
-
-// extraCommands lets each command file register its constructor.
-var extraCommands []func(*factory) *cobra.Command

@@ -11,6 +11,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/rtagent/rtagent/internal/app"
 	"github.com/rtagent/rtagent/internal/session"
 )
 
@@ -25,8 +26,6 @@ type runOptions struct {
 	Timeout    time.Duration
 	Transcript string
 }
-
-func init() { extraCommands = append(extraCommands, newRunCmd) }
 
 func newRunCmd(f *factory) *cobra.Command {
 	opts := &runOptions{}
@@ -94,50 +93,33 @@ func runRun(ctx context.Context, f *factory, opts *runOptions) (err error) {
 		ctx, cancel = context.WithTimeoutCause(ctx, opts.Timeout, errRunTimeout)
 		defer cancel()
 	}
-	popts := prepareOptions{Modality: opts.Modality, Approval: opts.conn.Approve}
-	var ra *runAudio
-	if opts.AudioIn != "" || opts.AudioOut != "" {
-		var err error
-		if ra, err = openRunAudio(opts.AudioOut, opts.conn.Fast); err != nil {
-			return err
-		}
-		if ra.sink != nil {
-			popts.Audio = ra.sink
-		}
-	}
-	rt, err := prepare(ctx, f, &opts.conn, popts)
+	aopts := opts.conn.appOptions(f)
+	aopts.Modality = opts.Modality
+	aopts.AudioOut = opts.AudioOut
+	rt, err := app.Open(ctx, aopts)
 	if err != nil {
-		if ra != nil && ra.sink != nil {
-			_ = ra.sink.Close()
-		}
 		return err
 	}
 	defer func() { err = closeInto(err, rt.Close()) }()
-	if ra != nil {
-		rt.audio = ra
-		if ra.sink != nil {
-			rt.addCloser(func() error { return fileErr("--audio-out", opts.AudioOut, ra.sink.Close()) })
-		}
-	}
 
 	printer := &eventPrinter{w: f.IO.Out, format: opts.Format}
-	tw, err := rt.openTranscript(opts.Transcript)
+	tw, err := rt.OpenTranscript(opts.Transcript)
 	if err != nil {
 		return err
 	}
 	defer func() { err = closeInto(err, fileErr("--transcript", opts.Transcript, tw.Close())) }()
-	drv := newDriver(rt.Session, func(ev session.Event) error {
+	drv := app.NewDriver(rt.Session, func(ev session.Event) error {
 		tw.Add(ev)
 		return printer.print(ev)
 	})
-	drv.approve = approvalPrompt(f, opts.conn.Approve)
+	drv.Approve = approvalPrompt(f, opts.conn.Approve)
 
 	if err := rt.Session.Start(ctx); err != nil {
 		return err
 	}
-	go drv.consume()
-	defer drv.stop()
-	if err := drv.waitReady(ctx); err != nil {
+	go drv.Consume()
+	defer drv.Stop()
+	if err := drv.WaitReady(ctx); err != nil {
 		return finishErr(ctx, err)
 	}
 
@@ -171,16 +153,16 @@ func runRun(ctx context.Context, f *factory, opts *runOptions) (err error) {
 		return "", false
 	}
 	if opts.AudioIn != "" {
-		if err := rt.playAudioIn(ctx, opts.AudioIn); err != nil {
+		if err := rt.PlayAudioIn(ctx, opts.AudioIn); err != nil {
 			return finishErr(ctx, err)
 		}
-		if err := drv.waitHeard(ctx, 3*time.Second); err != nil {
-			if errors.Is(err, errNoSpeech) {
+		if err := drv.WaitHeard(ctx, 3*time.Second); err != nil {
+			if errors.Is(err, app.ErrNoSpeech) {
 				return fmt.Errorf("--audio-in %s: no speech detected (the model's voice activity detection heard nothing)", opts.AudioIn)
 			}
 			return finishErr(ctx, err)
 		}
-		if err := drv.waitQuiet(ctx); err != nil {
+		if err := drv.WaitQuiet(ctx); err != nil {
 			return finishErr(ctx, err)
 		}
 	}
@@ -189,7 +171,7 @@ func runRun(ctx context.Context, f *factory, opts *runOptions) (err error) {
 		if !ok {
 			break
 		}
-		if err := drv.say(ctx, msg); err != nil {
+		if err := drv.Say(ctx, msg); err != nil {
 			return finishErr(ctx, err)
 		}
 	}
@@ -199,13 +181,13 @@ func runRun(ctx context.Context, f *factory, opts *runOptions) (err error) {
 	if readErr != nil && readErr() != nil {
 		return fmt.Errorf("reading standard input: %w", readErr())
 	}
-	if err := rt.drainAudio(ctx); err != nil {
+	if err := rt.DrainAudio(ctx); err != nil {
 		return finishErr(ctx, err)
 	}
-	if err := drv.closeAndDrain(); err != nil {
+	if err := drv.CloseAndDrain(); err != nil {
 		return err
 	}
-	return drv.fatal()
+	return drv.Fatal()
 }
 
 var errRunTimeout = errors.New("timed out")

@@ -6,8 +6,6 @@ import (
 	"github.com/rtagent/rtagent/internal/agent"
 )
 
-func init() { extraCommands = append(extraCommands, newSchemaCmd) }
-
 func newSchemaCmd(f *factory) *cobra.Command {
 	return &cobra.Command{
 		Use:   "schema",

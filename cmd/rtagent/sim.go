@@ -6,15 +6,13 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/rtagent/rtagent/internal/realtime/sim"
+	"github.com/rtagent/rtagent/internal/app"
 )
 
 type simOptions struct {
 	Addr string
 	Fast bool
 }
-
-func init() { extraCommands = append(extraCommands, newSimCmd) }
 
 func newSimCmd(f *factory) *cobra.Command {
 	opts := &simOptions{}
@@ -24,7 +22,7 @@ func newSimCmd(f *factory) *cobra.Command {
 		Long: "Serves the built-in simulator, which speaks the OpenAI Realtime GA protocol with a\n" +
 			"deterministic policy, until interrupted. Point any client at the URL it prints.",
 		Example: `  rtagent sim --addr 127.0.0.1:8765
-  OPENAI_API_KEY=sim rtagent chat --url ws://127.0.0.1:8765/v1/realtime`,
+  rtagent chat --url ws://127.0.0.1:8765/v1/realtime   # a loopback URL needs no key`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error { return runSim(cmd.Context(), f, opts) },
 	}
@@ -34,22 +32,12 @@ func newSimCmd(f *factory) *cobra.Command {
 }
 
 func runSim(ctx context.Context, f *factory, opts *simOptions) error {
-	srv := sim.New(simOptionsFor(opts.Fast))
-	url, err := srv.Start(opts.Addr)
+	url, stop, err := app.ServeSim(opts.Addr, opts.Fast, f.Logger)
 	if err != nil {
-		return fmt.Errorf("starting the simulator on %s: %w", opts.Addr, err)
+		return err
 	}
-	defer srv.Close()
+	defer stop()
 	fmt.Fprintf(f.IO.Out, "rtagent simulator listening on %s\n", url)
 	<-ctx.Done()
 	return nil
-}
-
-func simOptionsFor(fast bool) sim.Options {
-	o := sim.NewOptions()
-	o.Logger = logger
-	if fast {
-		o.Pace = 0
-	}
-	return o
 }

@@ -3,6 +3,7 @@ package audio
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"sync"
 	"sync/atomic"
 	"time"
@@ -28,6 +29,8 @@ type CaptureConfig struct {
 	AEC *EchoCanceller
 	// Gate, if set, drops frames that do not pass the echo gate / half-duplex policy.
 	Gate *EchoGate
+	// Logger receives the device's diagnostics (nil discards them).
+	Logger *slog.Logger
 }
 
 // frameReader is the device side of a capture: one blocking read of the stream buffer.
@@ -63,7 +66,7 @@ type Capture struct {
 // there is no default input device.
 func OpenCapture(cfg CaptureConfig) (*Capture, error) {
 	c := newCapture(cfg)
-	ds, err := openDevice(cfg.Device, true, func(r float64) int { return int(r * 0.02) }, &c.buf)
+	ds, err := openDevice(c.cfg.Logger, cfg.Device, true, func(r float64) int { return int(r * 0.02) }, &c.buf)
 	if err != nil {
 		return nil, err
 	}
@@ -76,6 +79,7 @@ func newCapture(cfg CaptureConfig) *Capture {
 	if cfg.QueueFrames <= 0 {
 		cfg.QueueFrames = 50
 	}
+	cfg.Logger = orDiscard(cfg.Logger)
 	return &Capture{
 		cfg: cfg,
 		// Drop policy: the channel holds QueueFrames frames; when it is full the OLDEST
@@ -125,7 +129,7 @@ func (c *Capture) run() {
 	var runErr error
 	defer func() {
 		if c.stream != nil {
-			closeStream(c.stream, true)
+			closeStream(c.cfg.Logger, c.stream, true)
 		}
 		if c.release != nil {
 			c.release()

@@ -14,10 +14,10 @@ const helperEnv = "RTAGENT_AUDIO_TEST_HELPER"
 
 func TestDevicesAndFindDevice(t *testing.T) {
 	fakeDir(t)
-	term, err := Init()
+	term, err := Init(nil)
 	must(t, err)
 	defer term()
-	term2, err := Init() // reference-counted
+	term2, err := Init(nil) // reference-counted
 	must(t, err)
 	must(t, term2())
 	must(t, term2()) // idempotent

@@ -2,6 +2,7 @@ package audio
 
 import (
 	"errors"
+	"log/slog"
 	"time"
 )
 
@@ -20,6 +21,8 @@ type DuplexConfig struct {
 	// OnFrame and OnPlayed are passed to the capture and the player (e.g. a Recorder).
 	OnFrame  func(Frame)
 	OnPlayed func(at time.Time, pcm []int16)
+	// Logger receives the devices' diagnostics (nil discards them).
+	Logger *slog.Logger
 }
 
 // Duplex is an open microphone and speaker sharing an echo canceller and gate.
@@ -41,12 +44,12 @@ func OpenDuplex(cfg DuplexConfig) (*Duplex, error) {
 		}
 	}
 	var err error
-	d.Player, err = OpenPlayer(PlayerConfig{Device: cfg.OutputDevice, Prebuffer: cfg.Prebuffer, PaceToClock: cfg.PaceToClock, OnPlayed: cfg.OnPlayed, AEC: d.AEC, Gate: d.Gate})
+	d.Player, err = OpenPlayer(PlayerConfig{Device: cfg.OutputDevice, Prebuffer: cfg.Prebuffer, PaceToClock: cfg.PaceToClock, OnPlayed: cfg.OnPlayed, AEC: d.AEC, Gate: d.Gate, Logger: cfg.Logger})
 	if err != nil {
 		d.Close()
 		return nil, err
 	}
-	d.Capture, err = OpenCapture(CaptureConfig{Device: cfg.InputDevice, PaceToClock: cfg.PaceToClock, OnFrame: cfg.OnFrame, AEC: d.AEC, Gate: d.Gate})
+	d.Capture, err = OpenCapture(CaptureConfig{Device: cfg.InputDevice, PaceToClock: cfg.PaceToClock, OnFrame: cfg.OnFrame, AEC: d.AEC, Gate: d.Gate, Logger: cfg.Logger})
 	if err != nil {
 		d.Close()
 		return nil, err

@@ -46,6 +46,8 @@ type PlayerConfig struct {
 	OnPlayed func(at time.Time, pcm []int16)
 	// AEC, if set, receives every played buffer as the echo reference.
 	AEC *EchoCanceller
+	// Logger receives the device's diagnostics (nil discards them).
+	Logger *slog.Logger
 	// Gate, if set, is fed the playback level and activity.
 	Gate *EchoGate
 }
@@ -134,7 +136,7 @@ func OpenPlayer(cfg PlayerConfig) (*Player, error) {
 		return nil, err
 	}
 	p := newPlayer(cfg)
-	ds, err := openDevice(cfg.Device, false, func(r float64) int {
+	ds, err := openDevice(p.cfg.Logger, cfg.Device, false, func(r float64) int {
 		return int(r * cfg.DeviceBuffer.Seconds())
 	}, &p.buf)
 	if err != nil {
@@ -149,6 +151,7 @@ func OpenPlayer(cfg PlayerConfig) (*Player, error) {
 }
 
 func newPlayer(cfg PlayerConfig) *Player {
+	cfg.Logger = orDiscard(cfg.Logger)
 	return &Player{
 		cfg:     cfg,
 		stop:    make(chan struct{}),
@@ -341,7 +344,7 @@ func (p *Player) run() {
 	var runErr error
 	defer func() {
 		if p.stream != nil {
-			closeStream(p.stream, true)
+			closeStream(p.cfg.Logger, p.stream, true)
 		}
 		if p.release != nil {
 			p.release()
@@ -418,7 +421,7 @@ func (p *Player) run() {
 			if audio >= lat+pacingDetectAfter && el < audio-lat-pacingDetectTolerance {
 				pacing = true
 				t0 = time.Now().Add(-durationOf(int(written)+len(src)-int(p.latency), SampleRate))
-				slog.Debug("audio: output device does not block; pacing playback to the clock")
+				p.cfg.Logger.Debug("audio: output device does not block; pacing playback to the clock")
 			}
 		}
 		p.meter.Update(src)

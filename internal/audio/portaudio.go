@@ -3,6 +3,7 @@ package audio
 import (
 	"errors"
 	"fmt"
+	"log/slog"
 	"sort"
 	"strconv"
 	"strings"
@@ -28,13 +29,15 @@ var (
 
 // Init initialises PortAudio (reference-counted: every successful Init must be paired
 // with one call of the returned terminate, which is idempotent). Native library noise
-// printed during initialisation is kept off the terminal and logged.
-func Init() (terminate func() error, err error) {
+// printed during initialisation is kept off the terminal and logged to log at debug
+// level (nil discards it).
+func Init(log *slog.Logger) (terminate func() error, err error) {
+	log = orDiscard(log)
 	paMu.Lock()
 	defer paMu.Unlock()
 	if paRefs == 0 {
 		var ierr error
-		quietStderr(func() { ierr = portaudio.Initialize() })
+		quietStderr(log, func() { ierr = portaudio.Initialize() })
 		if ierr != nil {
 			return nil, fmt.Errorf("audio: initialise PortAudio: %w", ierr)
 		}
@@ -48,7 +51,7 @@ func Init() (terminate func() error, err error) {
 			defer paMu.Unlock()
 			paRefs--
 			if paRefs == 0 {
-				quietStderr(func() { terr = portaudio.Terminate() })
+				quietStderr(log, func() { terr = portaudio.Terminate() })
 				if terr != nil {
 					terr = fmt.Errorf("audio: terminate PortAudio: %w", terr)
 				}
@@ -193,7 +196,7 @@ func findDeviceLocked(spec string, input bool) (*Device, error) {
 // openMono opens a blocking mono int16 stream on dev (input or output), trying each
 // rate in turn; buf is the stream buffer variable (its length is the frames per
 // Read/Write and may be resliced later within its capacity).
-func openMono(dev *Device, input bool, rates []float64, framesFor func(rate float64) int, buf *[]int16) (*portaudio.Stream, float64, error) {
+func openMono(log *slog.Logger, dev *Device, input bool, rates []float64, framesFor func(rate float64) int, buf *[]int16) (*portaudio.Stream, float64, error) {
 	paMu.Lock()
 	defer paMu.Unlock()
 	infos, err := portaudio.Devices()
@@ -216,7 +219,7 @@ func openMono(dev *Device, input bool, rates []float64, framesFor func(rate floa
 		p.FramesPerBuffer = framesFor(rate)
 		*buf = make([]int16, p.FramesPerBuffer, 2*p.FramesPerBuffer+64)
 		var s *portaudio.Stream
-		quietStderr(func() { s, err = portaudio.OpenStream(p, buf) })
+		quietStderr(log, func() { s, err = portaudio.OpenStream(p, buf) })
 		if err == nil {
 			return s, rate, nil
 		}
@@ -228,19 +231,19 @@ func openMono(dev *Device, input bool, rates []float64, framesFor func(rate floa
 }
 
 // startStream starts s with native noise diverted.
-func startStream(s *portaudio.Stream) error {
+func startStream(log *slog.Logger, s *portaudio.Stream) error {
 	var err error
-	quietStderr(func() { err = s.Start() })
+	quietStderr(log, func() { err = s.Start() })
 	return err
 }
 
 // closeStream stops and closes s (under paMu: Close touches the binding's stream map
 // only, but Pa_CloseStream must not race Pa_Terminate).
-func closeStream(s *portaudio.Stream, abort bool) error {
+func closeStream(log *slog.Logger, s *portaudio.Stream, abort bool) error {
 	paMu.Lock()
 	defer paMu.Unlock()
 	var err error
-	quietStderr(func() {
+	quietStderr(log, func() {
 		if abort {
 			err = s.Abort()
 		} else {
@@ -274,8 +277,8 @@ type deviceStream struct {
 // openDevice initialises PortAudio, finds the device (spec as FindDevice), opens it
 // at 24 kHz or else at its default rate, and starts it. On any error everything it
 // acquired is released. framesFor gives the frames per buffer at a rate.
-func openDevice(spec string, input bool, framesFor func(rate float64) int, buf *[]int16) (*deviceStream, error) {
-	release, err := Init()
+func openDevice(log *slog.Logger, spec string, input bool, framesFor func(rate float64) int, buf *[]int16) (*deviceStream, error) {
+	release, err := Init(log)
 	if err != nil {
 		return nil, err
 	}
@@ -284,7 +287,7 @@ func openDevice(spec string, input bool, framesFor func(rate float64) int, buf *
 		release()
 		return nil, err
 	}
-	stream, rate, err := openMono(dev, input, candidateRates(dev), framesFor, buf)
+	stream, rate, err := openMono(log, dev, input, candidateRates(dev), framesFor, buf)
 	if err != nil {
 		release()
 		return nil, err
@@ -296,13 +299,13 @@ func openDevice(spec string, input bool, framesFor func(rate float64) int, buf *
 			in, out = int(rate), SampleRate
 		}
 		if ds.rs, err = NewResampler(in, out); err != nil {
-			closeStream(stream, true)
+			closeStream(log, stream, true)
 			release()
 			return nil, err
 		}
 	}
-	if err := startStream(stream); err != nil {
-		closeStream(stream, true)
+	if err := startStream(log, stream); err != nil {
+		closeStream(log, stream, true)
 		release()
 		what := "playback"
 		if input {
@@ -311,4 +314,12 @@ func openDevice(spec string, input bool, framesFor func(rate float64) int, buf *
 		return nil, fmt.Errorf("audio: %w: start %s on %q: %w", ErrDevice, what, dev.Name, err)
 	}
 	return ds, nil
+}
+
+// orDiscard is log, or a logger that discards when log is nil.
+func orDiscard(log *slog.Logger) *slog.Logger {
+	if log == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return log
 }

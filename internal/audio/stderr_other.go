@@ -2,4 +2,6 @@
 
 package audio
 
-func quietStderr(f func()) { f() }
+import "log/slog"
+
+func quietStderr(_ *slog.Logger, f func()) { f() }

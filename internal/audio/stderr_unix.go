@@ -19,7 +19,7 @@ var stderrMu sync.Mutex
 // Go code running concurrently that writes to os.Stderr during f lands in the log too;
 // f is short (PortAudio initialisation or a stream open), so that window is small.
 // If any step of the redirection fails, f runs with stderr untouched.
-func quietStderr(f func()) {
+func quietStderr(log *slog.Logger, f func()) {
 	stderrMu.Lock()
 	defer stderrMu.Unlock()
 	if os.Getenv("RTAGENT_AUDIO_STDERR") == "1" { // debugging: let native output through
@@ -52,6 +52,6 @@ func quietStderr(f func()) {
 		f()
 	}()
 	if b, err := os.ReadFile(tmp.Name()); err == nil && len(b) > 0 {
-		slog.Debug("audio: native library output", "text", strings.TrimSpace(string(b)))
+		log.Debug("audio: native library output", "text", strings.TrimSpace(string(b)))
 	}
 }

@@ -1,7 +1,6 @@
 package e2e
 
 import (
-	"bytes"
 	"context"
 	"encoding/base64"
 	"encoding/json"
@@ -22,9 +21,10 @@ import (
 
 	"github.com/rtagent/rtagent/internal/audio"
 	"github.com/rtagent/rtagent/internal/realtime"
-	"github.com/rtagent/rtagent/internal/realtime/openai"
 	"github.com/rtagent/rtagent/internal/realtime/sim"
 	"github.com/rtagent/rtagent/internal/session"
+	"github.com/rtagent/rtagent/internal/testkit"
+	kitrig "github.com/rtagent/rtagent/internal/testkit/rig"
 )
 
 // waitTimeout bounds waits for something that must happen.
@@ -363,70 +363,16 @@ func frameType(data []byte) string {
 // ---------------------------------------------------------------------------------
 // Trace capture
 
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) Bytes() []byte {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return append([]byte(nil), s.b.Bytes()...)
-}
-
-type traceLine struct {
-	TMs   int64           `json:"t_ms"`
-	Dir   string          `json:"dir"`
-	Event json.RawMessage `json:"event"`
-	Type  string          `json:"-"`
-}
+// traceLine is one traced frame.
+type traceLine = testkit.TraceFrame
 
 func parseTrace(tb testing.TB, data []byte) []traceLine {
 	tb.Helper()
-	var out []traceLine
-	for i, ln := range bytes.Split(bytes.TrimSpace(data), []byte("\n")) {
-		if len(ln) == 0 {
-			continue
-		}
-		var l traceLine
-		if err := json.Unmarshal(ln, &l); err != nil {
-			tb.Fatalf("trace line %d: %v: %s", i+1, err, ln)
-		}
-		if l.Event == nil {
-			tb.Fatalf("trace line %d has no event (invalid frame?): %s", i+1, ln)
-		}
-		l.Type = frameType(l.Event)
-		out = append(out, l)
-	}
-	return out
+	return testkit.ReadTrace(tb, data)
 }
 
 func framesOf(lines []traceLine, dir string, types ...string) [][]byte {
-	var out [][]byte
-	for _, l := range lines {
-		if l.Dir != dir {
-			continue
-		}
-		if len(types) == 0 || contains(types, l.Type) {
-			out = append(out, l.Event)
-		}
-	}
-	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	return testkit.FramesOf(lines, dir, types...)
 }
 
 // ---------------------------------------------------------------------------------
@@ -570,44 +516,32 @@ type rig struct {
 	tb    testing.TB
 	sess  *session.Session
 	rec   *recorder
-	trace *syncBuffer
+	trace *testkit.SafeBuffer
 	proxy *proxy
-	once  sync.Once
+	kit   *kitrig.Rig[*session.Session]
 }
 
 func startRig(tb testing.TB, cfg rigConfig) *rig {
 	tb.Helper()
-	url := cfg.URL
-	if url == "" {
-		srv := sim.New(sim.Options{Pace: cfg.Pace})
-		var err error
-		if url, err = srv.Start("127.0.0.1:0"); err != nil {
-			tb.Fatal(err)
-		}
-		tb.Cleanup(func() { _ = srv.Close() })
-	}
 	r := &rig{tb: tb}
+	kcfg := kitrig.Config{Sim: sim.Options{Pace: cfg.Pace}, URL: cfg.URL, NoTrace: cfg.NoTrace, TraceAudio: true}
 	if cfg.Proxy || cfg.OnClient != nil || cfg.OnServer != nil || cfg.InjectServer != nil {
-		r.proxy = startProxy(tb, url)
-		r.proxy.onClient, r.proxy.onServer, r.proxy.injectServer = cfg.OnClient, cfg.OnServer, cfg.InjectServer
-		url = r.proxy.url
+		kcfg.Via = func(url string) string {
+			r.proxy = startProxy(tb, url)
+			r.proxy.onClient, r.proxy.onServer, r.proxy.injectServer = cfg.OnClient, cfg.OnServer, cfg.InjectServer
+			return r.proxy.url
+		}
 	}
-	ocfg := openai.Config{URL: url, APIKey: "test-key"}
-	if !cfg.NoTrace {
-		r.trace = &syncBuffer{}
-		ocfg.Trace, ocfg.TraceAudio = r.trace, true
-	}
-	s, err := session.New(session.Config{
-		Model:    openai.New(ocfg),
-		Base:     cfg.Base,
-		Agents:   []*session.Agent{{Name: "Assistant", Instructions: "Answer briefly."}},
-		Audio:    cfg.Sink,
-		Approval: session.ApprovalAlways,
+	r.kit = kitrig.Open(tb, kcfg, func(m realtime.Model) (*session.Session, error) {
+		return session.New(session.Config{
+			Model:    m,
+			Base:     cfg.Base,
+			Agents:   []*session.Agent{{Name: "Assistant", Instructions: "Answer briefly."}},
+			Audio:    cfg.Sink,
+			Approval: session.ApprovalAlways,
+		})
 	})
-	if err != nil {
-		tb.Fatal(err)
-	}
-	r.sess = s
+	r.sess, r.trace = r.kit.Session, r.kit.Trace
 	keep := cfg.Keep
 	if keep != nil {
 		k := keep
@@ -619,26 +553,14 @@ func startRig(tb testing.TB, cfg rigConfig) *rig {
 			return k(e)
 		}
 	}
-	r.rec = record(s, keep)
-	tb.Cleanup(r.close)
-	if err := s.Start(context.Background()); err != nil {
-		tb.Fatal(err)
-	}
+	r.rec = record(r.sess, keep)
+	r.kit.Start(context.Background(), r.rec.done)
 	waitEvent[session.SessionReady](tb, r.rec, nil)
 	return r
 }
 
 // close ends the session and waits for its event stream (idempotent).
-func (r *rig) close() {
-	r.once.Do(func() {
-		_ = r.sess.Close()
-		select {
-		case <-r.rec.done:
-		case <-time.After(waitTimeout):
-			r.tb.Errorf("session event stream did not end")
-		}
-	})
-}
+func (r *rig) close() { r.kit.Close() }
 
 // clientTrace closes the session and returns the trace; it validates every client
 // frame strictly against the kit (docs/protocol.md, validate_client.py --strict).

@@ -13,9 +13,9 @@ import (
 
 	"github.com/rtagent/rtagent/internal/guardrail"
 	"github.com/rtagent/rtagent/internal/realtime"
-	"github.com/rtagent/rtagent/internal/realtime/openai"
 	"github.com/rtagent/rtagent/internal/realtime/sim"
 	"github.com/rtagent/rtagent/internal/testkit"
+	"github.com/rtagent/rtagent/internal/testkit/rig"
 	"github.com/rtagent/rtagent/internal/tools"
 )
 
@@ -23,24 +23,6 @@ import (
 // loopback WebSocket. Every frame is captured through the Model's trace (audio
 // included); each test ends by validating all client frames (strict schema) and all
 // server frames (sequence-strict), and by checking the R12.2 ordering of the events.
-
-// simTrace is the Model's trace writer: JSONL lines, safe for concurrent use.
-type simTrace struct {
-	mu  sync.Mutex
-	buf bytes.Buffer
-}
-
-func (w *simTrace) Write(p []byte) (int, error) {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return w.buf.Write(p)
-}
-
-func (w *simTrace) bytes() []byte {
-	w.mu.Lock()
-	defer w.mu.Unlock()
-	return append([]byte(nil), w.buf.Bytes()...)
-}
 
 // simFrame is one traced frame.
 type simFrame struct {
@@ -74,11 +56,10 @@ func jpath(v any, path ...string) any {
 
 // simRig is one started session over the simulator.
 type simRig struct {
-	t     *testing.T
-	s     *Session
-	rec   *recorder
-	srv   *sim.Server
-	trace *simTrace
+	t   *testing.T
+	s   *Session
+	rec *recorder
+	rig *rig.Rig[*Session]
 
 	once   sync.Once
 	frames []simFrame
@@ -87,25 +68,15 @@ type simRig struct {
 // startSim starts the simulator with opts and a session with cfg on the real Model.
 func startSim(t *testing.T, opts sim.Options, cfg Config) *simRig {
 	t.Helper()
-	srv := sim.New(opts)
-	url, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	tr := &simTrace{}
-	cfg.Model = openai.New(openai.Config{URL: url, APIKey: "sk-e2e-sim", Trace: tr, TraceAudio: true})
-	s, err := New(cfg)
-	if err != nil {
-		_ = srv.Close()
-		t.Fatal(err)
-	}
-	r := &simRig{t: t, s: s, rec: record(s), srv: srv, trace: tr}
+	rg := rig.Open(t, rig.Config{Sim: opts, APIKey: "sk-e2e-sim", TraceAudio: true}, func(m realtime.Model) (*Session, error) {
+		cfg.Model = m
+		return New(cfg)
+	})
+	r := &simRig{t: t, s: rg.Session, rec: record(rg.Session), rig: rg}
 	t.Cleanup(r.stop)
 	ctx, cancel := context.WithTimeout(t.Context(), waitTimeout)
 	defer cancel()
-	if err := s.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
+	rg.Start(ctx, r.rec.done)
 	waitEvent[SessionReady](t, r.rec, nil)
 	return r
 }
@@ -113,33 +84,12 @@ func startSim(t *testing.T, opts sim.Options, cfg Config) *simRig {
 // stop closes the session and the simulator (idempotent) and parses the trace.
 func (r *simRig) stop() {
 	r.once.Do(func() {
-		_ = r.s.Close()
-		<-r.rec.done
-		_ = r.srv.Close()
-		for i, line := range bytes.Split(r.trace.bytes(), []byte("\n")) {
-			if len(bytes.TrimSpace(line)) == 0 {
+		for _, tf := range r.rig.Frames() {
+			f := simFrame{TMS: tf.TMS, Dir: tf.Dir, Raw: tf.Event, Type: tf.Type}
+			if err := json.Unmarshal(tf.Event, &f.Event); err != nil {
+				r.t.Errorf("trace frame: %v", err)
 				continue
 			}
-			var rec struct {
-				TMS     int64           `json:"t_ms"`
-				Dir     string          `json:"dir"`
-				Event   json.RawMessage `json:"event"`
-				Invalid *string         `json:"invalid"`
-			}
-			if err := json.Unmarshal(line, &rec); err != nil {
-				r.t.Errorf("trace line %d is not JSON: %v: %s", i+1, err, line)
-				continue
-			}
-			if rec.Invalid != nil {
-				r.t.Errorf("trace line %d: %s frame is not JSON: %q", i+1, rec.Dir, *rec.Invalid)
-				continue
-			}
-			f := simFrame{TMS: rec.TMS, Dir: rec.Dir, Raw: rec.Event}
-			if err := json.Unmarshal(rec.Event, &f.Event); err != nil {
-				r.t.Errorf("trace line %d: %v", i+1, err)
-				continue
-			}
-			f.Type, _ = f.Event["type"].(string)
 			r.frames = append(r.frames, f)
 		}
 	})
@@ -173,7 +123,7 @@ func (r *simRig) finish() ([]Event, []simFrame) {
 	for _, e := range eventsOf[Error](evs) {
 		t.Errorf("unexpected error event: %+v", e)
 	}
-	if bytes.Contains(r.trace.bytes(), []byte("sk-e2e-sim")) {
+	if bytes.Contains(r.rig.Trace.Bytes(), []byte("sk-e2e-sim")) {
 		t.Errorf("the API key reached the trace")
 	}
 	return evs, r.frames

@@ -6,35 +6,22 @@ import (
 	"testing"
 
 	"github.com/rtagent/rtagent/internal/realtime"
-	"github.com/rtagent/rtagent/internal/realtime/openai"
 	"github.com/rtagent/rtagent/internal/realtime/sim"
+	"github.com/rtagent/rtagent/internal/testkit/rig"
 	"github.com/rtagent/rtagent/internal/tools"
 )
 
 // e2e starts the simulator and a session on the real OpenAI model over loopback.
 func e2e(t *testing.T, cfg Config) (*Session, *recorder) {
 	t.Helper()
-	srv := sim.New(sim.Options{Pace: 0})
-	url, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	cfg.Model = openai.New(openai.Config{URL: url, APIKey: "test"})
-	s, err := New(cfg)
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := record(s)
-	t.Cleanup(func() {
-		_ = s.Close()
-		<-rec.done
-		_ = srv.Close()
+	r := rig.Open(t, rig.Config{Sim: sim.Options{Pace: 0}, NoTrace: true}, func(m realtime.Model) (*Session, error) {
+		cfg.Model = m
+		return New(cfg)
 	})
-	if err := s.Start(t.Context()); err != nil {
-		t.Fatal(err)
-	}
+	rec := record(r.Session)
+	r.Start(t.Context(), rec.done)
 	waitEvent[SessionReady](t, rec, nil)
-	return s, rec
+	return r.Session, rec
 }
 
 func finalAssistant(t *testing.T, rec *recorder, n int, want string) Transcript {

@@ -1,29 +1,16 @@
 package tui
 
 import (
-	"bytes"
 	"context"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
 
 	"github.com/rtagent/rtagent/internal/session"
+	"github.com/rtagent/rtagent/internal/testkit"
 )
-
-// syncBuffer is a goroutine-safe output sink for the program's renderer.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
 
 // TestProgramRuns drives the real Bubble Tea loop: events in through Send (in
 // order, so they land before the keys), two Ctrl+C to quit, the final model's
@@ -33,7 +20,7 @@ func TestProgramRuns(t *testing.T) {
 	defer cancel()
 	be := &fakeBackend{}
 	m := New(Options{Backend: be, Audio: &fakeAudio{in: 0.5}, Agents: []string{"concierge"}, ActiveAgent: "concierge", NoColor: true})
-	out := &syncBuffer{}
+	out := &testkit.SafeBuffer{}
 	p := tea.NewProgram(m, tea.WithContext(ctx), tea.WithInput(strings.NewReader("")), tea.WithOutput(out),
 		tea.WithWindowSize(80, 24), tea.WithoutSignals())
 	done := make(chan tea.Model, 1)

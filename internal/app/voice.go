@@ -1,43 +1,39 @@
-package main
+package app
 
 import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/spf13/pflag"
 
 	"github.com/rtagent/rtagent/internal/audio"
 	"github.com/rtagent/rtagent/internal/realtime"
 	"github.com/rtagent/rtagent/internal/session"
 )
 
-type voiceOptions struct {
+// VoiceOptions choose and tune the microphone and speaker of a chat.
+type VoiceOptions struct {
 	InputDevice  string
 	OutputDevice string
 	NoAEC        bool
 	HalfDuplex   bool
 	Prebuffer    time.Duration
+	// Record, if set, records both sides to this stereo WAV file.
+	Record string
+	// Logger receives the audio package's records (nil: discard).
+	Logger *slog.Logger
 }
 
-func (o *voiceOptions) bind(fl *pflag.FlagSet) {
-	fl.StringVar(&o.InputDevice, "input-device", "", "microphone: device index or part of its name (see rtagent devices)")
-	fl.StringVar(&o.OutputDevice, "output-device", "", "speaker: device index or part of its name")
-	fl.BoolVar(&o.NoAEC, "no-aec", false, "turn off acoustic echo cancellation (an energy gate keeps the agent from interrupting itself)")
-	fl.BoolVar(&o.HalfDuplex, "half-duplex", false, "send no microphone audio while the agent speaks (barge-in by key only)")
-	fl.DurationVar(&o.Prebuffer, "prebuffer", 0, "playback jitter buffer (default 120ms)")
-}
+// ErrNoAudio means no microphone or speaker could be opened: chat falls back to text.
+var ErrNoAudio = errors.New("no audio device")
 
-// errNoAudio means no microphone or speaker could be opened: chat falls back to text.
-var errNoAudio = errors.New("no audio device")
-
-// voiceIO is the microphone and speaker of a chat: capture → echo handling → session,
+// Voice is the microphone and speaker of a chat: capture → echo handling → session,
 // session → player → speaker, and an optional stereo recording of both.
-type voiceIO struct {
+type Voice struct {
 	terminate func() error
 	duplex    *audio.Duplex
 	capture   *audio.Capture // duplex.Capture
@@ -56,12 +52,14 @@ type voiceIO struct {
 	once sync.Once
 }
 
-func openVoice(o *voiceOptions, record string) (_ *voiceIO, err error) {
-	terminate, err := audio.Init()
+// OpenVoice opens the microphone and speaker (and the recording). An error wrapping
+// ErrNoAudio means no device could be opened: chat falls back to text.
+func OpenVoice(o VoiceOptions) (_ *Voice, err error) {
+	terminate, err := audio.Init(o.Logger)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %v", errNoAudio, err)
+		return nil, fmt.Errorf("%w: %v", ErrNoAudio, err)
 	}
-	v := &voiceIO{terminate: terminate, stop: make(chan struct{})}
+	v := &Voice{terminate: terminate, stop: make(chan struct{})}
 	defer func() {
 		if err != nil {
 			v.Close()
@@ -69,7 +67,7 @@ func openVoice(o *voiceOptions, record string) (_ *voiceIO, err error) {
 	}()
 	cfg := audio.DuplexConfig{
 		InputDevice: o.InputDevice, OutputDevice: o.OutputDevice, NoAEC: o.NoAEC,
-		Mode: audio.EchoFullDuplex, Prebuffer: o.Prebuffer,
+		Mode: audio.EchoFullDuplex, Prebuffer: o.Prebuffer, Logger: o.Logger,
 	}
 	if o.NoAEC {
 		cfg.Mode = audio.EchoGateMode // R7.12: the gate is the default without AEC
@@ -77,8 +75,8 @@ func openVoice(o *voiceOptions, record string) (_ *voiceIO, err error) {
 	if o.HalfDuplex {
 		cfg.Mode = audio.EchoHalfDuplex
 	}
-	if record != "" {
-		if v.rec, err = audio.CreateRecorder(record, time.Now()); err != nil {
+	if o.Record != "" {
+		if v.rec, err = audio.CreateRecorder(o.Record, time.Now()); err != nil {
 			return nil, usageErrorf("--record: %v", err)
 		}
 		cfg.OnPlayed = v.rec.Model
@@ -86,8 +84,8 @@ func openVoice(o *voiceOptions, record string) (_ *voiceIO, err error) {
 	if v.duplex, err = audio.OpenDuplex(cfg); err != nil {
 		if errors.Is(err, audio.ErrNoDevice) {
 			// "audio: no audio device: no default output device (…)" → "no audio device: no default output device (…)"
-			why := strings.TrimPrefix(strings.TrimPrefix(err.Error(), "audio: "), errNoAudio.Error()+": ")
-			return nil, fmt.Errorf("%w: %s", errNoAudio, why)
+			why := strings.TrimPrefix(strings.TrimPrefix(err.Error(), "audio: "), ErrNoAudio.Error()+": ")
+			return nil, fmt.Errorf("%w: %s", ErrNoAudio, why)
 		}
 		return nil, fmt.Errorf("opening the audio devices: %w", err)
 	}
@@ -96,11 +94,11 @@ func openVoice(o *voiceOptions, record string) (_ *voiceIO, err error) {
 }
 
 // Sink is the session's audio output.
-func (v *voiceIO) Sink() realtime.AudioSink { return v.player }
+func (v *Voice) Sink() realtime.AudioSink { return v.player }
 
 // Start streams the microphone into the session until Close. With vad set audio
 // flows continuously; otherwise only while the push-to-talk key is held.
-func (v *voiceIO) Start(ctx context.Context, s *session.Session, vad bool) {
+func (v *Voice) Start(ctx context.Context, s *session.Session, vad bool) {
 	v.vad = vad
 	v.wg.Add(1)
 	go func() {
@@ -134,25 +132,25 @@ func (v *voiceIO) Start(ctx context.Context, s *session.Session, vad bool) {
 	}()
 }
 
-func (v *voiceIO) fault(err error) {
+func (v *Voice) fault(err error) {
 	if v.failed.CompareAndSwap(false, true) && v.OnFault != nil {
 		v.OnFault(err)
 	}
 }
 
 // SetMuted mutes the microphone without disconnecting.
-func (v *voiceIO) SetMuted(m bool) { v.capture.SetMuted(m) }
+func (v *Voice) SetMuted(m bool) { v.capture.SetMuted(m) }
 
 // Muted reports whether the microphone is muted.
-func (v *voiceIO) Muted() bool { return v.capture.Muted() }
+func (v *Voice) Muted() bool { return v.capture.Muted() }
 
 // Levels are the microphone and speaker RMS levels, 0..1, for the UI's meters.
-func (v *voiceIO) Levels() (in, out float64) {
+func (v *Voice) Levels() (in, out float64) {
 	return v.capture.Level().RMS, v.player.Level().RMS
 }
 
 // Close stops streaming and releases the devices; it is idempotent.
-func (v *voiceIO) Close() error {
+func (v *Voice) Close() error {
 	var errs []error
 	v.once.Do(func() {
 		close(v.stop)
@@ -170,23 +168,23 @@ func (v *voiceIO) Close() error {
 	return errors.Join(errs...)
 }
 
-// pttBackend routes the UI's push-to-talk keys through voiceIO, so microphone audio
-// reaches the session only while the key is held.
-type pttBackend struct {
+// PushToTalk routes the UI's push-to-talk keys through Voice, so microphone audio
+// reaches the session only while the key is held. Voice may be nil (text mode).
+type PushToTalk struct {
 	*session.Session
-	voice *voiceIO
+	Voice *Voice
 }
 
-func (b pttBackend) StartPushToTalk() error {
-	if b.voice != nil {
-		b.voice.talking.Store(true)
+func (b PushToTalk) StartPushToTalk() error {
+	if b.Voice != nil {
+		b.Voice.talking.Store(true)
 	}
 	return b.Session.StartPushToTalk()
 }
 
-func (b pttBackend) CommitAudio() error {
-	if b.voice != nil {
-		b.voice.talking.Store(false)
+func (b PushToTalk) CommitAudio() error {
+	if b.Voice != nil {
+		b.Voice.talking.Store(false)
 	}
 	return b.Session.CommitAudio()
 }

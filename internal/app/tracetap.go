@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"bytes"
@@ -9,12 +9,12 @@ import (
 	"github.com/rtagent/rtagent/internal/session"
 )
 
-// traceTap turns the model's raw-frame trace (JSONL, audio elided) into RawEvents
+// TraceTap turns the model's raw-frame trace (JSONL, audio elided) into RawEvents
 // for the UI's event log: every client and server frame, as the realtime console
 // shows them. It never blocks the trace writer: frames go into a bounded queue that
 // the UI drains, and when the UI falls behind the newest frames are dropped and
 // counted (R12.1: raw events are the only ones that may be lost).
-type traceTap struct {
+type TraceTap struct {
 	mu      sync.Mutex
 	buf     []byte
 	ch      chan session.RawEvent
@@ -23,12 +23,13 @@ type traceTap struct {
 
 const tapQueue = 1024
 
-func newTraceTap() *traceTap { return &traceTap{ch: make(chan session.RawEvent, tapQueue)} }
+// NewTraceTap returns a tap with an empty queue.
+func NewTraceTap() *TraceTap { return &TraceTap{ch: make(chan session.RawEvent, tapQueue)} }
 
 // Events is the queue the UI forwarder drains.
-func (t *traceTap) Events() <-chan session.RawEvent { return t.ch }
+func (t *TraceTap) Events() <-chan session.RawEvent { return t.ch }
 
-func (t *traceTap) Write(p []byte) (int, error) {
+func (t *TraceTap) Write(p []byte) (int, error) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	t.buf = append(t.buf, p...)

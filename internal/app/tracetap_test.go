@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"strings"
@@ -8,7 +8,7 @@ import (
 // The tap turns trace lines (possibly split across writes) into RawEvents, never
 // blocks the writer, and counts what it had to drop.
 func TestTraceTap(t *testing.T) {
-	tap := newTraceTap()
+	tap := NewTraceTap()
 	tap.Write([]byte(`{"t_ms":0,"dir":"client","event":{"type":"session.update","event_id":"e1"}}` + "\n"))
 	line := `{"t_ms":5,"dir":"server","event":{"type":"session.created","event_id":"x"}}` + "\nnot json\n"
 	tap.Write([]byte(line[:20]))

@@ -1,4 +1,4 @@
-package main
+package app
 
 import (
 	"context"
@@ -10,12 +10,13 @@ import (
 	"github.com/rtagent/rtagent/internal/session"
 )
 
-// driver consumes a session's event stream for a scripted run and lets the script
+// Driver consumes a session's event stream for a scripted run and lets the script
 // wait for the points it cares about: ready, and quiet after each turn.
-type driver struct {
-	sess    *session.Session
-	emit    func(session.Event) error
-	approve func(session.ToolApprovalRequired) (approve, always bool, why string)
+type Driver struct {
+	sess *session.Session
+	emit func(session.Event) error
+	// Approve, if set, answers each tool approval request (on its own goroutine).
+	Approve func(session.ToolApprovalRequired) (approve, always bool, why string)
 
 	ready chan struct{}
 	done  chan struct{} // closed when the stream ended
@@ -32,8 +33,10 @@ type driver struct {
 	emitErr   error
 }
 
-func newDriver(s *session.Session, emit func(session.Event) error) *driver {
-	return &driver{
+// NewDriver drives s; emit sees every event first (an error from it is returned by
+// CloseAndDrain).
+func NewDriver(s *session.Session, emit func(session.Event) error) *Driver {
+	return &Driver{
 		sess: s, emit: emit,
 		ready:    make(chan struct{}),
 		done:     make(chan struct{}),
@@ -42,8 +45,8 @@ func newDriver(s *session.Session, emit func(session.Event) error) *driver {
 	}
 }
 
-// consume reads the stream to its end. It is the only reader of sess.Events().
-func (d *driver) consume() {
+// Consume reads the stream to its end. It is the only reader of sess.Events().
+func (d *Driver) Consume() {
 	defer close(d.done)
 	readyOnce := sync.OnceFunc(func() { close(d.ready) })
 	defer readyOnce()
@@ -67,7 +70,7 @@ func (d *driver) consume() {
 		case session.AgentEnd:
 			d.update(func() { d.endAfter = true })
 		case session.ToolApprovalRequired:
-			if d.approve != nil {
+			if d.Approve != nil {
 				go d.answer(e)
 			}
 		case session.Error:
@@ -87,8 +90,8 @@ func (d *driver) consume() {
 	d.update(func() {})
 }
 
-func (d *driver) answer(e session.ToolApprovalRequired) {
-	ok, always, why := d.approve(e)
+func (d *Driver) answer(e session.ToolApprovalRequired) {
+	ok, always, why := d.Approve(e)
 	if ok {
 		d.sess.Approve(e.CallID, always)
 	} else {
@@ -96,7 +99,7 @@ func (d *driver) answer(e session.ToolApprovalRequired) {
 	}
 }
 
-func (d *driver) update(fn func()) {
+func (d *Driver) update(fn func()) {
 	d.mu.Lock()
 	fn()
 	close(d.changed)
@@ -105,7 +108,7 @@ func (d *driver) update(fn func()) {
 }
 
 // waitFor blocks until cond (evaluated under the lock) holds, the stream ends, or ctx ends.
-func (d *driver) waitFor(ctx context.Context, cond func() bool) error {
+func (d *Driver) waitFor(ctx context.Context, cond func() bool) error {
 	for {
 		d.mu.Lock()
 		ok, ch, fatal := cond(), d.changed, d.fatalErr
@@ -135,7 +138,8 @@ func (d *driver) waitFor(ctx context.Context, cond func() bool) error {
 	}
 }
 
-func (d *driver) waitReady(ctx context.Context) error {
+// WaitReady waits for the session to be ready (or to have failed).
+func (d *Driver) WaitReady(ctx context.Context) error {
 	select {
 	case <-d.ready:
 	case <-ctx.Done():
@@ -155,18 +159,18 @@ func (d *driver) waitReady(ctx context.Context) error {
 	return fatal
 }
 
-// say sends one user message and waits until it has been answered completely:
+// Say sends one user message and waits until it has been answered completely:
 // the session reported Idle after processing this turn (tool calls, handoffs and
 // their follow-up responses included).
-func (d *driver) say(ctx context.Context, text string) error {
-	if err := d.send(text); err != nil {
+func (d *Driver) Say(ctx context.Context, text string) error {
+	if err := d.Send(text); err != nil {
 		return err
 	}
-	return d.waitAnswered(ctx)
+	return d.WaitAnswered(ctx)
 }
 
-// send sends one user message without waiting for the answer.
-func (d *driver) send(text string) error {
+// Send sends one user message without waiting for the answer.
+func (d *Driver) Send(text string) error {
 	if err := d.sess.SendText(text); err != nil {
 		return fmt.Errorf("sending %q: %w", text, err)
 	}
@@ -176,23 +180,25 @@ func (d *driver) send(text string) error {
 	return nil
 }
 
-// waitAnswered waits until every message sent so far has been answered.
-func (d *driver) waitAnswered(ctx context.Context) error {
+// WaitAnswered waits until every message sent so far has been answered.
+func (d *Driver) WaitAnswered(ctx context.Context) error {
 	d.mu.Lock()
 	want := d.turns
 	d.mu.Unlock()
 	return d.waitFor(ctx, func() bool { return d.idleTurns >= want })
 }
 
-// waitQuiet waits, after spoken input, for the answer to the last utterance:
+// WaitQuiet waits, after spoken input, for the answer to the last utterance:
 // an agent_end after the last speech_stopped, then Idle.
-func (d *driver) waitQuiet(ctx context.Context) error {
+func (d *Driver) WaitQuiet(ctx context.Context) error {
 	return d.waitFor(ctx, func() bool {
 		return d.speechAt >= 0 && d.endAfter && d.idleSeen > d.speechAt
 	})
 }
 
-func (d *driver) closeAndDrain() error {
+// CloseAndDrain closes the session, waits for the stream to end and returns the
+// first emit error, else the close error.
+func (d *Driver) CloseAndDrain() error {
 	err := d.sess.Close()
 	<-d.done
 	d.mu.Lock()
@@ -203,27 +209,35 @@ func (d *driver) closeAndDrain() error {
 	return err
 }
 
-func (d *driver) stop() {
+// Stop closes the session and waits for the stream to end.
+func (d *Driver) Stop() {
 	_ = d.sess.Close()
 	<-d.done
 }
 
-func (d *driver) fatal() error {
+// Done is closed when the event stream has ended.
+func (d *Driver) Done() <-chan struct{} { return d.done }
+
+// Session is the driven session.
+func (d *Driver) Session() *session.Session { return d.sess }
+
+// Fatal is the error that ended the session, if one did.
+func (d *Driver) Fatal() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.fatalErr
 }
 
-// errNoSpeech: the model's voice activity detection heard nothing in the input.
-var errNoSpeech = errors.New("no speech detected")
+// ErrNoSpeech: the model's voice activity detection heard nothing in the input.
+var ErrNoSpeech = errors.New("no speech detected")
 
-// waitHeard waits up to grace for voice activity detection to have heard speech.
-func (d *driver) waitHeard(ctx context.Context, grace time.Duration) error {
+// WaitHeard waits up to grace for voice activity detection to have heard speech.
+func (d *Driver) WaitHeard(ctx context.Context, grace time.Duration) error {
 	wctx, cancel := context.WithTimeout(ctx, grace)
 	defer cancel()
 	err := d.waitFor(wctx, func() bool { return d.heard })
 	if err != nil && ctx.Err() == nil && errors.Is(err, context.DeadlineExceeded) {
-		return errNoSpeech
+		return ErrNoSpeech
 	}
 	return err
 }

@@ -1,0 +1,80 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/rtagent/rtagent/internal/session"
+	"github.com/rtagent/rtagent/internal/testkit"
+)
+
+func exampleAgents(t *testing.T) string { return filepath.Join(testkit.Root(t), "agents.yaml") }
+
+// Open on the simulator gives a runnable session: the driver says one line and the
+// answer comes back; the trace file holds the frames; Close tears everything down.
+func TestOpenSimAnswersATurn(t *testing.T) {
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	defer cancel()
+	trace := filepath.Join(t.TempDir(), "trace.jsonl")
+	rt, err := Open(ctx, Options{AgentsFile: exampleAgents(t), Sim: true, Fast: true, Modality: "text", Approval: "never", Trace: trace})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var said []string
+	drv := NewDriver(rt.Session, func(ev session.Event) error {
+		if tr, ok := ev.(session.Transcript); ok && tr.Final && tr.Role == "assistant" {
+			said = append(said, tr.Text)
+		}
+		return nil
+	})
+	if err := rt.Session.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	go drv.Consume()
+	if err := drv.WaitReady(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := drv.Say(ctx, "hello"); err != nil {
+		t.Fatal(err)
+	}
+	if err := drv.CloseAndDrain(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if len(said) == 0 || !strings.Contains(strings.Join(said, " "), "hello") {
+		t.Errorf("assistant said %q, want an answer to hello", said)
+	}
+	frames := testkit.ReadTrace(t, readFile(t, trace))
+	if len(testkit.FramesOf(frames, "client", "session.update")) == 0 {
+		t.Errorf("the trace has no session.update")
+	}
+}
+
+// Without --sim, a URL or a key, Open fails with the one usage line and starts
+// nothing.
+func TestOpenWithoutKey(t *testing.T) {
+	_, err := Open(t.Context(), Options{AgentsFile: exampleAgents(t), Getenv: func(string) string { return "" }})
+	if !errors.Is(err, ErrNoAPIKey) {
+		t.Fatalf("err = %v, want ErrNoAPIKey", err)
+	}
+	var ue *UsageError
+	if !errors.As(err, &ue) {
+		t.Fatalf("err %T is not a usage error", err)
+	}
+}
+
+// An invalid agents file is a ConfigError naming the file.
+func TestOpenInvalidAgents(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "agents.yaml")
+	writeFile(t, path, "agents:\n  - name: A\n    bogus: 1\n")
+	_, err := Open(t.Context(), Options{AgentsFile: path, Sim: true})
+	if !IsConfigError(err) || !strings.Contains(err.Error(), path) {
+		t.Fatalf("err = %v, want a config error naming %s", err, path)
+	}
+}
