@@ -11,11 +11,14 @@ import (
 )
 
 const (
-	tickInterval   = 100 * time.Millisecond // meters, spinner, clock, coalesced frames
-	quitArmWindow  = 3 * time.Second        // a second Ctrl+C within this quits
-	noticeLifetime = 4 * time.Second
-	defaultWidth   = 80
-	defaultHeight  = 24
+	tickInterval  = 100 * time.Millisecond // meters, spinner, clock, coalesced frames
+	quitArmWindow = 3 * time.Second        // a second Ctrl+C within this quits
+	// approvalFocusDelay: the approval dialog takes the keys only after the
+	// input has been empty, and no key typed, for this long while it is shown.
+	approvalFocusDelay = time.Second
+	noticeLifetime     = 4 * time.Second
+	defaultWidth       = 80
+	defaultHeight      = 24
 )
 
 // Model is the root Bubble Tea model. Run it with tea.NewProgram(tui.New(opts))
@@ -41,6 +44,8 @@ type Model struct {
 	logFilter textinput.Model
 	logScroll scroller
 	approvals []session.ToolApprovalRequired // queue; the first is shown
+	approval  approvalState
+	sticky    map[string]bool // tool → always approved (true) or rejected (false), as the session keeps it (R8.8)
 	picker    picker
 
 	status status
@@ -49,6 +54,7 @@ type Model struct {
 	releaseKeys bool      // the terminal reports key releases (kitty protocol)
 	pttTalking  bool      // push-to-talk key is held (or toggled on)
 	quitArmed   time.Time // first Ctrl+C; zero when not armed
+	lastTyped   time.Time // last key or paste that went to the input (or was typed while a dialog had no focus)
 	notice      string
 	noticeAt    time.Time
 
@@ -58,6 +64,18 @@ type Model struct {
 	dirty     bool // frame needs recomposing (coalesced to the tick)
 	frame     string
 	cursor    *tea.Cursor
+}
+
+// approvalState is the approval dialog's focus. The dialog opens without the
+// keys: they keep going to the message line until the user presses tab, or
+// until the input has been empty and untouched for approvalFocusDelay while the
+// dialog is shown. So a key typed for the next message is never an answer.
+type approvalState struct {
+	focused bool
+	shownAt time.Time // when the head of the queue appeared
+	// confirm is the sticky choice ("always approve", "always reject") waiting
+	// for enter; any other key cancels it.
+	confirm string
 }
 
 // picker is the agent switcher.
@@ -141,6 +159,7 @@ func New(opts Options) *Model {
 			started:    t0,
 			now:        t0,
 		},
+		sticky:    map[string]bool{},
 		convDirty: true,
 	}
 	for _, n := range opts.Notices {

@@ -74,6 +74,9 @@ func (m *Model) handleEvent(ev session.Event) (coalesce bool) {
 		en := r.tool(e.CallID, e.Agent, e.Tool, e.Arguments, now)
 		en.State = ToolAwaitingApproval
 		en.touch()
+		if len(m.approvals) == 0 {
+			m.approval = approvalState{shownAt: now} // opens without the keys
+		}
 		m.approvals = append(m.approvals, e)
 		m.picker.open = false
 		// The answer now waits for the user, not the model: this turn's latency
@@ -230,6 +233,9 @@ func (m *Model) dropApproval(callID string) {
 	for i, a := range m.approvals {
 		if a.CallID == callID {
 			m.approvals = append(m.approvals[:i:i], m.approvals[i+1:]...)
+			if i == 0 { // the shown one: the next starts without the keys
+				m.approval = approvalState{shownAt: m.now()}
+			}
 			return
 		}
 	}

@@ -2,9 +2,12 @@ package tui
 
 import (
 	"strings"
+	"time"
 
 	"charm.land/bubbles/v2/key"
 	tea "charm.land/bubbletea/v2"
+
+	"github.com/rtagent/rtagent/internal/session"
 )
 
 // handleKeyPress routes a key: quit first, then the open dialog, the open
@@ -15,8 +18,15 @@ func (m *Model) handleKeyPress(msg tea.KeyPressMsg) tea.Cmd {
 		return m.handleQuit()
 	}
 	if len(m.approvals) > 0 {
-		return m.handleApprovalKey(msg)
+		if m.approval.focused {
+			return m.handleApprovalKey(msg)
+		}
+		if key.Matches(msg, k.Agent) { // tab: the deliberate key that answers
+			m.focusApproval()
+			return nil
+		}
 	}
+	m.lastTyped = m.now()
 	if m.picker.open {
 		return m.handlePickerKey(msg)
 	}
@@ -83,9 +93,13 @@ func (m *Model) handleKeyRelease(msg tea.KeyReleaseMsg) tea.Cmd {
 }
 
 func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
-	if len(m.approvals) > 0 || m.picker.open {
+	if m.picker.open {
 		return nil
 	}
+	// Pasted text is a message: it goes to the input, and takes the keys back
+	// from an approval dialog.
+	m.approval.focused, m.approval.confirm = false, ""
+	m.lastTyped = m.now()
 	var cmd tea.Cmd
 	if m.logOpen {
 		m.logFilter, cmd = m.logFilter.Update(msg)
@@ -171,36 +185,96 @@ func (m *Model) pushToTalkPress(msg tea.KeyPressMsg) tea.Cmd {
 	return m.pttCommitCmd()
 }
 
+// handleApprovalKey handles a key while the approval dialog has the focus:
+// y approves, n rejects; a (always approve) and v (always reject, "never")
+// stick for the session, so they ask for enter first. Tab or esc give the keys
+// back to the message line; any other typed character does too, and lands in
+// the input, so no typed text is lost.
 func (m *Model) handleApprovalKey(msg tea.KeyPressMsg) tea.Cmd {
 	k := m.keys
 	a := m.approvals[0]
-	var cmd tea.Cmd
-	var decision string
+	if c := m.approval.confirm; c != "" {
+		m.approval.confirm = ""
+		if !key.Matches(msg, k.Send) {
+			m.setNotice(c + " cancelled")
+			return nil
+		}
+		if c == decAlwaysApprove {
+			return m.decide(a, c, m.approveCmd(a.CallID, true))
+		}
+		return m.decide(a, c, m.rejectCmd(a.CallID, true))
+	}
 	switch {
 	case key.Matches(msg, k.Approve):
-		decision, cmd = "approved", m.approveCmd(a.CallID, false)
-	case key.Matches(msg, k.AlwaysApprove):
-		decision, cmd = "always approved", m.approveCmd(a.CallID, true)
+		return m.decide(a, "approved", m.approveCmd(a.CallID, false))
 	case key.Matches(msg, k.Reject):
-		decision, cmd = "rejected", m.rejectCmd(a.CallID, false)
+		return m.decide(a, "rejected", m.rejectCmd(a.CallID, false))
+	case key.Matches(msg, k.AlwaysApprove):
+		m.approval.confirm = decAlwaysApprove
 	case key.Matches(msg, k.AlwaysReject):
-		decision, cmd = "always rejected", m.rejectCmd(a.CallID, true)
+		m.approval.confirm = decAlwaysReject
+	case key.Matches(msg, k.Agent, k.Close):
+		m.approval.focused = false
+		m.lastTyped = m.now() // stay unfocused for a moment
 	case key.Matches(msg, k.PageUp):
 		m.conv.scroll.pageUp()
-		return nil
 	case key.Matches(msg, k.PageDown):
 		m.conv.scroll.pageDown()
-		return nil
-	default:
-		return nil // the dialog is modal
+	case msg.Text != "":
+		// Typing: the keys go back to the message, with this one.
+		m.approval.focused = false
+		m.lastTyped = m.now()
+		var cmd tea.Cmd
+		m.input, cmd = m.input.Update(msg)
+		return cmd
 	}
+	return nil
+}
+
+// Sticky decisions, as the dialog and the tool card name them.
+const (
+	decAlwaysApprove = "always approve"
+	decAlwaysReject  = "always reject"
+)
+
+// decide answers the head of the queue and marks its card.
+func (m *Model) decide(a session.ToolApprovalRequired, decision string, cmd tea.Cmd) tea.Cmd {
 	m.approvals = m.approvals[1:]
+	m.approval = approvalState{shownAt: m.now()} // the next one starts without the keys
+	switch decision {
+	case decAlwaysApprove:
+		decision = "always approved"
+		m.sticky[a.Tool] = true
+	case decAlwaysReject:
+		decision = "always rejected"
+		m.sticky[a.Tool] = false
+	}
 	if e, ok := m.record.byCall[a.CallID]; ok {
 		e.Decision = decision
 		e.touch()
 		m.convDirty = true
 	}
 	return cmd
+}
+
+// focusApproval gives the keys to the approval dialog.
+func (m *Model) focusApproval() {
+	m.approval.focused = true
+	m.approval.confirm = ""
+}
+
+// maybeFocusApproval gives the dialog the keys once the user has stopped
+// typing: input empty, nothing typed and the dialog shown for
+// approvalFocusDelay. It reports whether the focus changed.
+func (m *Model) maybeFocusApproval(now time.Time) bool {
+	if len(m.approvals) == 0 || m.approval.focused || m.input.Value() != "" || m.logOpen {
+		return false
+	}
+	if now.Sub(m.lastTyped) < approvalFocusDelay || now.Sub(m.approval.shownAt) < approvalFocusDelay {
+		return false
+	}
+	m.focusApproval()
+	return true
 }
 
 func (m *Model) openPicker() {

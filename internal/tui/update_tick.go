@@ -40,6 +40,9 @@ func (m *Model) handleTick(t tickMsg) tea.Cmd {
 	if !m.quitArmed.IsZero() && t.at.Sub(m.quitArmed) > quitArmWindow {
 		m.quitArmed = time.Time{}
 	}
+	if m.maybeFocusApproval(t.at) {
+		m.dirty = true
+	}
 	if m.convDirty {
 		m.dirty = true
 	}

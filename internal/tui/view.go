@@ -65,7 +65,7 @@ func (m *Model) refresh() {
 	m.frame = b.String()
 
 	m.cursor = nil
-	if inputRow >= 0 && m.picker.open == false && len(m.approvals) == 0 {
+	if inputRow >= 0 && !m.picker.open && !(len(m.approvals) > 0 && m.approval.focused) {
 		var c *tea.Cursor
 		if m.logOpen {
 			c = m.logFilter.Cursor()

@@ -21,7 +21,9 @@ func (m *Model) helpLines(w, h int) []string {
 	lines = append(lines, "",
 		st.render(st.DialogTitle, "approvals")+"  "+
 			st.render(st.HelpKey, "y")+" approve  "+st.render(st.HelpKey, "n")+" reject  "+
-			st.render(st.HelpKey, "a")+" always approve  "+st.render(st.HelpKey, "r")+" always reject",
+			st.render(st.HelpKey, "a")+" always approve  "+st.render(st.HelpKey, "v")+" always reject (never)",
+		st.render(st.Muted, "(the same keys as run --approve ask and line mode). The dialog takes the keys on tab,"),
+		st.render(st.Muted, "or once the input is empty and nothing was typed for 1 s; a and v ask for enter."),
 		"",
 		st.render(st.Muted, "push-to-talk: hold the key where the terminal reports key releases"),
 		st.render(st.Muted, "(kitty keyboard protocol); elsewhere press once to talk, again to send."),

@@ -79,9 +79,32 @@ func scenarios() []scenario {
 			setup: func(h *harness) {
 				h.ev(session.ToolApprovalRequired{Agent: "billing", Tool: "issue_refund", CallID: "c4",
 					Arguments: `{"order_id":"A123","amount":42.5,"reason":"damaged on arrival"}`})
+				h.clk.advance(approvalFocusDelay)
+				h.flush()
 			},
-			want: []string{"approve tool call?", "tool  issue_refund", `"order_id": "A123"`, `"amount": 42.5`,
-				"y approve", "n reject", "a always approve", "r always reject", "? awaiting approval"},
+			want: []string{"approve tool call?", "▸ answering", "tool  issue_refund", `"order_id": "A123"`, `"amount": 42.5`,
+				"y approve", "n reject", "a always approve…", "v always reject…", "tab back to message", "? awaiting approval"},
+		},
+		{
+			name: "approval_waiting",
+			setup: func(h *harness) {
+				h.typeText("and th")
+				h.ev(session.ToolApprovalRequired{Agent: "billing", Tool: "issue_refund", CallID: "c4",
+					Arguments: `{"order_id":"A123"}`})
+				h.clk.advance(approvalFocusDelay)
+				h.flush()
+			},
+			want: []string{"approve tool call?  · waiting", "tab to answer", "your keys go to the message line", "> and th"},
+		},
+		{
+			name: "approval_confirm",
+			setup: func(h *harness) {
+				h.ev(session.ToolApprovalRequired{Agent: "billing", Tool: "issue_refund", CallID: "c4",
+					Arguments: `{"order_id":"A123"}`})
+				h.key(keyTab)
+				h.key(runeKey('a'))
+			},
+			want: []string{"always approve every issue_refund call this session?", "enter confirms · any other key cancels"},
 		},
 		{
 			name: "status",
@@ -119,7 +142,7 @@ func scenarios() []scenario {
 			setup: func(h *harness) { h.key(keyF1) },
 			want: []string{"rtagent — keys", "esc/ctrl+x", "interrupt", "f2/ctrl+o", "mute", "ctrl+space/f3",
 				"push to talk", "tab/f5", "switch agent", "f4/ctrl+l", "event log", "pgup/pgdn", "home/end", "ctrl+c ×2", "quit",
-				"y approve"},
+				"y approve", "v always reject (never)", "the same keys as run --approve ask"},
 		},
 		{
 			name:  "picker",
