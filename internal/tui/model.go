@@ -43,6 +43,8 @@ type Model struct {
 	log       eventLog
 	logFilter textinput.Model
 	logScroll scroller
+	logSel    int // selected line of the filtered log; -1: none (follow the end)
+	inspect   inspector
 	approvals []session.ToolApprovalRequired // queue; the first is shown
 	approval  approvalState
 	sticky    map[string]bool // tool → always approved (true) or rejected (false), as the session keeps it (R8.8)
@@ -148,6 +150,7 @@ func New(opts Options) *Model {
 		log:       newEventLog(opts.LogSize),
 		logFilter: filter,
 		logScroll: scroller{follow: true},
+		logSel:    -1,
 		picker:    picker{agents: append([]string(nil), opts.Agents...)},
 		status: status{
 			agent:      opts.ActiveAgent,

@@ -30,7 +30,13 @@ func (m *Model) handleKeyPress(msg tea.KeyPressMsg) tea.Cmd {
 	if m.picker.open {
 		return m.handlePickerKey(msg)
 	}
-	if m.helpOpen && (key.Matches(msg, k.Close, k.Help)) {
+	if m.inspect.open {
+		return m.handleInspectKey(msg)
+	}
+	if key.Matches(msg, k.Redraw) {
+		return tea.ClearScreen
+	}
+	if m.helpOpen && (key.Matches(msg, k.Close, k.Help) || msg.String() == "q") {
 		m.helpOpen = false
 		return nil
 	}
@@ -53,6 +59,9 @@ func (m *Model) handleKeyPress(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case key.Matches(msg, k.Log):
 		m.logOpen, m.helpOpen = true, false
+		return nil
+	case key.Matches(msg, k.Inspect):
+		m.inspectTools()
 		return nil
 	case msg.String() == "f1" || (msg.String() == "?" && m.input.Value() == "" && !m.logOpen):
 		m.helpOpen = !m.helpOpen
@@ -77,6 +86,7 @@ func (m *Model) handleKeyPress(msg tea.KeyPressMsg) tea.Cmd {
 	if m.logOpen {
 		m.logFilter, cmd = m.logFilter.Update(msg)
 		m.logScroll.follow = true
+		m.logSel = -1
 		return cmd
 	}
 	m.input, cmd = m.input.Update(msg)
@@ -320,6 +330,27 @@ func (m *Model) handleLogKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 	switch {
 	case key.Matches(msg, k.Log), msg.String() == "esc":
 		m.logOpen = false
+	case msg.String() == "up":
+		n := len(m.log.filtered(m.logFilter.Value()))
+		if m.logSel < 0 || m.logSel >= n {
+			m.logSel = n
+		}
+		m.logSel = max(0, m.logSel-1)
+	case msg.String() == "down":
+		if m.logSel >= 0 {
+			m.logSel++
+			if m.logSel >= len(m.log.filtered(m.logFilter.Value())) {
+				m.logSel = -1 // past the end: follow again
+				m.logScroll.bottom()
+			}
+		}
+	case key.Matches(msg, k.Send):
+		rows := m.log.filtered(m.logFilter.Value())
+		i := m.logSel
+		if i < 0 {
+			i = len(rows) - 1
+		}
+		m.inspectEvent(rows, i)
 	case key.Matches(msg, k.PageUp):
 		m.logScroll.pageUp()
 	case key.Matches(msg, k.PageDown):

@@ -31,6 +31,8 @@ func (m *Model) refresh() {
 	var main []string
 	mainFits := false // conversation lines were fitted when cached
 	switch {
+	case m.inspect.open:
+		main = m.inspectLines(w, mainH)
 	case m.helpOpen:
 		main = m.helpLines(w, mainH)
 	case m.logOpen:

@@ -134,14 +134,42 @@ func scenarios() []scenario {
 				h.key(keyF4)
 				h.typeText("audio")
 			},
-			want: []string{"event log", "3/5 events", "filter: audio", "→ input_audio_buffer.append", `"audio":"<300 bytes>"}`,
+			want: []string{"event log", "3/5 events", "filter: audio", "enter expands", "→ input_audio_buffer.append", `"audio":"<300 bytes>"}`,
 				"← response.output_audio.delta", `{"delta":"<300 bytes>"}`, `{"delta":"Hello"}`},
+		},
+		{
+			name: "inspect_event",
+			setup: func(h *harness) {
+				h.ev(
+					session.RawEvent{Direction: "out", Type: "session.update", Data: json.RawMessage(`{"type":"session.update","session":{"type":"realtime","instructions":"` + strings.Repeat("Be brief. ", 30) + `"}}`)},
+					session.RawEvent{Direction: "in", Type: "session.updated", Data: json.RawMessage(`{"type":"session.updated"}`)},
+				)
+				h.key(keyF4)
+				h.key(keyUp)
+				h.key(keyUp)
+				h.key(keyEnter)
+			},
+			want: []string{"event session.update · → sent 10:00:00.000", "1 of 2", "←/→ previous/next · ↑/↓ scroll · c copies (OSC 52) · esc closes",
+				`"session": {`, `"type": "realtime"`, `"instructions": "Be brief. Be brief.`},
+		},
+		{
+			name: "inspect_tool",
+			setup: func(h *harness) {
+				h.ev(
+					session.ToolStart{Agent: "concierge", Tool: "lookup_order", CallID: "c1", Arguments: `{"order_id":"A123"}`},
+					session.ToolEnd{Agent: "concierge", Tool: "lookup_order", CallID: "c1", Arguments: `{"order_id":"A123"}`,
+						Output: `{"status":"shipped","eta":"2026-05-03","items":[{"sku":"X-1","qty":2}]}`, Duration: 120 * time.Millisecond},
+				)
+				h.key(keyF6)
+			},
+			want: []string{"tool call lookup_order", "1 of 1", `"tool": "lookup_order"`, `"call_id": "c1"`, `"state": "done"`,
+				`"order_id": "A123"`, `"sku": "X-1"`, `"duration_ms": 120`},
 		},
 		{
 			name:  "help",
 			setup: func(h *harness) { h.key(keyF1) },
 			want: []string{"rtagent — keys", "esc/ctrl+x", "interrupt", "f2/ctrl+o", "mute", "ctrl+space/f3",
-				"push to talk", "tab/f5", "switch agent", "f4/ctrl+l", "event log", "pgup/pgdn", "home/end", "ctrl+c ×2", "quit",
+				"push to talk", "tab/f5", "switch agent", "f4", "event log", "f6", "expand the latest tool call", "ctrl+l", "redraw", "pgup/pgdn", "home/end", "ctrl+c ×2", "quit",
 				"y approve", "v always reject (never)", "the same keys as run --approve ask"},
 		},
 		{
