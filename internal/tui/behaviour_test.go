@@ -371,11 +371,30 @@ func TestPushToTalkHoldWithKeyRelease(t *testing.T) {
 
 func TestPushToTalkToggleWithoutKeyRelease(t *testing.T) {
 	h := newHarness(t, 80, 24, func(o *Options) { o.PushToTalk = true })
+	mustContain(t, h.view(), "ctrl+space (or f3) to talk, again to send", "mic: push-to-talk")
 	h.exec(h.key(tea.KeyPressMsg{Code: tea.KeyF3}))
 	h.exec(h.key(tea.KeyPressMsg{Code: tea.KeyF3}))
 	if got := h.be.Calls(); !slices.Equal(got, []string{"ptt start", "ptt commit"}) {
 		t.Fatalf("calls = %q", got)
 	}
+	// The turn is timed from the commit to the first audio (issue 12: it showed —).
+	h.clk.advance(420 * time.Millisecond)
+	h.ev(session.Audio{ItemID: "a1", Bytes: 4800})
+	h.flush()
+	mustContain(t, h.view(), "latency 420ms")
+}
+
+func TestPushToTalkHintWithKeyRelease(t *testing.T) {
+	h := newHarness(t, 80, 24, func(o *Options) { o.PushToTalk = true })
+	h.send(tea.KeyboardEnhancementsMsg{Flags: 0b11})
+	mustContain(t, h.view(), "hold ctrl+space (or f3) to talk")
+	h.exec(h.key(keyCtrlSpace))
+	h.clk.advance(time.Second)
+	h.exec(h.send(tea.KeyReleaseMsg{Code: tea.KeySpace, Mod: tea.ModCtrl}))
+	h.clk.advance(300 * time.Millisecond)
+	h.ev(session.Transcript{Role: "assistant", ItemID: "a1", Delta: "Hi"})
+	h.flush()
+	mustContain(t, h.view(), "latency 300ms")
 }
 
 func TestTextModeHasNoMicrophone(t *testing.T) {

@@ -124,7 +124,7 @@ func New(opts Options) *Model {
 
 	in := textinput.New()
 	in.Prompt = "> "
-	in.Placeholder = "type a message, enter to send · f1 help"
+	in.Placeholder = inputHint(opts.PushToTalk && opts.Audio != nil, false)
 	in.SetVirtualCursor(false)
 	in.SetStyles(inputStyles(st))
 	in.Focus()
@@ -172,6 +172,19 @@ func New(opts Options) *Model {
 	return m
 }
 
+// inputHint is the empty input's placeholder: what to do first. With
+// push-to-talk it names the key, as hold or toggle depending on whether the
+// terminal reports key releases.
+func inputHint(ptt, releases bool) string {
+	switch {
+	case ptt && releases:
+		return "hold ctrl+space (or f3) to talk, or type · enter sends · f1 help"
+	case ptt:
+		return "ctrl+space (or f3) to talk, again to send, or type · f1 help"
+	}
+	return "type a message, enter to send · f1 help"
+}
+
 func inputStyles(st styles) textinput.Styles {
 	s := textinput.DefaultDarkStyles()
 	if st.plain {
@@ -202,6 +215,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.convDirty = true
 	case tea.KeyboardEnhancementsMsg:
 		m.releaseKeys = msg.SupportsEventTypes()
+		m.input.Placeholder = inputHint(m.status.pushToTalk && !m.status.textMode, m.releaseKeys)
 	case tea.KeyPressMsg:
 		cmd = m.handleKeyPress(msg)
 	case tea.KeyReleaseMsg:

@@ -96,8 +96,7 @@ func (m *Model) handleKeyPress(msg tea.KeyPressMsg) tea.Cmd {
 // handleKeyRelease ends push-to-talk where the terminal reports releases.
 func (m *Model) handleKeyRelease(msg tea.KeyReleaseMsg) tea.Cmd {
 	if m.releaseKeys && m.pttTalking && key.Matches(msg, m.keys.PushToTalk) {
-		m.pttTalking = false
-		return m.pttCommitCmd()
+		return m.pttCommit()
 	}
 	return nil
 }
@@ -191,7 +190,15 @@ func (m *Model) pushToTalkPress(msg tea.KeyPressMsg) tea.Cmd {
 	if m.releaseKeys { // held: the release commits
 		return nil
 	}
+	return m.pttCommit()
+}
+
+// pttCommit ends a push-to-talk turn. The turn's latency runs from here, as
+// from the end of speech with voice activity detection (no speech_stopped
+// comes without it).
+func (m *Model) pttCommit() tea.Cmd {
 	m.pttTalking = false
+	m.status.pendingSince = m.now()
 	return m.pttCommitCmd()
 }
 

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/rtagent/rtagent/internal/realtime"
 	"github.com/rtagent/rtagent/internal/session"
 )
@@ -14,6 +16,7 @@ import (
 // scenario builds one element on screen; want are substrings that must show.
 type scenario struct {
 	name  string
+	opts  func(*Options) // nil: the harness defaults
 	setup func(h *harness)
 	want  []string
 }
@@ -166,6 +169,14 @@ func scenarios() []scenario {
 				`"order_id": "A123"`, `"sku": "X-1"`, `"duration_ms": 120`},
 		},
 		{
+			name: "push_to_talk",
+			opts: func(o *Options) { o.PushToTalk = true },
+			setup: func(h *harness) {
+				h.send(tea.KeyboardEnhancementsMsg{Flags: 0b11})
+			},
+			want: []string{"> hold ctrl+space (or f3) to talk, or type · enter sends", "mic: push-to-talk"},
+		},
+		{
 			name:  "help",
 			setup: func(h *harness) { h.key(keyF1) },
 			want: []string{"rtagent — keys", "esc/ctrl+x", "interrupt", "f2/ctrl+o", "mute", "ctrl+space/f3",
@@ -185,7 +196,11 @@ func TestViewGolden(t *testing.T) {
 		for _, sz := range sizes {
 			name := fmt.Sprintf("%s_%dx%d", sc.name, sz.w, sz.h)
 			t.Run(name, func(t *testing.T) {
-				h := newHarness(t, sz.w, sz.h)
+				var mods []func(*Options)
+				if sc.opts != nil {
+					mods = append(mods, sc.opts)
+				}
+				h := newHarness(t, sz.w, sz.h, mods...)
 				sc.setup(h)
 				frame := h.m.View().Content
 				checkFrame(t, frame, sz.w, sz.h)
