@@ -85,3 +85,23 @@ func TestHelpClosesWithQAndCtrlLRedraws(t *testing.T) {
 		t.Error("ctrl+l opened the event log")
 	}
 }
+
+func TestMouseCaptureToggle(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	if h.m.View().MouseMode != tea.MouseModeCellMotion {
+		t.Fatal("mouse capture is off by default")
+	}
+	h.key(tea.KeyPressMsg{Code: tea.KeyF7})
+	if h.m.View().MouseMode != tea.MouseModeNone {
+		t.Fatal("f7 did not turn mouse capture off")
+	}
+	mustContain(t, h.view(), "mouse capture off: select text to copy")
+	h.key(tea.KeyPressMsg{Code: tea.KeyF7})
+	if h.m.View().MouseMode != tea.MouseModeCellMotion {
+		t.Fatal("f7 did not turn mouse capture back on")
+	}
+	h = newHarness(t, 80, 24, func(o *Options) { o.NoMouse = true })
+	if h.m.View().MouseMode != tea.MouseModeNone {
+		t.Fatal("NoMouse still captures the mouse")
+	}
+}

@@ -54,6 +54,7 @@ type Model struct {
 
 	// Keys.
 	releaseKeys bool      // the terminal reports key releases (kitty protocol)
+	mouse       bool      // mouse capture on (wheel scrolls; the terminal cannot select text)
 	pttTalking  bool      // push-to-talk key is held (or toggled on)
 	quitArmed   time.Time // first Ctrl+C; zero when not armed
 	lastTyped   time.Time // last key or paste that went to the input (or was typed while a dialog had no focus)
@@ -163,6 +164,7 @@ func New(opts Options) *Model {
 			now:        t0,
 		},
 		sticky:    map[string]bool{},
+		mouse:     !opts.NoMouse,
 		convDirty: true,
 	}
 	for _, n := range opts.Notices {
@@ -246,7 +248,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m *Model) View() tea.View {
 	v := tea.NewView(m.frame)
 	v.AltScreen = true
-	v.MouseMode = tea.MouseModeCellMotion
+	if m.mouse {
+		v.MouseMode = tea.MouseModeCellMotion
+	}
 	v.KeyboardEnhancements.ReportEventTypes = true
 	v.WindowTitle = "rtagent · " + m.status.agent
 	v.Cursor = m.cursor

@@ -39,6 +39,9 @@ type Options struct {
 
 	// PushToTalk selects manual turns: hold (or toggle) the push-to-talk key.
 	PushToTalk bool
+	// NoMouse starts without mouse capture, so the terminal's own text
+	// selection works; f7 toggles it (wheel scrolling needs the capture).
+	NoMouse bool
 	// NoColor disables every style. The NO_COLOR environment variable does too.
 	NoColor bool
 

@@ -63,6 +63,14 @@ func (m *Model) handleKeyPress(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Inspect):
 		m.inspectTools()
 		return nil
+	case key.Matches(msg, k.Mouse):
+		m.mouse = !m.mouse
+		if m.mouse {
+			m.setNotice("mouse capture on: the wheel scrolls (f7: off, to select text)")
+		} else {
+			m.setNotice("mouse capture off: select text to copy (f7: on, to scroll with the wheel)")
+		}
+		return nil
 	case msg.String() == "f1" || (msg.String() == "?" && m.input.Value() == "" && !m.logOpen):
 		m.helpOpen = !m.helpOpen
 		return nil

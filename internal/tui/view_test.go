@@ -180,7 +180,7 @@ func scenarios() []scenario {
 			name:  "help",
 			setup: func(h *harness) { h.key(keyF1) },
 			want: []string{"rtagent — keys", "esc/ctrl+x", "interrupt", "f2/ctrl+o", "mute", "ctrl+space/f3",
-				"push to talk", "tab/f5", "switch agent", "f4", "event log", "f6", "expand the latest tool call", "ctrl+l", "redraw", "pgup/pgdn", "home/end", "ctrl+c ×2", "quit",
+				"push to talk", "tab/f5", "switch agent", "f4", "event log", "f6", "expand the latest tool call", "ctrl+l", "redraw", "f7", "mouse capture on/off", "pgup/pgdn", "home/end", "ctrl+c ×2", "quit",
 				"y approve", "v always reject (never)", "the same keys as run --approve ask"},
 		},
 		{
