@@ -49,6 +49,7 @@ type Model struct {
 	approval  approvalState
 	sticky    map[string]bool // tool → always approved (true) or rejected (false), as the session keeps it (R8.8)
 	picker    picker
+	agentInfo map[string]AgentInfo
 
 	status status
 
@@ -103,8 +104,9 @@ type status struct {
 	hasLatency   bool
 	pendingSince time.Time // end of user speech or text sent; zero when none
 
-	costUSD float64
-	tokens  int
+	costUSD   float64
+	simulated bool // the cost is the simulator's
+	tokens    int
 
 	started time.Time
 	now     time.Time
@@ -153,12 +155,14 @@ func New(opts Options) *Model {
 		logScroll: scroller{follow: true},
 		logSel:    -1,
 		picker:    picker{agents: append([]string(nil), opts.Agents...)},
+		agentInfo: opts.AgentInfo,
 		status: status{
 			agent:      opts.ActiveAgent,
 			model:      opts.Model,
 			voice:      opts.Voice,
 			conn:       "connecting",
 			pushToTalk: opts.PushToTalk,
+			simulated:  opts.Simulated,
 			textMode:   opts.Audio == nil,
 			started:    t0,
 			now:        t0,
@@ -166,6 +170,11 @@ func New(opts Options) *Model {
 		sticky:    map[string]bool{},
 		mouse:     !opts.NoMouse,
 		convDirty: true,
+	}
+	if opts.Endpoint != "" { // the caller says where: welcome the user
+		for _, l := range welcomeLines(opts) {
+			m.record.add(&Entry{Kind: EntryNotice, Message: l, At: t0})
+		}
 	}
 	for _, n := range opts.Notices {
 		m.record.add(&Entry{Kind: EntryNotice, Message: n, At: t0})

@@ -86,6 +86,9 @@ func (m *Model) pickerLines(w int) []string {
 				label += st.render(st.Muted, " (active)")
 			}
 		}
+		if d := m.agentInfo[a].Description; d != "" {
+			label += st.render(st.Muted, " — "+strings.Join(strings.Fields(d), " "))
+		}
 		rows = append(rows, label)
 	}
 	if len(m.picker.agents) == 0 {

@@ -177,6 +177,35 @@ func scenarios() []scenario {
 			want: []string{"> hold ctrl+space (or f3) to talk, or type · enter sends", "mic: push-to-talk"},
 		},
 		{
+			name: "welcome_sim",
+			opts: func(o *Options) {
+				o.Endpoint, o.Simulated, o.Model = "the built-in simulator", true, "gpt-realtime-2.1"
+				o.AgentInfo = map[string]AgentInfo{"concierge": {Tools: []string{"lookup_order", "get_time"}, Handoffs: []string{"billing"}}}
+			},
+			setup: func(h *harness) {
+				h.ev(session.UsageEvent{ResponseID: "r1", CostUSD: 0.0004})
+			},
+			want: []string{"· welcome — the built-in simulator · model gpt-realtime-2.1 (canned answers,", "simulated cost",
+				"try: “use lookup order” · “transfer to billing” · “use get time”", "$0.0004 (simulated)"},
+		},
+		{
+			name: "welcome_examples",
+			opts: func(o *Options) {
+				o.Endpoint = "wss://api.openai.com/v1/realtime"
+				o.Examples = []string{"where is my order A-1?", "I want a refund", "talk to billing", "a fourth"}
+			},
+			setup: func(h *harness) {},
+			want:  []string{"welcome — wss://api.openai.com/v1/realtime · model gpt-realtime", "try: “where is my order A-1?” · “I want a refund” · “talk to billing”"},
+		},
+		{
+			name: "picker_descriptions",
+			opts: func(o *Options) {
+				o.AgentInfo = map[string]AgentInfo{"billing": {Description: "Refunds, invoices and\npayment questions"}}
+			},
+			setup: func(h *harness) { h.key(keyTab) },
+			want:  []string{"▸ billing — Refunds, invoices and payment questions", "concierge (active)"},
+		},
+		{
 			name:  "help",
 			setup: func(h *harness) { h.key(keyF1) },
 			want: []string{"rtagent — keys", "esc/ctrl+x", "interrupt", "f2/ctrl+o", "mute", "ctrl+space/f3",
