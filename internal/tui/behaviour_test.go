@@ -310,7 +310,16 @@ func TestLatencyNotMeasuredAcrossApproval(t *testing.T) {
 
 func TestInterruptMuteAndAgentSwitch(t *testing.T) {
 	h := newHarness(t, 80, 24)
+	// Nothing playing, nothing awaited: nothing to interrupt, and it says so.
 	h.exec(h.key(keyEsc))
+	mustContain(t, h.view(), "nothing to interrupt")
+	mustNotContain(t, h.view(), "interrupting…")
+	if got := h.be.Calls(); len(got) != 0 {
+		t.Fatalf("calls = %q with nothing to interrupt", got)
+	}
+	h.ev(session.Audio{ItemID: "a1", Bytes: 4800})
+	h.exec(h.key(keyEsc))
+	mustContain(t, h.view(), "interrupting…")
 	h.exec(h.key(keyCtrlX))
 	h.exec(h.key(keyF2))
 	if !h.audio.Muted() {

@@ -61,6 +61,8 @@ type Model struct {
 	lastTyped   time.Time // last key or paste that went to the input (or was typed while a dialog had no focus)
 	notice      string
 	noticeAt    time.Time
+	noticeTTL   time.Duration // how long the notice shows (noticeLifetime, or the Ctrl+C window)
+	playing     bool          // assistant audio arrived and has not ended or been cut
 
 	// Frame composition (see refresh).
 	tick      int

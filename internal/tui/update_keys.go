@@ -48,6 +48,10 @@ func (m *Model) handleKeyPress(msg tea.KeyPressMsg) tea.Cmd {
 
 	switch {
 	case key.Matches(msg, k.Interrupt):
+		if !m.agentActive() {
+			m.setNotice("nothing to interrupt")
+			return nil
+		}
 		m.setNotice("interrupting…")
 		return m.interruptCmd()
 	case key.Matches(msg, k.Mute):
@@ -101,6 +105,21 @@ func (m *Model) handleKeyPress(msg tea.KeyPressMsg) tea.Cmd {
 	return cmd
 }
 
+// agentActive reports whether there is anything to interrupt: an answer
+// awaited or streaming, or assistant audio arriving or still audible.
+func (m *Model) agentActive() bool {
+	if !m.status.pendingSince.IsZero() || m.playing || m.status.levelOut > levelEpsilon {
+		return true
+	}
+	es := m.record.Entries
+	for i := len(es) - 1; i >= 0 && i >= len(es)-16; i-- {
+		if es[i].Kind == EntryAssistant && !es[i].Final {
+			return true
+		}
+	}
+	return false
+}
+
 // handleKeyRelease ends push-to-talk where the terminal reports releases.
 func (m *Model) handleKeyRelease(msg tea.KeyReleaseMsg) tea.Cmd {
 	if m.releaseKeys && m.pttTalking && key.Matches(msg, m.keys.PushToTalk) {
@@ -147,6 +166,7 @@ func (m *Model) handleQuit() tea.Cmd {
 	}
 	m.quitArmed = now
 	m.setNotice("press ctrl+c again to quit")
+	m.noticeTTL = quitArmWindow // the notice lasts exactly as long as the arm
 	return nil
 }
 
@@ -383,4 +403,5 @@ func (m *Model) handleLogKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 func (m *Model) setNotice(s string) {
 	m.notice = s
 	m.noticeAt = m.now()
+	m.noticeTTL = noticeLifetime
 }

@@ -33,7 +33,7 @@ func (m *Model) handleTick(t tickMsg) tea.Cmd {
 			m.dirty = true
 		}
 	}
-	if m.notice != "" && t.at.Sub(m.noticeAt) > noticeLifetime {
+	if m.notice != "" && t.at.Sub(m.noticeAt) >= m.noticeTTL {
 		m.notice = ""
 		m.dirty = true
 	}

@@ -206,6 +206,28 @@ func scenarios() []scenario {
 			want:  []string{"▸ billing — Refunds, invoices and payment questions", "concierge (active)"},
 		},
 		{
+			name: "decisions",
+			setup: func(h *harness) {
+				h.ev(session.ToolApprovalRequired{Tool: "issue_refund", CallID: "c1", Arguments: `{"order_id":"A1"}`})
+				h.key(keyTab)
+				h.key(runeKey('n'))
+				h.ev(session.ToolEnd{Tool: "issue_refund", CallID: "c1", Arguments: `{"order_id":"A1"}`, Error: "not approved", Duration: 1500 * time.Millisecond})
+				h.ev(session.ToolApprovalRequired{Tool: "issue_refund", CallID: "c2", Arguments: `{"order_id":"A2"}`})
+				h.key(keyTab)
+				h.key(runeKey('a'))
+				h.key(keyEnter)
+				h.ev(session.ToolStart{Tool: "issue_refund", CallID: "c2", Arguments: `{"order_id":"A2"}`},
+					session.ToolEnd{Tool: "issue_refund", CallID: "c2", Arguments: `{"order_id":"A2"}`, Output: `{"refund_id":"R-2"}`, Duration: 0},
+					session.ToolStart{Tool: "issue_refund", CallID: "c3", Arguments: `{"order_id":"A3"}`},
+					session.ToolEnd{Tool: "issue_refund", CallID: "c3", Arguments: `{"order_id":"A3"}`, Output: `{"refund_id":"R-3"}`, Duration: 65 * time.Second},
+					session.Transcript{Role: "assistant", ItemID: "a1", Final: true, Text: "Refunded both."},
+					session.AudioInterrupted{ItemID: "a1", Reason: session.ReasonBargeIn},
+				)
+			},
+			want: []string{"✗ not run", "rejected by you", "✓ <1ms", "always approved by you", "✓ 1m05s",
+				"approved automatically (you chose always)", "■ interrupted (you spoke)"},
+		},
+		{
 			name:  "help",
 			setup: func(h *harness) { h.key(keyF1) },
 			want: []string{"rtagent — keys", "esc/ctrl+x", "interrupt", "f2/ctrl+o", "mute", "ctrl+space/f3",
