@@ -220,12 +220,10 @@ func scenarios() []scenario {
 					session.ToolEnd{Tool: "issue_refund", CallID: "c2", Arguments: `{"order_id":"A2"}`, Output: `{"refund_id":"R-2"}`, Duration: 0},
 					session.ToolStart{Tool: "issue_refund", CallID: "c3", Arguments: `{"order_id":"A3"}`},
 					session.ToolEnd{Tool: "issue_refund", CallID: "c3", Arguments: `{"order_id":"A3"}`, Output: `{"refund_id":"R-3"}`, Duration: 65 * time.Second},
-					session.Transcript{Role: "assistant", ItemID: "a1", Final: true, Text: "Refunded both."},
-					session.AudioInterrupted{ItemID: "a1", Reason: session.ReasonBargeIn},
 				)
 			},
 			want: []string{"✗ not run", "rejected by you", "✓ <1ms", "always approved by you", "✓ 1m05s",
-				"approved automatically (you chose always)", "■ interrupted (you spoke)"},
+				"approved automatically (you chose always)"},
 		},
 		{
 			name:  "help",
