@@ -507,3 +507,15 @@ func TestPickerWindowFollowsSelection(t *testing.T) {
 		t.Fatalf("calls = %q", got)
 	}
 }
+
+// While an approval waits, f5 does not open the picker over it (the keys would
+// go to a picker hidden behind the dialog).
+func TestPickerWaitsForApproval(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	h.ev(session.ToolApprovalRequired{Tool: "a", CallID: "c1", Arguments: `{}`})
+	h.key(tea.KeyPressMsg{Code: tea.KeyF5})
+	if h.m.picker.open {
+		t.Fatal("f5 opened the picker behind the approval dialog")
+	}
+	mustContain(t, h.view(), "tab to answer it")
+}

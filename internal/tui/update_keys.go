@@ -323,6 +323,10 @@ func (m *Model) maybeFocusApproval(now time.Time) bool {
 }
 
 func (m *Model) openPicker() {
+	if len(m.approvals) > 0 { // the approval is answered first (tab)
+		m.setNotice("a tool call waits for approval: tab to answer it")
+		return
+	}
 	if len(m.picker.agents) < 2 {
 		m.setNotice("no other agent to switch to")
 		return
