@@ -517,5 +517,5 @@ func TestPickerWaitsForApproval(t *testing.T) {
 	if h.m.picker.open {
 		t.Fatal("f5 opened the picker behind the approval dialog")
 	}
-	mustContain(t, h.view(), "tab to answer it")
+	mustContain(t, h.view(), "▸ answering") // f5, like tab, is the deliberate key
 }
