@@ -72,6 +72,9 @@ func TestHelpClosesWithQAndCtrlLRedraws(t *testing.T) {
 	h := newHarness(t, 80, 24)
 	h.key(keyF1)
 	mustContain(t, h.view(), "rtagent — keys")
+	h.typeText("hi q")
+	mustContain(t, h.view(), "rtagent — keys", "> hi q") // a q in a message is a letter
+	h.m.input.Reset()
 	h.key(runeKey('q'))
 	mustNotContain(t, h.view(), "rtagent — keys")
 	cmd := h.key(tea.KeyPressMsg{Code: 'l', Mod: tea.ModCtrl})

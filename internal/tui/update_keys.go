@@ -36,7 +36,8 @@ func (m *Model) handleKeyPress(msg tea.KeyPressMsg) tea.Cmd {
 	if key.Matches(msg, k.Redraw) {
 		return tea.ClearScreen
 	}
-	if m.helpOpen && (key.Matches(msg, k.Close, k.Help) || msg.String() == "q") {
+	// q closes help on an empty input; in a message it is a letter.
+	if m.helpOpen && (key.Matches(msg, k.Close, k.Help) || (msg.String() == "q" && m.input.Value() == "")) {
 		m.helpOpen = false
 		return nil
 	}
