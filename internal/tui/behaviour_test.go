@@ -55,25 +55,24 @@ func TestSendErrorIsShown(t *testing.T) {
 
 func TestApprovalKeys(t *testing.T) {
 	cases := []struct {
-		key  rune
+		keys []tea.KeyPressMsg
 		want string
 		dec  string
 	}{
-		{'y', "approve c1 always=false", "approved by you"},
-		{'a', "approve c1 always=true", "always approved by you"},
-		{'n', "reject c1 always=false msg=" + rejectMessage, "rejected by you"},
-		{'r', "reject c1 always=true msg=" + rejectMessage, "always rejected by you"},
+		{[]tea.KeyPressMsg{runeKey('y')}, "approve c1 always=false", "approved by you"},
+		{[]tea.KeyPressMsg{runeKey('a'), keyEnter}, "approve c1 always=true", "always approved by you"},
+		{[]tea.KeyPressMsg{runeKey('n')}, "reject c1 always=false msg=" + rejectMessage, "rejected by you"},
+		{[]tea.KeyPressMsg{runeKey('v'), keyEnter}, "reject c1 always=true msg=" + rejectMessage, "always rejected by you"},
 	}
 	for _, c := range cases {
-		t.Run(string(c.key), func(t *testing.T) {
+		t.Run(c.want, func(t *testing.T) {
 			h := newHarness(t, 80, 24)
 			h.ev(session.ToolApprovalRequired{Agent: "billing", Tool: "issue_refund", CallID: "c1", Arguments: `{"amount":1}`})
-			// Modal: typing other keys neither types nor decides.
-			h.exec(h.key(runeKey('x')))
-			if h.m.input.Value() != "" || len(h.be.Calls()) != 0 {
-				t.Fatalf("dialog not modal: input %q calls %q", h.m.input.Value(), h.be.Calls())
+			h.key(keyTab) // the deliberate key
+			mustContain(t, h.view(), "▸ answering", "y approve  n reject")
+			for _, k := range c.keys {
+				h.exec(h.key(k))
 			}
-			h.exec(h.key(runeKey(c.key)))
 			if got := h.be.Calls(); !slices.Equal(got, []string{c.want}) {
 				t.Fatalf("calls = %q, want %q", got, c.want)
 			}
@@ -81,6 +80,81 @@ func TestApprovalKeys(t *testing.T) {
 			mustNotContain(t, v, "approve tool call?")
 			mustContain(t, v, c.dec)
 		})
+	}
+}
+
+// The blocker of issue 12: the dialog opens while the user types the next
+// message; the keys typed (a, n, d, …, enter) are the message, never answers.
+func TestApprovalNeverTakesTypedKeys(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	h.typeText("issue_refund order_id=X-1")
+	h.exec(h.key(keyEnter))
+	h.clk.advance(50 * time.Millisecond)
+	h.ev(session.ToolApprovalRequired{Agent: "billing", Tool: "issue_refund", CallID: "c1", Arguments: `{"order_id":"X-1"}`})
+	mustContain(t, h.view(), "approve tool call?", "· waiting", "tab to answer")
+	mustNotContain(t, h.view(), "y approve")
+	for _, r := range "and thanks" {
+		h.clk.advance(80 * time.Millisecond)
+		h.flush()
+		h.exec(h.key(runeKey(r)))
+	}
+	h.exec(h.key(keyEnter))
+	if got := h.be.Calls(); !slices.Equal(got, []string{"send issue_refund order_id=X-1", "send and thanks"}) {
+		t.Fatalf("calls = %q: typed keys were taken as answers", got)
+	}
+	v := h.view()
+	mustContain(t, v, "you\n  and thanks", "approve tool call?", "· waiting")
+	if h.m.approval.focused {
+		t.Fatal("the dialog took the keys less than a second after typing")
+	}
+	// A pause with an empty input: the dialog takes the keys, visibly.
+	h.clk.advance(approvalFocusDelay)
+	h.flush()
+	mustContain(t, h.view(), "▸ answering", "y approve  n reject")
+	if h.m.View().Cursor != nil {
+		t.Error("the input cursor is shown while the dialog has the keys")
+	}
+}
+
+// Typing while the dialog has the keys: a non-answer key hands the keys back
+// and lands in the input; "a" alone never approves.
+func TestApprovalFocusedTypingIsKept(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	h.ev(session.ToolApprovalRequired{Agent: "billing", Tool: "issue_refund", CallID: "c1", Arguments: `{}`})
+	h.clk.advance(approvalFocusDelay)
+	h.flush()
+	if !h.m.approval.focused {
+		t.Fatal("the dialog did not take the keys after an idle second")
+	}
+	h.exec(h.key(runeKey('a')))
+	mustContain(t, h.view(), "always approve every issue_refund call this session?", "enter confirms")
+	h.exec(h.key(runeKey('x'))) // cancels the confirmation
+	mustContain(t, h.view(), "always approve cancelled")
+	h.exec(h.key(runeKey('h')))
+	if h.m.approval.focused || h.m.input.Value() != "h" {
+		t.Fatalf("focused=%v input=%q: typed key lost", h.m.approval.focused, h.m.input.Value())
+	}
+	// The input is not empty: no focus however long the pause.
+	h.clk.advance(10 * approvalFocusDelay)
+	h.flush()
+	if h.m.approval.focused {
+		t.Fatal("the dialog took the keys while the input holds text")
+	}
+	h.send(tea.PasteMsg{Content: "ello"})
+	if h.m.input.Value() != "hello" {
+		t.Fatalf("paste lost: %q", h.m.input.Value())
+	}
+	if len(h.be.Calls()) != 0 {
+		t.Fatalf("calls = %q", h.be.Calls())
+	}
+	// Tab is the deliberate key; tab again gives the keys back.
+	h.key(keyTab)
+	if !h.m.approval.focused || h.m.picker.open {
+		t.Fatal("tab did not focus the dialog")
+	}
+	h.key(keyTab)
+	if h.m.approval.focused {
+		t.Fatal("tab did not give the keys back")
 	}
 }
 
@@ -94,6 +168,7 @@ func TestApprovalQueueAndExternalResolution(t *testing.T) {
 	// c1 resolved by the engine (e.g. timeout): the dialog moves on.
 	h.ev(session.ToolEnd{Tool: "a", CallID: "c1", Error: "approval timed out"})
 	mustContain(t, h.view(), "tool  b")
+	h.key(keyTab)
 	h.exec(h.key(runeKey('y')))
 	if got := h.be.Calls(); !slices.Equal(got, []string{"approve c2 always=false"}) {
 		t.Fatalf("calls = %q", got)
@@ -235,7 +310,16 @@ func TestLatencyNotMeasuredAcrossApproval(t *testing.T) {
 
 func TestInterruptMuteAndAgentSwitch(t *testing.T) {
 	h := newHarness(t, 80, 24)
+	// Nothing playing, nothing awaited: nothing to interrupt, and it says so.
 	h.exec(h.key(keyEsc))
+	mustContain(t, h.view(), "nothing to interrupt")
+	mustNotContain(t, h.view(), "interrupting…")
+	if got := h.be.Calls(); len(got) != 0 {
+		t.Fatalf("calls = %q with nothing to interrupt", got)
+	}
+	h.ev(session.Audio{ItemID: "a1", Bytes: 4800})
+	h.exec(h.key(keyEsc))
+	mustContain(t, h.view(), "interrupting…")
 	h.exec(h.key(keyCtrlX))
 	h.exec(h.key(keyF2))
 	if !h.audio.Muted() {
@@ -296,11 +380,30 @@ func TestPushToTalkHoldWithKeyRelease(t *testing.T) {
 
 func TestPushToTalkToggleWithoutKeyRelease(t *testing.T) {
 	h := newHarness(t, 80, 24, func(o *Options) { o.PushToTalk = true })
+	mustContain(t, h.view(), "ctrl+space (or f3) to talk, again to send", "mic: push-to-talk")
 	h.exec(h.key(tea.KeyPressMsg{Code: tea.KeyF3}))
 	h.exec(h.key(tea.KeyPressMsg{Code: tea.KeyF3}))
 	if got := h.be.Calls(); !slices.Equal(got, []string{"ptt start", "ptt commit"}) {
 		t.Fatalf("calls = %q", got)
 	}
+	// The turn is timed from the commit to the first audio (issue 12: it showed —).
+	h.clk.advance(420 * time.Millisecond)
+	h.ev(session.Audio{ItemID: "a1", Bytes: 4800})
+	h.flush()
+	mustContain(t, h.view(), "latency 420ms")
+}
+
+func TestPushToTalkHintWithKeyRelease(t *testing.T) {
+	h := newHarness(t, 80, 24, func(o *Options) { o.PushToTalk = true })
+	h.send(tea.KeyboardEnhancementsMsg{Flags: 0b11})
+	mustContain(t, h.view(), "hold ctrl+space (or f3) to talk")
+	h.exec(h.key(keyCtrlSpace))
+	h.clk.advance(time.Second)
+	h.exec(h.send(tea.KeyReleaseMsg{Code: tea.KeySpace, Mod: tea.ModCtrl}))
+	h.clk.advance(300 * time.Millisecond)
+	h.ev(session.Transcript{Role: "assistant", ItemID: "a1", Delta: "Hi"})
+	h.flush()
+	mustContain(t, h.view(), "latency 300ms")
 }
 
 func TestTextModeHasNoMicrophone(t *testing.T) {
@@ -339,6 +442,7 @@ func TestTranscriptMarkdown(t *testing.T) {
 		session.Handoff{FromAgent: "concierge", ToAgent: "billing", CallID: "c0"},
 		session.ToolApprovalRequired{Agent: "billing", Tool: "issue_refund", CallID: "c1", Arguments: `{"order_id":"A1"}`},
 	)
+	h.key(keyTab)
 	h.exec(h.key(runeKey('y')))
 	h.ev(
 		session.ToolStart{Agent: "billing", Tool: "issue_refund", CallID: "c1", Arguments: `{"order_id":"A1"}`},
@@ -402,4 +506,16 @@ func TestPickerWindowFollowsSelection(t *testing.T) {
 	if got := h.be.Calls(); !slices.Equal(got, []string{"switch agent15"}) {
 		t.Fatalf("calls = %q", got)
 	}
+}
+
+// While an approval waits, f5 does not open the picker over it (the keys would
+// go to a picker hidden behind the dialog).
+func TestPickerWaitsForApproval(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	h.ev(session.ToolApprovalRequired{Tool: "a", CallID: "c1", Arguments: `{}`})
+	h.key(tea.KeyPressMsg{Code: tea.KeyF5})
+	if h.m.picker.open {
+		t.Fatal("f5 opened the picker behind the approval dialog")
+	}
+	mustContain(t, h.view(), "▸ answering") // f5, like tab, is the deliberate key
 }

@@ -165,6 +165,8 @@ var (
 	keyF1        = tea.KeyPressMsg{Code: tea.KeyF1}
 	keyF2        = tea.KeyPressMsg{Code: tea.KeyF2}
 	keyF4        = tea.KeyPressMsg{Code: tea.KeyF4}
+	keyF6        = tea.KeyPressMsg{Code: tea.KeyF6}
+	keyUp        = tea.KeyPressMsg{Code: tea.KeyUp}
 	keyCtrlC     = tea.KeyPressMsg{Code: 'c', Mod: tea.ModCtrl}
 	keyCtrlX     = tea.KeyPressMsg{Code: 'x', Mod: tea.ModCtrl}
 	keyCtrlSpace = tea.KeyPressMsg{Code: tea.KeySpace, Mod: tea.ModCtrl}

@@ -11,11 +11,14 @@ import (
 )
 
 const (
-	tickInterval   = 100 * time.Millisecond // meters, spinner, clock, coalesced frames
-	quitArmWindow  = 3 * time.Second        // a second Ctrl+C within this quits
-	noticeLifetime = 4 * time.Second
-	defaultWidth   = 80
-	defaultHeight  = 24
+	tickInterval  = 100 * time.Millisecond // meters, spinner, clock, coalesced frames
+	quitArmWindow = 3 * time.Second        // a second Ctrl+C within this quits
+	// approvalFocusDelay: the approval dialog takes the keys only after the
+	// input has been empty, and no key typed, for this long while it is shown.
+	approvalFocusDelay = time.Second
+	noticeLifetime     = 4 * time.Second
+	defaultWidth       = 80
+	defaultHeight      = 24
 )
 
 // Model is the root Bubble Tea model. Run it with tea.NewProgram(tui.New(opts))
@@ -40,17 +43,26 @@ type Model struct {
 	log       eventLog
 	logFilter textinput.Model
 	logScroll scroller
+	logSel    int // selected line of the filtered log; -1: none (follow the end)
+	inspect   inspector
 	approvals []session.ToolApprovalRequired // queue; the first is shown
+	approval  approvalState
+	sticky    map[string]bool // tool → always approved (true) or rejected (false), as the session keeps it (R8.8)
 	picker    picker
+	agentInfo map[string]AgentInfo
 
 	status status
 
 	// Keys.
 	releaseKeys bool      // the terminal reports key releases (kitty protocol)
+	mouse       bool      // mouse capture on (wheel scrolls; the terminal cannot select text)
 	pttTalking  bool      // push-to-talk key is held (or toggled on)
 	quitArmed   time.Time // first Ctrl+C; zero when not armed
+	lastTyped   time.Time // last key or paste that went to the input (or was typed while a dialog had no focus)
 	notice      string
 	noticeAt    time.Time
+	noticeTTL   time.Duration // how long the notice shows (noticeLifetime, or the Ctrl+C window)
+	playing     bool          // assistant audio arrived and has not ended or been cut
 
 	// Frame composition (see refresh).
 	tick      int
@@ -58,6 +70,18 @@ type Model struct {
 	dirty     bool // frame needs recomposing (coalesced to the tick)
 	frame     string
 	cursor    *tea.Cursor
+}
+
+// approvalState is the approval dialog's focus. The dialog opens without the
+// keys: they keep going to the message line until the user presses tab, or
+// until the input has been empty and untouched for approvalFocusDelay while the
+// dialog is shown. So a key typed for the next message is never an answer.
+type approvalState struct {
+	focused bool
+	shownAt time.Time // when the head of the queue appeared
+	// confirm is the sticky choice ("always approve", "always reject") waiting
+	// for enter; any other key cancels it.
+	confirm string
 }
 
 // picker is the agent switcher.
@@ -82,8 +106,9 @@ type status struct {
 	hasLatency   bool
 	pendingSince time.Time // end of user speech or text sent; zero when none
 
-	costUSD float64
-	tokens  int
+	costUSD   float64
+	simulated bool // the cost is the simulator's
+	tokens    int
 
 	started time.Time
 	now     time.Time
@@ -104,7 +129,7 @@ func New(opts Options) *Model {
 
 	in := textinput.New()
 	in.Prompt = "> "
-	in.Placeholder = "type a message, enter to send · f1 help"
+	in.Placeholder = inputHint(opts.PushToTalk && opts.Audio != nil, false)
 	in.SetVirtualCursor(false)
 	in.SetStyles(inputStyles(st))
 	in.Focus()
@@ -130,24 +155,47 @@ func New(opts Options) *Model {
 		log:       newEventLog(opts.LogSize),
 		logFilter: filter,
 		logScroll: scroller{follow: true},
+		logSel:    -1,
 		picker:    picker{agents: append([]string(nil), opts.Agents...)},
+		agentInfo: opts.AgentInfo,
 		status: status{
 			agent:      opts.ActiveAgent,
 			model:      opts.Model,
 			voice:      opts.Voice,
 			conn:       "connecting",
 			pushToTalk: opts.PushToTalk,
+			simulated:  opts.Simulated,
 			textMode:   opts.Audio == nil,
 			started:    t0,
 			now:        t0,
 		},
+		sticky:    map[string]bool{},
+		mouse:     !opts.NoMouse,
 		convDirty: true,
+	}
+	if opts.Endpoint != "" { // the caller says where: welcome the user
+		for _, l := range welcomeLines(opts) {
+			m.record.add(&Entry{Kind: EntryNotice, Message: l, At: t0})
+		}
 	}
 	for _, n := range opts.Notices {
 		m.record.add(&Entry{Kind: EntryNotice, Message: n, At: t0})
 	}
 	m.refresh()
 	return m
+}
+
+// inputHint is the empty input's placeholder: what to do first. With
+// push-to-talk it names the key, as hold or toggle depending on whether the
+// terminal reports key releases.
+func inputHint(ptt, releases bool) string {
+	switch {
+	case ptt && releases:
+		return "hold ctrl+space (or f3) to talk, or type · enter sends · f1 help"
+	case ptt:
+		return "ctrl+space (or f3) to talk, again to send, or type · f1 help"
+	}
+	return "type a message, enter to send · f1 help"
 }
 
 func inputStyles(st styles) textinput.Styles {
@@ -180,6 +228,7 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.convDirty = true
 	case tea.KeyboardEnhancementsMsg:
 		m.releaseKeys = msg.SupportsEventTypes()
+		m.input.Placeholder = inputHint(m.status.pushToTalk && !m.status.textMode, m.releaseKeys)
 	case tea.KeyPressMsg:
 		cmd = m.handleKeyPress(msg)
 	case tea.KeyReleaseMsg:
@@ -210,7 +259,9 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 func (m *Model) View() tea.View {
 	v := tea.NewView(m.frame)
 	v.AltScreen = true
-	v.MouseMode = tea.MouseModeCellMotion
+	if m.mouse {
+		v.MouseMode = tea.MouseModeCellMotion
+	}
 	v.KeyboardEnhancements.ReportEventTypes = true
 	v.WindowTitle = "rtagent · " + m.status.agent
 	v.Cursor = m.cursor

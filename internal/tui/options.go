@@ -39,8 +39,25 @@ type Options struct {
 
 	// PushToTalk selects manual turns: hold (or toggle) the push-to-talk key.
 	PushToTalk bool
+	// NoMouse starts without mouse capture, so the terminal's own text
+	// selection works; f7 toggles it (wheel scrolling needs the capture).
+	NoMouse bool
 	// NoColor disables every style. The NO_COLOR environment variable does too.
 	NoColor bool
+
+	// Endpoint names where the session connects (a URL or "the built-in
+	// simulator"); the welcome line shows it.
+	Endpoint string
+	// Simulated marks a simulator session: the welcome line says so and the
+	// cost reads "(simulated)".
+	Simulated bool
+	// Examples are 2–3 prompts the welcome line suggests (e.g. the agents
+	// file's examples); when empty they are derived from the starting agent's
+	// tools and handoffs in AgentInfo.
+	Examples []string
+	// AgentInfo describes agents by name, for the picker (Description, the
+	// agent's handoff_description) and the derived examples.
+	AgentInfo map[string]AgentInfo
 
 	// Now is the clock (time.Now when nil); tests inject a fake one.
 	Now func() time.Time
@@ -56,3 +73,10 @@ type Options struct {
 // EventMsg carries one session event into the program:
 // program.Send(tui.EventMsg{Event: ev}).
 type EventMsg struct{ Event session.Event }
+
+// AgentInfo is what the UI shows about an agent beyond its name.
+type AgentInfo struct {
+	Description string   // handoff_description
+	Tools       []string // tool names (not handoffs)
+	Handoffs    []string // agents it can hand off to
+}

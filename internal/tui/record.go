@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"strings"
 	"time"
 )
 
@@ -29,6 +30,21 @@ const (
 	ToolFailed
 )
 
+// Decisions the session applied by itself after the user chose "always".
+const (
+	DecisionAutoApproved = "approved automatically"
+	DecisionAutoRejected = "rejected automatically"
+)
+
+// autoDecision reports whether d was applied by a sticky "always" choice.
+func autoDecision(d string) bool { return d == DecisionAutoApproved || d == DecisionAutoRejected }
+
+// rejected reports whether a tool call did not run because it was refused
+// (by the user, a sticky choice or the --approve never policy).
+func (e *Entry) rejected() bool {
+	return e.State == ToolFailed && (strings.Contains(e.Decision, "rejected") || strings.HasPrefix(e.Error, "not approved"))
+}
+
 // Entry is one thing shown in the conversation: a turn, a tool card, a handoff,
 // a guardrail trip, an error or a notice. Only the model's Update mutates it.
 type Entry struct {
@@ -52,7 +68,7 @@ type Entry struct {
 	Error     string
 	State     ToolState
 	Duration  time.Duration
-	Decision  string // "approved", "always approved", "rejected", "always rejected"
+	Decision  string // "approved", "always approved", "rejected", "always rejected", DecisionAuto…
 
 	// Handoffs.
 	From, To string

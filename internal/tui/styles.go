@@ -15,7 +15,7 @@ type styles struct {
 	StatusBar, StatusKey, Meter       lipgloss.Style
 	Dialog, DialogTitle, Selected     lipgloss.Style
 	Notice, Rule, HelpKey, LogIn      lipgloss.Style
-	LogOut                            lipgloss.Style
+	LogOut, DialogIdle                lipgloss.Style
 	plain                             bool
 }
 
@@ -46,6 +46,7 @@ func newStyles(plain bool) styles {
 		StatusKey:   lipgloss.NewStyle().Foreground(c("14")).Bold(true),
 		Meter:       lipgloss.NewStyle().Foreground(c("10")),
 		Dialog:      lipgloss.NewStyle().Foreground(c("11")),
+		DialogIdle:  lipgloss.NewStyle().Foreground(c("8")),
 		DialogTitle: lipgloss.NewStyle().Foreground(c("11")).Bold(true),
 		Selected:    lipgloss.NewStyle().Reverse(true),
 		Notice:      lipgloss.NewStyle().Foreground(c("11")),

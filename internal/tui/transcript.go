@@ -41,7 +41,7 @@ func writeEntry(b *strings.Builder, e *Entry) {
 			b.WriteString(" _(partial)_")
 		}
 		if e.Interrupted != "" {
-			b.WriteString(" _(interrupted: " + e.Interrupted + ")_")
+			b.WriteString(" _(interrupted " + strings.Trim(interruptReason(e.Interrupted), "()") + ")_")
 		}
 		if e.Status != "" && e.Status != "completed" {
 			b.WriteString(" _(" + e.Status + ")_")
@@ -60,9 +60,16 @@ func writeEntry(b *strings.Builder, e *Entry) {
 		case ToolDone:
 			b.WriteString(" — done in " + formatDuration(e.Duration))
 		case ToolFailed:
-			b.WriteString(" — failed after " + formatDuration(e.Duration))
+			if e.rejected() {
+				b.WriteString(" — not run")
+			} else {
+				b.WriteString(" — failed after " + formatDuration(e.Duration))
+			}
 		}
-		if e.Decision != "" {
+		switch {
+		case autoDecision(e.Decision):
+			b.WriteString(" — " + e.Decision + " (the user chose always)")
+		case e.Decision != "":
 			b.WriteString(" — " + e.Decision + " by the user")
 		}
 		b.WriteString("\n\nArguments:\n\n" + fenced("json", indentJSON(e.Arguments)))

@@ -14,7 +14,9 @@ func (m *Model) handleEvent(ev session.Event) (coalesce bool) {
 	r := m.record
 	switch e := ev.(type) {
 	case session.Audio:
-		// Audio never travels through the UI; the event only stamps latency.
+		// Audio never travels through the UI; the event only stamps latency
+		// (and says there is something to interrupt).
+		m.playing = true
 		m.stopLatencyClock()
 		return true
 
@@ -74,6 +76,9 @@ func (m *Model) handleEvent(ev session.Event) (coalesce bool) {
 		en := r.tool(e.CallID, e.Agent, e.Tool, e.Arguments, now)
 		en.State = ToolAwaitingApproval
 		en.touch()
+		if len(m.approvals) == 0 {
+			m.approval = approvalState{shownAt: now} // opens without the keys
+		}
 		m.approvals = append(m.approvals, e)
 		m.picker.open = false
 		// The answer now waits for the user, not the model: this turn's latency
@@ -82,6 +87,9 @@ func (m *Model) handleEvent(ev session.Event) (coalesce bool) {
 	case session.ToolStart:
 		en := r.tool(e.CallID, e.Agent, e.Tool, e.Arguments, now)
 		en.State = ToolRunning
+		if approved, ok := m.sticky[e.Tool]; ok && approved && en.Decision == "" {
+			en.Decision = DecisionAutoApproved // the session applied the user's "always"
+		}
 		en.touch()
 	case session.ToolEnd:
 		en := r.tool(e.CallID, e.Agent, e.Tool, e.Arguments, now)
@@ -89,10 +97,14 @@ func (m *Model) handleEvent(ev session.Event) (coalesce bool) {
 		en.State = ToolDone
 		if e.Error != "" {
 			en.State = ToolFailed
+			if approved, ok := m.sticky[e.Tool]; ok && !approved && en.Decision == "" {
+				en.Decision = DecisionAutoRejected
+			}
 		}
 		en.touch()
 		m.dropApproval(e.CallID) // decided elsewhere (sticky policy, timeout, close)
 	case session.AudioInterrupted:
+		m.playing = false
 		if en, ok := r.byItem[e.ItemID]; ok {
 			en.Interrupted = e.Reason
 			en.touch()
@@ -131,6 +143,7 @@ func (m *Model) handleEvent(ev session.Event) (coalesce bool) {
 		}
 		r.add(&Entry{Kind: EntryNotice, Message: msg, At: now})
 	case session.AudioEnd:
+		m.playing = false // what is still audible shows in the output level
 		return true
 	default:
 		return true
@@ -230,6 +243,9 @@ func (m *Model) dropApproval(callID string) {
 	for i, a := range m.approvals {
 		if a.CallID == callID {
 			m.approvals = append(m.approvals[:i:i], m.approvals[i+1:]...)
+			if i == 0 { // the shown one: the next starts without the keys
+				m.approval = approvalState{shownAt: m.now()}
+			}
 			return
 		}
 	}

@@ -33,12 +33,15 @@ func (m *Model) handleTick(t tickMsg) tea.Cmd {
 			m.dirty = true
 		}
 	}
-	if m.notice != "" && t.at.Sub(m.noticeAt) > noticeLifetime {
+	if m.notice != "" && t.at.Sub(m.noticeAt) >= m.noticeTTL {
 		m.notice = ""
 		m.dirty = true
 	}
 	if !m.quitArmed.IsZero() && t.at.Sub(m.quitArmed) > quitArmWindow {
 		m.quitArmed = time.Time{}
+	}
+	if m.maybeFocusApproval(t.at) {
+		m.dirty = true
 	}
 	if m.convDirty {
 		m.dirty = true

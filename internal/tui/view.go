@@ -31,6 +31,8 @@ func (m *Model) refresh() {
 	var main []string
 	mainFits := false // conversation lines were fitted when cached
 	switch {
+	case m.inspect.open:
+		main = m.inspectLines(w, mainH)
 	case m.helpOpen:
 		main = m.helpLines(w, mainH)
 	case m.logOpen:
@@ -65,7 +67,7 @@ func (m *Model) refresh() {
 	m.frame = b.String()
 
 	m.cursor = nil
-	if inputRow >= 0 && m.picker.open == false && len(m.approvals) == 0 {
+	if inputRow >= 0 && !m.picker.open && !(len(m.approvals) > 0 && m.approval.focused) {
 		var c *tea.Cursor
 		if m.logOpen {
 			c = m.logFilter.Cursor()

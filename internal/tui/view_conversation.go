@@ -7,6 +7,8 @@ import (
 
 	"charm.land/lipgloss/v2"
 	"github.com/charmbracelet/x/ansi"
+
+	"github.com/rtagent/rtagent/internal/session"
 )
 
 // spinnerFrames animate running tool cards; the frame advances on the tick.
@@ -145,7 +147,7 @@ func renderTurn(st styles, head lipgloss.Style, name string, e *Entry, width int
 		lines = append(lines, styledWrap(st, style, body, width, "  ")...)
 	}
 	if e.Interrupted != "" {
-		lines = append(lines, styledWrap(st, st.Muted, "■ interrupted ("+e.Interrupted+")", width, "  ")...)
+		lines = append(lines, styledWrap(st, st.Muted, "■ interrupted "+interruptReason(e.Interrupted), width, "  ")...)
 	}
 	if e.Status != "" && e.Status != "completed" {
 		lines = append(lines, styledWrap(st, st.Muted, "("+e.Status+")", width, "  ")...)
@@ -172,10 +174,16 @@ func renderToolCard(e *Entry, st styles, width, frame int) []string {
 		state = st.render(st.ToolOK, "✓ "+formatDuration(e.Duration))
 	case ToolFailed:
 		state = st.render(st.ToolError, "✗ failed "+formatDuration(e.Duration))
+		if e.rejected() {
+			state = st.render(st.ToolError, "✗ not run")
+		}
 		border = st.ToolError
 	}
 	rows := []string{st.render(st.ToolName, "ƒ "+e.Tool) + "  " + state}
-	if e.Decision != "" {
+	switch {
+	case autoDecision(e.Decision):
+		rows = append(rows, st.render(st.Muted, e.Decision+" (you chose always)"))
+	case e.Decision != "":
 		rows = append(rows, st.render(st.Muted, e.Decision+" by you"))
 	}
 	rows = append(rows, "args   "+oneLine(e.Arguments))
@@ -218,15 +226,41 @@ func oneLine(s string) string {
 	return s
 }
 
+// interruptReason says in words why the agent's audio was cut (the session's
+// reasons are identifiers).
+func interruptReason(r string) string {
+	switch r {
+	case session.ReasonBargeIn:
+		return "(you spoke)"
+	case session.ReasonManual:
+		return "(by you)"
+	case session.ReasonPTT:
+		return "(push-to-talk)"
+	case session.ReasonLocalGate:
+		return "(your voice, heard locally)"
+	case session.ReasonGuardrail:
+		return "(by a guardrail)"
+	}
+	return "(" + strings.ReplaceAll(r, "_", " ") + ")"
+}
+
+// FormatDuration prints a duration for people: "<1ms", "120ms", "1.5s",
+// "2m05s", "1h02m". Never "0s".
+func FormatDuration(d time.Duration) string { return formatDuration(d) }
+
 func formatDuration(d time.Duration) string {
 	switch {
-	case d <= 0:
-		return "0ms"
+	case d < time.Millisecond:
+		return "<1ms"
 	case d < time.Second:
 		return fmt.Sprintf("%dms", d.Milliseconds())
 	case d < time.Minute:
 		return fmt.Sprintf("%.1fs", d.Seconds())
+	case d < time.Hour:
+		d = d.Round(time.Second)
+		return fmt.Sprintf("%dm%02ds", int(d/time.Minute), int(d%time.Minute/time.Second))
 	default:
-		return d.Round(time.Second).String()
+		d = d.Round(time.Minute)
+		return fmt.Sprintf("%dh%02dm", int(d/time.Hour), int(d%time.Hour/time.Minute))
 	}
 }

@@ -50,8 +50,22 @@ func (m *Model) approvalLines(w int) []string {
 		rows = append(rows, p+l)
 	}
 	k := func(s string) string { return st.render(st.HelpKey, s) }
-	rows = append(rows, k("y")+" approve  "+k("n")+" reject  "+k("a")+" always approve  "+k("r")+" always reject")
-	return box(st, st.Dialog, rows, w)
+	border := st.DialogIdle
+	switch {
+	case !m.approval.focused:
+		rows[0] += st.render(st.Muted, "  · waiting")
+		rows = append(rows, k("tab")+" to answer"+st.render(st.Muted, " · until then your keys go to the message line"))
+	case m.approval.confirm != "":
+		border = st.Dialog
+		rows[0] += st.render(st.Notice, "  ▸ answering")
+		rows = append(rows, st.render(st.Notice, m.approval.confirm+" every "+a.Tool+" call this session?"),
+			k("enter")+" confirms · any other key cancels")
+	default:
+		border = st.Dialog
+		rows[0] += st.render(st.Notice, "  ▸ answering") + st.render(st.Muted, " · tab back to message")
+		rows = append(rows, k("y")+" approve  "+k("n")+" reject  "+k("a")+" always approve…  "+k("v")+" always reject…")
+	}
+	return box(st, border, rows, w)
 }
 
 func (m *Model) pickerLines(w int) []string {
@@ -71,6 +85,9 @@ func (m *Model) pickerLines(w int) []string {
 			if a == m.status.agent {
 				label += st.render(st.Muted, " (active)")
 			}
+		}
+		if d := m.agentInfo[a].Description; d != "" {
+			label += st.render(st.Muted, " — "+strings.Join(strings.Fields(d), " "))
 		}
 		rows = append(rows, label)
 	}

@@ -9,7 +9,7 @@ import (
 // helpLines renders the help pane from the key map.
 func (m *Model) helpLines(w, h int) []string {
 	st := m.st
-	lines := []string{st.render(st.DialogTitle, "rtagent — keys") + st.render(st.Muted, "  (esc or f1 closes)"), ""}
+	lines := []string{st.render(st.DialogTitle, "rtagent — keys") + st.render(st.Muted, "  (esc, q or f1 closes)"), ""}
 	kw := 0
 	for _, b := range m.keys.helpRows() {
 		kw = max(kw, ansi.StringWidth(b.Help().Key))
@@ -21,7 +21,9 @@ func (m *Model) helpLines(w, h int) []string {
 	lines = append(lines, "",
 		st.render(st.DialogTitle, "approvals")+"  "+
 			st.render(st.HelpKey, "y")+" approve  "+st.render(st.HelpKey, "n")+" reject  "+
-			st.render(st.HelpKey, "a")+" always approve  "+st.render(st.HelpKey, "r")+" always reject",
+			st.render(st.HelpKey, "a")+" always approve  "+st.render(st.HelpKey, "v")+" always reject (never)",
+		st.render(st.Muted, "the same keys as run --approve ask. The dialog takes the keys on tab, or"),
+		st.render(st.Muted, "once the input is empty and nothing was typed for 1 s; a and v ask for enter."),
 		"",
 		st.render(st.Muted, "push-to-talk: hold the key where the terminal reports key releases"),
 		st.render(st.Muted, "(kitty keyboard protocol); elsewhere press once to talk, again to send."),

@@ -19,7 +19,7 @@ func (m *Model) logLines(w, h int) []string {
 	if m.log.dropped > 0 {
 		header += st.render(st.Muted, " ("+strconv.Itoa(m.log.dropped)+" older dropped)")
 	}
-	header += st.render(st.Muted, " · f4 closes")
+	header += st.render(st.Muted, " · ↑/↓ select · enter expands · f4 closes")
 
 	lines := make([]string, len(rows))
 	for i, r := range rows {
@@ -28,10 +28,22 @@ func (m *Model) logLines(w, h int) []string {
 			dir, style = "→", st.LogOut
 		}
 		line := r.At.Format("15:04:05.000") + " " + st.render(style, dir+" "+r.Type) + " " + st.render(st.Muted, r.Summary)
+		if i == m.logSel {
+			line = st.render(st.Selected, "▸ "+ansi.Strip(line))
+		}
 		lines[i] = ansi.Truncate(line, w, "…")
 	}
 	m.logScroll.setLines(lines)
 	m.logScroll.setHeight(h - 1)
+	if sel := m.logSel; sel >= 0 && sel < len(lines) { // keep the selection in view
+		s := &m.logScroll
+		if sel < s.offset {
+			s.offset = sel
+		} else if sel >= s.offset+s.height {
+			s.offset = sel - s.height + 1
+		}
+		s.follow = false
+	}
 	out := append([]string{ansi.Truncate(header, w, "…")}, m.logScroll.visible()...)
 	if len(rows) == 0 {
 		out[1] = st.render(st.Muted, "  no events (raw events need --debug-events)")

@@ -43,7 +43,11 @@ func (m *Model) statusLines(width int) []string {
 	if s.hasLatency {
 		lat = "latency " + formatDuration(s.latency)
 	}
-	l2 = append(l2, lat, fmt.Sprintf("$%.4f", s.costUSD), formatClock(s.now.Sub(s.started)), st.render(st.StatusKey, "f1")+" help")
+	cost := fmt.Sprintf("$%.4f", s.costUSD)
+	if s.simulated {
+		cost += " (simulated)"
+	}
+	l2 = append(l2, lat, cost, formatClock(s.now.Sub(s.started)), st.render(st.StatusKey, "f1")+" help")
 
 	return []string{
 		ansi.Truncate(" "+strings.Join(l1, sep), width, "…"),

@@ -7,6 +7,8 @@ import (
 	"testing"
 	"time"
 
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/rtagent/rtagent/internal/realtime"
 	"github.com/rtagent/rtagent/internal/session"
 )
@@ -14,6 +16,7 @@ import (
 // scenario builds one element on screen; want are substrings that must show.
 type scenario struct {
 	name  string
+	opts  func(*Options) // nil: the harness defaults
 	setup func(h *harness)
 	want  []string
 }
@@ -79,9 +82,32 @@ func scenarios() []scenario {
 			setup: func(h *harness) {
 				h.ev(session.ToolApprovalRequired{Agent: "billing", Tool: "issue_refund", CallID: "c4",
 					Arguments: `{"order_id":"A123","amount":42.5,"reason":"damaged on arrival"}`})
+				h.clk.advance(approvalFocusDelay)
+				h.flush()
 			},
-			want: []string{"approve tool call?", "tool  issue_refund", `"order_id": "A123"`, `"amount": 42.5`,
-				"y approve", "n reject", "a always approve", "r always reject", "? awaiting approval"},
+			want: []string{"approve tool call?", "▸ answering", "tool  issue_refund", `"order_id": "A123"`, `"amount": 42.5`,
+				"y approve", "n reject", "a always approve…", "v always reject…", "tab back to message", "? awaiting approval"},
+		},
+		{
+			name: "approval_waiting",
+			setup: func(h *harness) {
+				h.typeText("and th")
+				h.ev(session.ToolApprovalRequired{Agent: "billing", Tool: "issue_refund", CallID: "c4",
+					Arguments: `{"order_id":"A123"}`})
+				h.clk.advance(approvalFocusDelay)
+				h.flush()
+			},
+			want: []string{"approve tool call?  · waiting", "tab to answer", "your keys go to the message line", "> and th"},
+		},
+		{
+			name: "approval_confirm",
+			setup: func(h *harness) {
+				h.ev(session.ToolApprovalRequired{Agent: "billing", Tool: "issue_refund", CallID: "c4",
+					Arguments: `{"order_id":"A123"}`})
+				h.key(keyTab)
+				h.key(runeKey('a'))
+			},
+			want: []string{"always approve every issue_refund call this session?", "enter confirms · any other key cancels"},
 		},
 		{
 			name: "status",
@@ -111,15 +137,100 @@ func scenarios() []scenario {
 				h.key(keyF4)
 				h.typeText("audio")
 			},
-			want: []string{"event log", "3/5 events", "filter: audio", "→ input_audio_buffer.append", `"audio":"<300 bytes>"}`,
+			want: []string{"event log", "3/5 events", "filter: audio", "enter expands", "→ input_audio_buffer.append", `"audio":"<300 bytes>"}`,
 				"← response.output_audio.delta", `{"delta":"<300 bytes>"}`, `{"delta":"Hello"}`},
+		},
+		{
+			name: "inspect_event",
+			setup: func(h *harness) {
+				h.ev(
+					session.RawEvent{Direction: "out", Type: "session.update", Data: json.RawMessage(`{"type":"session.update","session":{"type":"realtime","instructions":"` + strings.Repeat("Be brief. ", 30) + `"}}`)},
+					session.RawEvent{Direction: "in", Type: "session.updated", Data: json.RawMessage(`{"type":"session.updated"}`)},
+				)
+				h.key(keyF4)
+				h.key(keyUp)
+				h.key(keyUp)
+				h.key(keyEnter)
+			},
+			want: []string{"event session.update · → sent 10:00:00.000", "1 of 2", "←/→ previous/next · ↑/↓ scroll · c copies (OSC 52) · esc closes",
+				`"session": {`, `"type": "realtime"`, `"instructions": "Be brief. Be brief.`},
+		},
+		{
+			name: "inspect_tool",
+			setup: func(h *harness) {
+				h.ev(
+					session.ToolStart{Agent: "concierge", Tool: "lookup_order", CallID: "c1", Arguments: `{"order_id":"A123"}`},
+					session.ToolEnd{Agent: "concierge", Tool: "lookup_order", CallID: "c1", Arguments: `{"order_id":"A123"}`,
+						Output: `{"status":"shipped","eta":"2026-05-03","items":[{"sku":"X-1","qty":2}]}`, Duration: 120 * time.Millisecond},
+				)
+				h.key(keyF6)
+			},
+			want: []string{"tool call lookup_order", "1 of 1", `"tool": "lookup_order"`, `"call_id": "c1"`, `"state": "done"`,
+				`"order_id": "A123"`, `"sku": "X-1"`, `"duration_ms": 120`},
+		},
+		{
+			name: "push_to_talk",
+			opts: func(o *Options) { o.PushToTalk = true },
+			setup: func(h *harness) {
+				h.send(tea.KeyboardEnhancementsMsg{Flags: 0b11})
+			},
+			want: []string{"> hold ctrl+space (or f3) to talk, or type · enter sends", "mic: push-to-talk"},
+		},
+		{
+			name: "welcome_sim",
+			opts: func(o *Options) {
+				o.Endpoint, o.Simulated, o.Model = "the built-in simulator", true, "gpt-realtime-2.1"
+				o.AgentInfo = map[string]AgentInfo{"concierge": {Tools: []string{"lookup_order", "get_time"}, Handoffs: []string{"billing"}}}
+			},
+			setup: func(h *harness) {
+				h.ev(session.UsageEvent{ResponseID: "r1", CostUSD: 0.0004})
+			},
+			want: []string{"· welcome — the built-in simulator · model gpt-realtime-2.1 (canned answers,", "simulated cost",
+				"try: “use lookup order” · “transfer to billing” · “use get time”", "$0.0004 (simulated)"},
+		},
+		{
+			name: "welcome_examples",
+			opts: func(o *Options) {
+				o.Endpoint = "wss://api.openai.com/v1/realtime"
+				o.Examples = []string{"where is my order A-1?", "I want a refund", "talk to billing", "a fourth"}
+			},
+			setup: func(h *harness) {},
+			want:  []string{"welcome — wss://api.openai.com/v1/realtime · model gpt-realtime", "try: “where is my order A-1?” · “I want a refund” · “talk to billing”"},
+		},
+		{
+			name: "picker_descriptions",
+			opts: func(o *Options) {
+				o.AgentInfo = map[string]AgentInfo{"billing": {Description: "Refunds, invoices and\npayment questions"}}
+			},
+			setup: func(h *harness) { h.key(keyTab) },
+			want:  []string{"▸ billing — Refunds, invoices and payment questions", "concierge (active)"},
+		},
+		{
+			name: "decisions",
+			setup: func(h *harness) {
+				h.ev(session.ToolApprovalRequired{Tool: "issue_refund", CallID: "c1", Arguments: `{"order_id":"A1"}`})
+				h.key(keyTab)
+				h.key(runeKey('n'))
+				h.ev(session.ToolEnd{Tool: "issue_refund", CallID: "c1", Arguments: `{"order_id":"A1"}`, Error: "not approved", Duration: 1500 * time.Millisecond})
+				h.ev(session.ToolApprovalRequired{Tool: "issue_refund", CallID: "c2", Arguments: `{"order_id":"A2"}`})
+				h.key(keyTab)
+				h.key(runeKey('a'))
+				h.key(keyEnter)
+				h.ev(session.ToolStart{Tool: "issue_refund", CallID: "c2", Arguments: `{"order_id":"A2"}`},
+					session.ToolEnd{Tool: "issue_refund", CallID: "c2", Arguments: `{"order_id":"A2"}`, Output: `{"refund_id":"R-2"}`, Duration: 0},
+					session.ToolStart{Tool: "issue_refund", CallID: "c3", Arguments: `{"order_id":"A3"}`},
+					session.ToolEnd{Tool: "issue_refund", CallID: "c3", Arguments: `{"order_id":"A3"}`, Output: `{"refund_id":"R-3"}`, Duration: 65 * time.Second},
+				)
+			},
+			want: []string{"✗ not run", "rejected by you", "✓ <1ms", "always approved by you", "✓ 1m05s",
+				"approved automatically (you chose always)"},
 		},
 		{
 			name:  "help",
 			setup: func(h *harness) { h.key(keyF1) },
 			want: []string{"rtagent — keys", "esc/ctrl+x", "interrupt", "f2/ctrl+o", "mute", "ctrl+space/f3",
-				"push to talk", "tab/f5", "switch agent", "f4/ctrl+l", "event log", "pgup/pgdn", "home/end", "ctrl+c ×2", "quit",
-				"y approve"},
+				"push to talk", "tab/f5", "switch agent", "f4", "event log", "f6", "expand the latest tool call", "ctrl+l", "redraw", "f7", "mouse capture on/off", "pgup/pgdn", "home/end", "ctrl+c ×2", "quit",
+				"y approve", "v always reject (never)", "the same keys as run --approve ask"},
 		},
 		{
 			name:  "picker",
@@ -134,7 +245,11 @@ func TestViewGolden(t *testing.T) {
 		for _, sz := range sizes {
 			name := fmt.Sprintf("%s_%dx%d", sc.name, sz.w, sz.h)
 			t.Run(name, func(t *testing.T) {
-				h := newHarness(t, sz.w, sz.h)
+				var mods []func(*Options)
+				if sc.opts != nil {
+					mods = append(mods, sc.opts)
+				}
+				h := newHarness(t, sz.w, sz.h, mods...)
 				sc.setup(h)
 				frame := h.m.View().Content
 				checkFrame(t, frame, sz.w, sz.h)
