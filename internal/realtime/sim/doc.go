@@ -148,6 +148,17 @@
 // commit or response.done; when reached: timeout_triggered, a committed user item
 // and a response saying IdleText.
 //
+// # Faults
+//
+// Options.Faults (or a fault spec, ApplyFaultSpec, as `rtagent sim --faults` and
+// the --sim-faults flag of chat and run take it) rehearse network trouble: close
+// with a code, or drop TCP with no close frame, after the N-th server event or at a
+// seeded random event; stall (send nothing more, pings included, while reading);
+// stop reading (pongs go unanswered); inject an error or a malformed frame; delay
+// every event; a short session lifetime (expires_at and the 1001 close). Faults can
+// be limited to the first N connections so a reconnecting client meets a healthy
+// server. Random points are drawn from the seed and the connection number only.
+//
 // # Known gaps
 //
 // Output audio is always PCM16 24 kHz (G.711 output formats are echoed, not
