@@ -17,7 +17,7 @@ func TestReplayItemsShapes_R14_4(t *testing.T) {
 		{ID: "u3", Kind: "user", Parts: []HistoryPart{{Type: "input_audio"}}}, // no transcript: skipped
 		{ID: "a1", Kind: "assistant", Parts: []HistoryPart{{Type: "audio", Transcript: "heard part"}}},
 		{ID: "t1", Kind: "tool", CallID: "c1", Name: "lookup", Arguments: `{"id":1}`, Output: "found", HasOutput: true},
-		{ID: "t2", Kind: "tool", CallID: "c2", Name: "slow", Arguments: `{}`},                             // pending
+		{ID: "t2", Kind: "tool", CallID: "c2", Name: "slow", Arguments: `{}`},                               // pending
 		{ID: "t3", Kind: "tool", CallID: "c3", Name: "held", Arguments: `{}`, Output: "x", HasOutput: true}, // output re-sent later
 		{ID: "s1", Kind: "system", Parts: []HistoryPart{{Type: "input_text", Text: "be brief"}}},
 	}
