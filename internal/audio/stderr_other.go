@@ -2,4 +2,4 @@
 
 package audio
 
-func quietStderr(f func()) { f() }
+func quietStderr(f func()) string { f(); return "" }
