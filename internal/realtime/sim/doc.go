@@ -118,7 +118,10 @@
 //     properties only, an empty value of its type ("" 0 false [] {} null). Keys not
 //     in the schema are ignored unless the tool declares no properties, in which
 //     case every pair is passed as a string.
-//  5. No match → "You said: <message>"; an empty message → NothingText
+//  5. "what did I say first" (or "ask") → "You first said: <the first user message
+//     of the conversation>" — replayed and seeded items count, so a reconnection or
+//     --resume can be seen to carry the context over.
+//  6. No match → "You said: <message>"; an empty message → NothingText
 //     "You said nothing."; no user message at all → GreetingText.
 //
 // Handoff round trip: "please transfer me to billing" with transfer_to_billing
