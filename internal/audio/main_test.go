@@ -17,6 +17,7 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	RunProbeIfChild() // Probe runs this test binary as its child
 	if os.Getenv(helperEnv) == "" {
 		conf, err := filepath.Abs("../../testdata/audio/fakeaudio.conf")
 		if err != nil {

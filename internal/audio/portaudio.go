@@ -37,9 +37,9 @@ func Init(log *slog.Logger) (terminate func() error, err error) {
 	defer paMu.Unlock()
 	if paRefs == 0 {
 		var ierr error
-		quietStderr(log, func() { ierr = portaudio.Initialize() })
+		native := quietStderr(log, func() { ierr = portaudio.Initialize() })
 		if ierr != nil {
-			return nil, fmt.Errorf("audio: initialise PortAudio: %w", ierr)
+			return nil, fmt.Errorf("audio: initialise PortAudio: %w%s", ierr, quoteNative(lastLines(native, 4)))
 		}
 	}
 	paRefs++
@@ -208,6 +208,7 @@ func openMono(log *slog.Logger, dev *Device, input bool, rates []float64, frames
 	}
 	info := infos[dev.Index]
 	var firstErr error
+	var firstNative string
 	for _, rate := range rates {
 		var p portaudio.StreamParameters
 		if input {
@@ -219,15 +220,15 @@ func openMono(log *slog.Logger, dev *Device, input bool, rates []float64, frames
 		p.FramesPerBuffer = framesFor(rate)
 		*buf = make([]int16, p.FramesPerBuffer, 2*p.FramesPerBuffer+64)
 		var s *portaudio.Stream
-		quietStderr(log, func() { s, err = portaudio.OpenStream(p, buf) })
+		native := quietStderr(log, func() { s, err = portaudio.OpenStream(p, buf) })
 		if err == nil {
 			return s, rate, nil
 		}
 		if firstErr == nil {
-			firstErr = err
+			firstErr, firstNative = err, native
 		}
 	}
-	return nil, 0, fmt.Errorf("audio: %w: open %q: %w", ErrDevice, dev.Name, firstErr)
+	return nil, 0, fmt.Errorf("audio: %w: open %q: %w%s", ErrDevice, dev.Name, firstErr, quoteNative(lastLines(firstNative, 4)))
 }
 
 // startStream starts s with native noise diverted.

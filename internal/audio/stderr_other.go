@@ -4,4 +4,4 @@ package audio
 
 import "log/slog"
 
-func quietStderr(_ *slog.Logger, f func()) { f() }
+func quietStderr(_ *slog.Logger, f func()) string { f(); return "" }

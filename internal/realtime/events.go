@@ -22,6 +22,7 @@ type ConnectionChanged struct {
 	State     string
 	CloseCode int
 	Reason    string
+	ReconnectInfo
 }
 
 // SessionUpdated carries the effective session from session.created (Created) or

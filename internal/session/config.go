@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"time"
 
 	"github.com/rtagent/rtagent/internal/guardrail"
 	"github.com/rtagent/rtagent/internal/realtime"
@@ -83,6 +84,14 @@ type Config struct {
 	// counted: see RawDropped).
 	RawEvents bool
 	Logger    *slog.Logger
+	// RecycleAfter is when the connection is recycled at the next safe point
+	// (R14.3 #1); 0 → 50 minutes (or expires_at − 5 min if sooner); negative: never.
+	RecycleAfter time.Duration
+	// ReplayBudget bounds the history replayed on a new connection (R14.4).
+	ReplayBudget ReplayBudget
+	// Seed is a conversation to start from (rtagent --resume, R14.5): replayed
+	// once the session is ready, before the greeting.
+	Seed []HistoryItem
 }
 
 // ErrConfig is wrapped by every configuration error New returns.

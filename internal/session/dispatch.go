@@ -8,7 +8,7 @@ import (
 func (s *Session) handle(ev realtime.Event) {
 	switch e := ev.(type) {
 	case realtime.ConnectionChanged:
-		s.emit(ConnectionEvent{State: e.State, CloseCode: e.CloseCode, Reason: e.Reason})
+		s.onConnection(e)
 	case realtime.SessionUpdated:
 		s.onSessionUpdated(e)
 	case realtime.Error:
@@ -82,8 +82,15 @@ func (s *Session) onSessionUpdated(e realtime.SessionUpdated) {
 		return
 	}
 	s.ready = true
+	s.scheduleRecycle(e.Info.ExpiresAt)
 	s.emit(SessionReady{SessionID: e.Info.ID, ExpiresAt: e.Info.ExpiresAt, Settings: eff, Agent: s.active.Name})
+	if s.link.reconnected {
+		return // the conversation goes on: no history reset, no second greeting
+	}
 	s.emitHistoryUpdated(nil, "")
+	if len(s.cfg.Seed) > 0 {
+		s.send(realtime.Replay{Items: ReplayItems(s.cfg.Seed, s.cfg.ReplayBudget, nil)})
+	}
 	if s.cfg.Greeting != "" {
 		s.send(realtime.CreateResponse{Instructions: s.cfg.Greeting})
 	}

@@ -13,9 +13,13 @@ type Event interface{ EventType() string }
 
 // ConnectionEvent reports a transport state change.
 type ConnectionEvent struct {
-	State     string `json:"state"`
+	State     string `json:"state"` // connected, reconnecting, reconnected, lost, disconnected
 	CloseCode int    `json:"close_code,omitempty"`
 	Reason    string `json:"reason,omitempty"`
+	Attempt   int    `json:"attempt,omitempty"`  // reconnecting: 1-based attempt
+	Planned   bool   `json:"planned,omitempty"`  // a recycle before the session's lifetime ends
+	Replayed  int    `json:"replayed,omitempty"` // reconnected: items replayed
+	DownMS    int64  `json:"down_ms,omitempty"`  // reconnected: time since the loss
 }
 
 // SessionReady is emitted at the first session.updated of a connection.

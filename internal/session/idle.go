@@ -128,4 +128,5 @@ func (s *Session) checkIdle() {
 		s.emit(Idle{Turns: q.turns})
 	}
 	q.idle = quiet
+	s.maybeRecycle()
 }

@@ -99,7 +99,8 @@ type engine struct {
 	textQueue []*typedText // typed user texts awaiting input guardrails, FIFO
 	appended  int          // input bytes appended since the last commit/clear (§5.8)
 
-	q quietState // Idle bookkeeping
+	q    quietState // Idle bookkeeping
+	link linkState  // reconnection and recycling (R14.3)
 }
 
 // New validates cfg and returns a session that is not started yet.
@@ -316,6 +317,7 @@ func (s *Session) run() {
 func (s *Session) teardown(final Closed, modelEnded bool) {
 	s.stop()
 	s.cancel()
+	s.stopRecycleTimers()
 	s.approvals = map[string]*call{} // pending approvals are cancelled; no output is sent
 	joined := make(chan struct{})
 	go func() { s.workers.Wait(); close(joined) }()

@@ -75,6 +75,7 @@ func (t *Writer) Add(ev session.Event) {
 	if t.err != nil {
 		return
 	}
+	t.w.WriteString(machineLine(ev))
 	t.w.WriteString(line)
 	t.w.WriteString("\n\n")
 	t.err = t.w.Flush()

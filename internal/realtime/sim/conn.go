@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"hash/fnv"
 	"log/slog"
+	"math/rand/v2"
 	"net/http"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/coder/websocket"
@@ -29,6 +31,7 @@ var errConnClosed = errors.New("sim: connection closed")
 // outFrame is one queued text frame, or a close request.
 type outFrame struct {
 	data   []byte
+	drop   bool // end the TCP connection with no close frame
 	close  bool
 	code   websocket.StatusCode
 	reason string
@@ -41,10 +44,15 @@ type outFrame struct {
 type conn struct {
 	s    *Server
 	opts Options
-	ws   *websocket.Conn
-	log  *slog.Logger
-	req  *http.Request
-	seq  int
+	// faults are this connection's faults: Options.Faults when they apply to it,
+	// with a random point resolved (see Faults.RandomSeed).
+	faults  Faults
+	stalled atomic.Bool // StallAfterEvents reached: nothing more is sent
+	deaf    atomic.Bool // StopReadingAfterEvents reached: nothing more is read
+	ws      *websocket.Conn
+	log     *slog.Logger
+	req     *http.Request
+	seq     int
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -74,8 +82,31 @@ func newConn(s *Server, ws *websocket.Conn, r *http.Request, seq int) *conn {
 	c := &conn{s: s, opts: s.opts, ws: ws, req: r, seq: seq, ctx: ctx, cancel: cancel,
 		out: make(chan outFrame, outQueue)}
 	c.log = s.opts.Logger.With("conn", seq)
+	c.faults = connFaults(s.opts.Faults, seq)
 	ws.SetReadLimit(readLimit)
 	return c
+}
+
+// connFaults resolves the faults of connection number seq.
+func connFaults(f Faults, seq int) Faults {
+	if !f.active(seq) {
+		return Faults{CloseCode: f.CloseCode, Error: f.Error}
+	}
+	if f.RandomSeed != 0 {
+		rng := rand.New(rand.NewPCG(uint64(f.RandomSeed), uint64(seq)))
+		at := f.RandomMin + rng.IntN(f.RandomMax-f.RandomMin+1)
+		switch f.RandomFault {
+		case FaultClose:
+			f.CloseAfterEvents = at
+		case FaultStall:
+			f.StallAfterEvents = at
+		case FaultStopReading:
+			f.StopReadingAfterEvents = at
+		default:
+			f.DropAfterEvents = at
+		}
+	}
+	return f
 }
 
 func (c *conn) serve() {
@@ -96,6 +127,10 @@ func (c *conn) serve() {
 	}
 
 	for {
+		if c.deaf.Load() { // StopReadingAfterEvents: leave the client's frames unread
+			<-c.ctx.Done()
+			break
+		}
 		typ, data, err := c.ws.Read(context.Background())
 		if err != nil {
 			c.log.Debug("sim: read ended", "err", err)
@@ -144,7 +179,7 @@ func (c *conn) send(ev serverEvent) error {
 		return err
 	}
 	c.sent++
-	f := c.opts.Faults
+	f := c.faults
 	if f.ErrorAfterEvents == c.sent {
 		code := (*string)(nil)
 		if f.Error.Code != "" {
@@ -158,6 +193,18 @@ func (c *conn) send(ev serverEvent) error {
 	if f.CloseAfterEvents == c.sent {
 		c.closing = true
 		_ = c.enqueueFrame(outFrame{close: true, code: websocket.StatusCode(f.CloseCode), reason: f.CloseReason})
+	}
+	if f.DropAfterEvents == c.sent {
+		c.closing = true
+		_ = c.enqueueFrame(outFrame{drop: true})
+	}
+	if f.StallAfterEvents == c.sent {
+		c.log.Debug("sim: fault: stalling", "after_events", c.sent)
+		c.stalled.Store(true)
+	}
+	if f.StopReadingAfterEvents == c.sent {
+		c.log.Debug("sim: fault: no longer reading", "after_events", c.sent)
+		c.deaf.Store(true)
 	}
 	return nil
 }
@@ -174,6 +221,9 @@ func (c *conn) enqueue(ev serverEvent) error {
 }
 
 func (c *conn) enqueueFrame(f outFrame) error {
+	if c.stalled.Load() && !f.close && !f.drop {
+		return nil // StallAfterEvents: the server went silent
+	}
 	select {
 	case c.out <- f:
 		return nil
@@ -204,7 +254,7 @@ func (c *conn) writer() {
 			}
 			return
 		case f := <-c.out:
-			if d := c.opts.Faults.Delay; d > 0 {
+			if d := c.faults.Delay; d > 0 {
 				t := time.NewTimer(d)
 				select {
 				case <-t.C:
@@ -213,6 +263,11 @@ func (c *conn) writer() {
 					c.ws.Close(websocket.StatusGoingAway, "server shutting down")
 					return
 				}
+			}
+			if f.drop {
+				c.log.Debug("sim: fault: dropping the connection")
+				c.cancel()
+				return // the deferred CloseNow ends TCP with no close frame
 			}
 			if f.close {
 				if err := c.ws.Close(f.code, f.reason); err != nil {
@@ -251,6 +306,9 @@ func (c *conn) keepalive() {
 		case <-maxDur.C:
 			c.closeWith(websocket.StatusGoingAway, maxDurationReason(c.opts.MaxDuration))
 		case <-ping.C:
+			if c.stalled.Load() {
+				continue
+			}
 			ctx, cancel := context.WithTimeout(context.Background(), pingTimeout) // see writer
 			if err := c.ws.Ping(ctx); err != nil {
 				c.log.Debug("sim: ping failed", "err", err)

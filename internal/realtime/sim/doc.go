@@ -118,7 +118,10 @@
 //     properties only, an empty value of its type ("" 0 false [] {} null). Keys not
 //     in the schema are ignored unless the tool declares no properties, in which
 //     case every pair is passed as a string.
-//  5. No match → "You said: <message>"; an empty message → NothingText
+//  5. "what did I say first" (or "ask") → "You first said: <the first user message
+//     of the conversation>" — replayed and seeded items count, so a reconnection or
+//     --resume can be seen to carry the context over.
+//  6. No match → "You said: <message>"; an empty message → NothingText
 //     "You said nothing."; no user message at all → GreetingText.
 //
 // Handoff round trip: "please transfer me to billing" with transfer_to_billing
@@ -147,6 +150,17 @@
 // idle_timeout_ms (server_vad) counts silent input audio since the last speech,
 // commit or response.done; when reached: timeout_triggered, a committed user item
 // and a response saying IdleText.
+//
+// # Faults
+//
+// Options.Faults (or a fault spec, ApplyFaultSpec, as `rtagent sim --faults` and
+// the --sim-faults flag of chat and run take it) rehearse network trouble: close
+// with a code, or drop TCP with no close frame, after the N-th server event or at a
+// seeded random event; stall (send nothing more, pings included, while reading);
+// stop reading (pongs go unanswered); inject an error or a malformed frame; delay
+// every event; a short session lifetime (expires_at and the 1001 close). Faults can
+// be limited to the first N connections so a reconnecting client meets a healthy
+// server. Random points are drawn from the seed and the connection number only.
 //
 // # Known gaps
 //

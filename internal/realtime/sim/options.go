@@ -61,7 +61,41 @@ type Faults struct {
 	MalformedAfterEvents int
 	// Delay is waited before every server event is written.
 	Delay time.Duration
+
+	// DropAfterEvents drops the TCP connection right after the N-th server event,
+	// with no close frame: the client sees an abnormal closure (1006).
+	DropAfterEvents int
+	// RandomSeed, when not zero, picks one event index per connection uniformly in
+	// [RandomMin, RandomMax] (defaults 3 and 60) from this seed and the connection's
+	// number, and applies RandomFault there. The same seed gives the same points.
+	RandomSeed  int64
+	RandomMin   int
+	RandomMax   int
+	RandomFault FaultKind
+	// StallAfterEvents stops sending anything (events and pings) after the N-th
+	// server event while still reading: a server that went silent.
+	StallAfterEvents int
+	// StopReadingAfterEvents stops reading client frames after the N-th server
+	// event (pongs are no longer answered, the client's writes back up).
+	StopReadingAfterEvents int
+	// Connections limits the faults to the first N connections of this server
+	// (0: every connection), so a reconnecting client meets a healthy server.
+	Connections int
 }
+
+// FaultKind is what a fault does to the connection.
+type FaultKind string
+
+// Fault kinds for RandomFault and the fault spec.
+const (
+	FaultDrop        FaultKind = "drop"         // abrupt TCP drop (1006)
+	FaultClose       FaultKind = "close"        // close frame with CloseCode
+	FaultStall       FaultKind = "stall"        // stop sending
+	FaultStopReading FaultKind = "stop-reading" // stop reading
+)
+
+// active reports whether the faults apply to connection number seq (from 1).
+func (f Faults) active(seq int) bool { return f.Connections == 0 || seq <= f.Connections }
 
 // FaultError is the error event injected by Faults.ErrorAfterEvents.
 type FaultError struct {
@@ -91,6 +125,17 @@ func (o Options) withDefaults() Options {
 	}
 	if o.Faults.Error.Type == "" {
 		o.Faults.Error.Type = "server_error"
+	}
+	if o.Faults.RandomSeed != 0 {
+		if o.Faults.RandomMin <= 0 {
+			o.Faults.RandomMin = 3
+		}
+		if o.Faults.RandomMax < o.Faults.RandomMin {
+			o.Faults.RandomMax = max(o.Faults.RandomMin, 60)
+		}
+		if o.Faults.RandomFault == "" {
+			o.Faults.RandomFault = FaultDrop
+		}
 	}
 	if o.Faults.Error.Message == "" {
 		o.Faults.Error.Message = "The server had an error while processing your request."

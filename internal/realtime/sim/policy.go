@@ -66,6 +66,9 @@ func decide(in policyInput) plan {
 	if strings.TrimSpace(msg) == "" {
 		return plan{text: NothingText}
 	}
+	if first := recallFirst(msg, in.items); first != "" {
+		return plan{text: first}
+	}
 	return plan{text: "You said: " + msg}
 }
 

@@ -31,6 +31,8 @@ func TestDecide(t *testing.T) {
 		want  plan
 	}{
 		{"echo", []*item{userItem("hello")}, nil, tools, "", plan{text: "You said: hello"}},
+		{"recall the first message", []*item{userItem("my name is Ana"), userItem("hello"), userItem("What did I say first?")}, nil, tools, "", plan{text: "You first said: my name is Ana"}},
+		{"recall with nothing before", []*item{userItem("what did I say first")}, nil, tools, "", plan{text: "You have not said anything before."}},
 		{"no input", nil, nil, tools, "", plan{text: GreetingText}},
 		{"instructions", []*item{userItem("hello")}, strp("Greet the user"), tools, "", plan{text: GreetingText}},
 		{"quoted instructions", nil, strp(`Say "Welcome to Acme." now`), tools, "", plan{text: "Welcome to Acme."}},
