@@ -20,9 +20,9 @@ import (
 	"github.com/charmbracelet/x/ansi"
 
 	"github.com/rtagent/rtagent/internal/realtime"
-	"github.com/rtagent/rtagent/internal/realtime/openai"
 	"github.com/rtagent/rtagent/internal/realtime/sim"
 	"github.com/rtagent/rtagent/internal/session"
+	"github.com/rtagent/rtagent/internal/testkit/rig"
 	"github.com/rtagent/rtagent/internal/tools"
 )
 
@@ -228,12 +228,6 @@ func runSimConversation(b *testing.B, withUI bool, d time.Duration) simRun {
 	b.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), d+30*time.Second)
 	defer cancel()
-	srv := sim.New(sim.Options{Pace: 1})
-	url, err := srv.Start("127.0.0.1:0")
-	if err != nil {
-		b.Fatal(err)
-	}
-	defer srv.Close()
 	base := realtime.Settings{
 		Model:            "gpt-realtime-2.1",
 		OutputModalities: []string{realtime.ModalityAudio},
@@ -241,19 +235,18 @@ func runSimConversation(b *testing.B, withUI bool, d time.Duration) simRun {
 		OutputFormat:     realtime.PCM24k,
 		Voice:            "marin",
 	}
-	sess, err := session.New(session.Config{
-		Model:     openai.New(openai.Config{URL: url, APIKey: "sim"}),
-		Base:      base,
-		Agents:    []*session.Agent{{Name: "concierge", Instructions: "Front desk.", Tools: []tools.Tool{orderTool{}}}},
-		RawEvents: true, // as `rtagent chat`: the event log gets the wire events
+	r := rig.Open(b, rig.Config{Sim: sim.Options{Pace: 1}, APIKey: "sim", NoTrace: true}, func(m realtime.Model) (*session.Session, error) {
+		return session.New(session.Config{
+			Model:     m,
+			Base:      base,
+			Agents:    []*session.Agent{{Name: "concierge", Instructions: "Front desk.", Tools: []tools.Tool{orderTool{}}}},
+			RawEvents: true, // as `rtagent chat`: the event log gets the wire events
+		})
 	})
-	if err != nil {
-		b.Fatal(err)
-	}
+	sess := r.Session
 	events := sess.Events()
-	if err := sess.Start(ctx); err != nil {
-		b.Fatal(err)
-	}
+	pumpDone := make(chan struct{})
+	r.Start(ctx, pumpDone)
 
 	probe := &frameProbe{}
 	var prog *tea.Program
@@ -281,7 +274,6 @@ func runSimConversation(b *testing.B, withUI bool, d time.Duration) simRun {
 	)
 	ready := make(chan struct{}, 1)
 	turnDone := make(chan struct{}, 1)
-	pumpDone := make(chan struct{})
 	go func() {
 		defer close(pumpDone)
 		text := map[string]string{} // item → text so far
@@ -384,8 +376,7 @@ func runSimConversation(b *testing.B, withUI bool, d time.Duration) simRun {
 		prog.Quit()
 	}
 	<-progDone
-	_ = sess.Close()
-	<-pumpDone
+	r.Close()
 
 	cpu := time.Duration(ru1.Utime.Nano()-ru0.Utime.Nano()) + time.Duration(ru1.Stime.Nano()-ru0.Stime.Nano())
 	probe.mu.Lock()
