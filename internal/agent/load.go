@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
@@ -27,10 +26,11 @@ type LoadOptions struct {
 }
 
 // Load reads, decodes, defaults and validates an agents file. A file that
-// cannot be read is returned as a wrapped os error; a file with problems as
-// Errors, listing all of them.
+// cannot be read is returned as a wrapped os error (ErrNotRegular for a
+// device, FIFO or directory, ErrTooLarge beyond MaxFileSize); a file with
+// problems as Errors, listing all of them.
 func Load(path string, opts LoadOptions) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := readBounded(path)
 	if err != nil {
 		return nil, fmt.Errorf("agents file: %w", err)
 	}
