@@ -32,9 +32,11 @@ import (
 // (the leader exited or was killed), finish kills, repeatedly until nothing
 // is left: the leader's group, every remembered process still alive, and
 // every orphan re-parented to us. An orphan is a child of ours that is
-// outside our own process group and is neither the leader of a running call
-// nor remembered by one; children that other code in this process starts
-// with os/exec stay in our process group and are never touched. Orphans are
+// outside our own process group, was not our child when the call started, and is
+// neither the leader of a running call nor remembered by one; children that
+// other code in this process starts with os/exec stay in our process group
+// and are never touched, and the subreaper attribute is on only while calls
+// run (so a daemon started by other code between calls goes to init). Orphans are
 // reaped with wait4 on their pid only, never wait4(-1), so exec.Cmd.Wait
 // elsewhere keeps its exit statuses. An orphan that escaped between two
 // polls cannot be told apart between two concurrent calls; the first call to
@@ -44,15 +46,20 @@ import (
 const trackInterval = 50 * time.Millisecond
 
 var (
-	subreaperOnce sync.Once
-	selfPid       = os.Getpid()
-	selfPgid, _   = syscall.Getpgid(0)
+	selfPid     = os.Getpid()
+	selfPgid, _ = syscall.Getpgid(0)
 )
 
-func becomeSubreaper() {
-	subreaperOnce.Do(func() {
-		_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, 1, 0, 0, 0) // best effort: without it, tracking still finds most
-	})
+// setSubreaper turns the child-subreaper attribute on or off. It is on only
+// while calls run, so that a daemon some other code in this process starts
+// between calls is re-parented to init as usual, never to us. Best effort:
+// without it, the tracking still finds every escapee it saw.
+func setSubreaper(on bool) {
+	v := uintptr(0)
+	if on {
+		v = 1
+	}
+	_ = unix.Prctl(unix.PR_SET_CHILD_SUBREAPER, v, 0, 0, 0)
 }
 
 // calls holds the running calls. Its lock is held while a leader is started
@@ -67,6 +74,7 @@ var calls = struct {
 type tracker struct {
 	leader      int
 	leaderStart uint64
+	before      map[int]uint64 // our children when the call started: not its orphans
 	mu          sync.Mutex
 	known       map[int]uint64 // pid → start time
 	stop        chan struct{}
@@ -76,14 +84,25 @@ type tracker struct {
 // startTracked runs start (which starts the leader) under the registry lock
 // and begins tracking the leader's tree.
 func startTracked(start func() (int, error)) (*tracker, error) {
-	becomeSubreaper()
 	calls.Lock()
 	defer calls.Unlock()
+	if len(calls.byLeader) == 0 {
+		setSubreaper(true)
+	}
+	before := make(map[int]uint64)
+	for _, c := range childrenOf(selfPid) {
+		if st, ok := readStat(c); ok {
+			before[c] = st.start
+		}
+	}
 	pid, err := start()
 	if err != nil {
+		if len(calls.byLeader) == 0 {
+			setSubreaper(false)
+		}
 		return nil, err
 	}
-	t := &tracker{leader: pid, known: make(map[int]uint64), stop: make(chan struct{}), done: make(chan struct{})}
+	t := &tracker{leader: pid, before: before, known: make(map[int]uint64), stop: make(chan struct{}), done: make(chan struct{})}
 	if st, ok := readStat(pid); ok {
 		t.leaderStart = st.start
 	}
@@ -153,6 +172,9 @@ func (t *tracker) finish(deadline time.Time) {
 	defer func() {
 		calls.Lock()
 		delete(calls.byLeader, t.leader)
+		if len(calls.byLeader) == 0 {
+			setSubreaper(false)
+		}
 		calls.Unlock()
 	}()
 	for {
@@ -200,8 +222,8 @@ func (t *tracker) orphans() []int {
 			continue // reaped by exec.Cmd.Wait
 		}
 		st, ok := readStat(pid)
-		if !ok || st.pgrp == selfPgid {
-			continue // started by ordinary os/exec in this process
+		if start, was := t.before[pid]; !ok || st.pgrp == selfPgid || st.start < t.leaderStart || was && start == st.start {
+			continue // started by ordinary os/exec in this process, or before the call
 		}
 		mine := true
 		for _, other := range calls.byLeader {

@@ -115,17 +115,24 @@ func TestRunKillsEscapedDescendantsOnTimeout(t *testing.T) {
 }
 
 // Children that other code in this process starts with os/exec are not
-// mistaken for a tool's orphans.
+// mistaken for a tool's orphans: neither one in our process group nor one in
+// a group of its own started before the call.
 func TestRunLeavesOtherChildrenAlone(t *testing.T) {
-	other := exec.Command("sleep", "1000")
-	if err := other.Start(); err != nil {
-		t.Fatal(err)
+	plain := exec.Command("sleep", "1000")
+	grouped := exec.Command("sleep", "1000")
+	grouped.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
+	for _, c := range []*exec.Cmd{plain, grouped} {
+		if err := c.Start(); err != nil {
+			t.Fatal(err)
+		}
+		defer func() { c.Process.Kill(); c.Wait() }()
 	}
-	defer func() { other.Process.Kill(); other.Wait() }()
 	if _, err := Run(context.Background(), Spec{Argv: []string{"/bin/sh", "-c", "exit 0"}}); err != nil {
 		t.Fatal(err)
 	}
-	if proctest.Dead(other.Process.Pid) {
-		t.Fatal("Run killed a child it did not start")
+	for _, c := range []*exec.Cmd{plain, grouped} {
+		if proctest.Dead(c.Process.Pid) {
+			t.Errorf("Run killed child %v it did not start", c.Args)
+		}
 	}
 }
