@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
-	"sort"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -36,12 +35,11 @@ func syntaxError(file string, data []byte, err error) *ValidationError {
 	}
 	e := &ValidationError{File: file, Line: line, Msg: "invalid YAML: " + msg}
 	lines := bytes.SplitAfter(data, []byte("\n"))
-	if l := failingLine(lines, msg); l > 0 {
-		e.Line = l
+	l := failingLine(lines, msg, line)
+	if l < 1 || l > len(lines) {
+		return e // yaml.v3's own line, without a column
 	}
-	if e.Line < 1 || e.Line > len(lines) {
-		return e
-	}
+	e.Line = l
 	text := string(bytes.TrimRight(lines[e.Line-1], "\r\n"))
 	col, hint := locate(text, msg)
 	e.Column = col
@@ -52,34 +50,90 @@ func syntaxError(file string, data []byte, err error) *ValidationError {
 }
 
 // failingLine returns the 1-based number of the first line L such that the
-// first L lines of the file fail to parse with msg, or 0. Parsing is
-// monotone in practice (a prefix that fails keeps failing as lines are
-// added), so a binary search finds the first failing prefix; when its
-// message differs (an unclosed quote or flow collection only fails at the
-// end of the input) the following lines are tried for the same message.
-func failingLine(lines [][]byte, msg string) int {
-	prefixErr := func(n int) string {
-		_, err := parseYAML(bytes.Join(lines[:n], nil))
-		if err == nil {
-			return ""
-		}
-		s := err.Error()
-		if m := yamlLineRE.FindStringSubmatch(s); m != nil {
-			return m[2]
-		}
-		return strings.TrimPrefix(s, "yaml: ")
+// first L lines of the file fail to parse with msg, or 0 when it cannot
+// tell. yaml.v3's line (reported) is at or before the problem, at most one
+// line early, so the search gallops forward from there and then bisects:
+// parsing is monotone in practice (a prefix that fails keeps failing as
+// lines are added). When the first failing prefix fails differently (an
+// unclosed quote or flow collection only fails at the end of the input) the
+// next lines are tried for the same message. Every try parses a prefix
+// again, so the work is bounded to a few parses of the whole file; a huge
+// file may get 0.
+func failingLine(lines [][]byte, msg string, reported int) int {
+	total := 0
+	for _, l := range lines {
+		total += len(l)
 	}
-	first := sort.Search(len(lines), func(i int) bool { return prefixErr(i+1) != "" }) + 1
-	if first > len(lines) {
+	budget := 2*total + 4<<20
+	tries := make(map[int]string)
+	// prefixErr returns the message for the first n lines ("" if they parse),
+	// and false when the budget is spent.
+	prefixErr := func(n int) (string, bool) {
+		if m, ok := tries[n]; ok {
+			return m, true
+		}
+		prefix := bytes.Join(lines[:n], nil)
+		if budget -= len(prefix); budget < 0 {
+			return "", false
+		}
+		m := ""
+		if _, err := parseYAML(prefix); err != nil {
+			m = err.Error()
+			if sm := yamlLineRE.FindStringSubmatch(m); sm != nil {
+				m = sm[2]
+			} else {
+				m = strings.TrimPrefix(m, "yaml: ")
+			}
+		}
+		tries[n] = m
+		return m, true
+	}
+	n := len(lines)
+	lo := min(max(reported-2, 0), n) // the first lo lines parse (checked below)
+	if m, ok := prefixErr(lo); !ok {
 		return 0
+	} else if m != "" {
+		lo = 0
+	}
+	hi := 0 // the first hi lines fail
+	for step := 1; ; step *= 2 {
+		next := min(lo+step, n)
+		m, ok := prefixErr(next)
+		if !ok {
+			return 0
+		}
+		if m != "" {
+			hi = next
+			break
+		}
+		if next == n {
+			return 0 // the whole file parses line by line; the error is elsewhere
+		}
+		lo = next
+	}
+	for hi-lo > 1 {
+		mid := lo + (hi-lo)/2
+		m, ok := prefixErr(mid)
+		if !ok {
+			return 0
+		}
+		if m != "" {
+			hi = mid
+		} else {
+			lo = mid
+		}
 	}
 	const lookahead = 64
-	for l := first; l <= len(lines) && l < first+lookahead; l++ {
-		if prefixErr(l) == msg {
+	for l := hi; l <= n && l < hi+lookahead; l++ {
+		m, ok := prefixErr(l)
+		if !ok {
+			break
+		}
+		if m == msg {
 			return l
 		}
 	}
-	return first
+	return hi
 }
 
 // locate finds the column of the problem on its line and a hint for the
