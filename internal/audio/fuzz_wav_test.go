@@ -51,7 +51,7 @@ func wavBytes(tag uint16, channels, rate, bits int, data []byte, dataSize uint32
 func FuzzDecodeWAV(f *testing.F) {
 	pcm := []byte{0, 0, 0xFF, 0x7F, 0x00, 0x80, 1, 2}
 	f.Add(wavBytes(1, 1, 24000, 16, pcm, uint32(len(pcm)), false))
-	f.Add(wavBytes(1, 2, 48000, 16, pcm, 0, true))          // size 0: read to the end
+	f.Add(wavBytes(1, 2, 48000, 16, pcm, 0, true))         // size 0: read to the end
 	f.Add(wavBytes(1, 1, 8000, 8, pcm, 0xFFFFFFFF, false)) // crashed writer
 	f.Add(wavBytes(1, 2, 44100, 24, pcm[:6], 6, false))
 	f.Add(wavBytes(1, 1, 16000, 32, pcm, 8, false))
