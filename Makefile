@@ -7,7 +7,7 @@ export CGO_ENABLED = 1
 # open (see testdata/audio/README.md); the check is disabled for that package only.
 RACEFLAGS := -race -gcflags=github.com/gordonklaus/portaudio=-d=checkptr=0
 
-.PHONY: all deps test-deps build run test bench lint fmt clean
+.PHONY: all deps test-deps build run test bench fuzz lint fmt clean
 
 all: build
 
@@ -31,6 +31,27 @@ test: test-deps
 
 bench: test-deps
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 20m ./...
+
+# Each fuzz target in turn for FUZZTIME (make test runs their seed corpora).
+# A new coverage-expanding input is minimised for at most FUZZMINIMIZE executions:
+# with the default (60 s) the minimiser's quadratic search over a multi-KiB input
+# (the agents.yaml seeds, ~1 ms per execution) stalls the fuzzer at 0 execs/s for
+# a minute after every new input. Crashers land in the package's testdata/fuzz.
+FUZZTIME     ?= 5m
+FUZZMINIMIZE ?= 1000x
+FUZZ_TARGETS := \
+	./internal/agent:FuzzParse \
+	./internal/transcript:FuzzWriter \
+	./internal/audio:FuzzDecodeWAV \
+	./internal/realtime/openai:FuzzDecodeEvent \
+	./internal/textsafe:FuzzString
+
+fuzz: test-deps
+	@set -e; for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name ($$pkg) for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZE) $$pkg; \
+	done
 
 lint:
 	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || (gofmt -l $$(git ls-files '*.go'); exit 1)

@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"regexp"
 	"strconv"
@@ -79,7 +78,7 @@ func (v *validator) instructions(p string, a *Agent) {
 		if !filepath.IsAbs(path) {
 			path = filepath.Join(v.cfg.Dir, path)
 		}
-		data, err := os.ReadFile(path)
+		data, err := readBounded(path)
 		switch {
 		case errors.Is(err, fs.ErrNotExist):
 			v.fail(p+".instructions_file", "file %q not found", a.InstructionsFile)

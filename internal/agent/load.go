@@ -5,12 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"os/exec"
 	"path/filepath"
 	"reflect"
-	"regexp"
-	"strconv"
 	"time"
 
 	"go.yaml.in/yaml/v3"
@@ -27,10 +24,11 @@ type LoadOptions struct {
 }
 
 // Load reads, decodes, defaults and validates an agents file. A file that
-// cannot be read is returned as a wrapped os error; a file with problems as
-// Errors, listing all of them.
+// cannot be read is returned as a wrapped os error (ErrNotRegular for a
+// device, FIFO or directory, ErrTooLarge beyond MaxFileSize); a file with
+// problems as Errors, listing all of them.
 func Load(path string, opts LoadOptions) (*Config, error) {
-	data, err := os.ReadFile(path)
+	data, err := readBounded(path)
 	if err != nil {
 		return nil, fmt.Errorf("agents file: %w", err)
 	}
@@ -58,9 +56,12 @@ func Parse(data []byte, filename string, opts LoadOptions) (*Config, error) {
 	cfg := &Config{File: filename, Dir: dir, Vars: opts.Vars}
 	d := newDecoder(filename)
 
+	if errs := checkBytes(filename, data); len(errs) > 0 {
+		return nil, errs
+	}
 	root, err := parseYAML(data)
 	if err != nil {
-		return nil, Errors{syntaxError(filename, err)}
+		return nil, Errors{syntaxError(filename, data, err)}
 	}
 	if root != nil {
 		d.decode(root, reflect.ValueOf(cfg).Elem(), "")
@@ -106,26 +107,3 @@ func parseYAML(data []byte) (root *yaml.Node, err error) {
 type multiDocError struct{ line int }
 
 func (e *multiDocError) Error() string { return "only one YAML document is allowed" }
-
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
-
-// syntaxError turns a yaml.v3 parse error into a ValidationError with a line.
-func syntaxError(file string, err error) *ValidationError {
-	var md *multiDocError
-	if errors.As(err, &md) {
-		return &ValidationError{File: file, Line: md.line, Msg: md.Error()}
-	}
-	msg := err.Error()
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
-		line, _ := strconv.Atoi(m[1])
-		return &ValidationError{File: file, Line: line, Msg: "invalid YAML: " + m[2]}
-	}
-	return &ValidationError{File: file, Msg: "invalid YAML: " + trimPrefix(msg, "yaml: ")}
-}
-
-func trimPrefix(s, p string) string {
-	if len(s) >= len(p) && s[:len(p)] == p {
-		return s[len(p):]
-	}
-	return s
-}

@@ -10,6 +10,9 @@ import (
 	"os"
 )
 
+// maxFmtChunk bounds the fmt chunk DecodeWAV accepts.
+const maxFmtChunk = 1 << 10
+
 // WAVInfo describes a decoded WAV file.
 type WAVInfo struct {
 	SampleRate    int
@@ -41,8 +44,13 @@ func DecodeWAV(r io.Reader) ([]float32, WAVInfo, error) {
 		id, size := string(ch[0:4]), binary.LittleEndian.Uint32(ch[4:8])
 		switch id {
 		case "fmt ":
+			// A real fmt chunk is 16, 18 or 40 bytes; the bound keeps a hostile
+			// size field from allocating gigabytes before the read fails.
+			if size < 16 || size > maxFmtChunk {
+				return nil, info, fmt.Errorf("audio: wav: fmt chunk of %d bytes (want 16..%d)", size, maxFmtChunk)
+			}
 			b := make([]byte, size)
-			if _, err := io.ReadFull(br, b); err != nil || size < 16 {
+			if _, err := io.ReadFull(br, b); err != nil {
 				return nil, info, errors.New("audio: wav: short fmt chunk")
 			}
 			format := binary.LittleEndian.Uint16(b[0:2])

@@ -130,6 +130,9 @@ func (t *httpTool) Call(ctx context.Context, arguments json.RawMessage) (string,
 		return "", errors.New(redact("reading response: "+err.Error(), secrets))
 	}
 	text, omitted := redactedBody(buf, secrets)
+	if msg, ok := t.crossHostRedirect(resp); ok {
+		return "", errors.New(redact(msg, secrets))
+	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		msg := "HTTP " + resp.Status
 		if snippet := strings.Join(strings.Fields(proc.Clip(text, errorSnippetBytes)), " "); snippet != "" {
@@ -264,6 +267,23 @@ func sameHostRedirects(req *http.Request, via []*http.Request) error {
 		return http.ErrUseLastResponse
 	}
 	return nil
+}
+
+// crossHostRedirect explains a redirect that sameHostRedirects did not follow
+// because it leaves the tool's host, so the model is told why instead of
+// seeing a bare "HTTP 302 Found". Only the target's scheme and host are
+// shown: its path and query are the server's to choose.
+func (t *httpTool) crossHostRedirect(resp *http.Response) (string, bool) {
+	if resp.StatusCode < 300 || resp.StatusCode > 399 {
+		return "", false
+	}
+	loc, err := resp.Location()
+	if err != nil || loc.Host == t.url.Host {
+		return "", false
+	}
+	return fmt.Sprintf("HTTP %s: the redirect to %s://%s was refused because it leaves the host %s; "+
+		"an HTTP tool follows redirects only within its own host, so its headers never reach another one",
+		resp.Status, loc.Scheme, loc.Host, t.url.Host), true
 }
 
 func validMethod(m string) bool {

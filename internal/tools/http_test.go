@@ -194,20 +194,36 @@ func TestHTTPTimeout(t *testing.T) {
 	}
 }
 
+// A redirect to another host is not followed, and the model is told why
+// (issue 11 item 7): before, it saw only "HTTP 302 Found".
 func TestHTTPNoCrossHostRedirect(t *testing.T) {
 	other, otherSeen := newServer(t, func(w http.ResponseWriter, r *http.Request) {})
-	srv, _ := newServer(t, func(w http.ResponseWriter, r *http.Request) {
-		http.Redirect(w, r, strings.Replace(other.URL, "127.0.0.1", "localhost", 1), http.StatusFound)
-	})
-	tool := newHTTP(t, Definition{Name: "api"}, HTTPConfig{URL: srv.URL})
-	res := Invoke(context.Background(), tool, "{}")
-	if !strings.HasPrefix(res.Output, "Error running tool api: HTTP 302 Found") {
-		t.Errorf("got %q", res.Output)
-	}
-	select {
-	case r := <-otherSeen:
-		t.Errorf("redirect followed to another host: %+v", r)
-	default:
+	for name, target := range map[string]string{
+		"other name": strings.Replace(other.URL, "127.0.0.1", "localhost", 1),
+		"other port": other.URL,
+	} {
+		t.Run(name, func(t *testing.T) {
+			srv, _ := newServer(t, func(w http.ResponseWriter, r *http.Request) {
+				if r.URL.Path == "/start" {
+					http.Redirect(w, r, "/hop", http.StatusMovedPermanently) // same host: followed
+					return
+				}
+				http.Redirect(w, r, target+"/x?token=abc", http.StatusFound)
+			})
+			tool := newHTTP(t, Definition{Name: "api"}, HTTPConfig{URL: srv.URL + "/start"})
+			res := Invoke(context.Background(), tool, "{}")
+			host := strings.TrimPrefix(srv.URL, "http://")
+			want := "Error running tool api: HTTP 302 Found: the redirect to " + target + " was refused because it leaves the host " + host +
+				"; an HTTP tool follows redirects only within its own host, so its headers never reach another one"
+			if res.Output != want {
+				t.Errorf("\n got %q\nwant %q", res.Output, want)
+			}
+			select {
+			case r := <-otherSeen:
+				t.Errorf("redirect followed to another host: %+v", r)
+			default:
+			}
+		})
 	}
 }
 

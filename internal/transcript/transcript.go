@@ -3,7 +3,8 @@
 // It appends as the conversation goes — each final user or assistant turn, tool call,
 // handoff, guardrail trip and error is written and flushed when it happens — so a
 // transcript survives Ctrl-C and crashes with everything already said. It never
-// writes partial (delta) text and never sees audio.
+// writes partial (delta) text and never sees audio. It never writes a control
+// character other than newline and tab: untrusted text goes through textsafe.
 package transcript
 
 import (
@@ -16,6 +17,7 @@ import (
 	"time"
 
 	"github.com/rtagent/rtagent/internal/session"
+	"github.com/rtagent/rtagent/internal/textsafe"
 )
 
 // Writer appends a Markdown transcript to an underlying writer.
@@ -60,13 +62,16 @@ func New(w io.Writer, h Header, now func() time.Time) *Writer {
 	if h.Agent != "" {
 		meta = append(meta, "starting agent: **"+h.Agent+"**")
 	}
-	fmt.Fprintf(t.w, "%s\n\n", strings.Join(meta, " · "))
+	fmt.Fprintf(t.w, "%s\n\n", textsafe.String(strings.Join(meta, " · ")))
 	return t
 }
 
-// Add records ev if it belongs in a transcript.
+// Add records ev if it belongs in a transcript. Control characters in model
+// text, tool output and messages are neutralised (textsafe), so viewing the
+// transcript with cat cannot clear the screen, set the title or write the
+// clipboard.
 func (t *Writer) Add(ev session.Event) {
-	line := render(ev)
+	line := textsafe.String(render(ev))
 	if line == "" {
 		return
 	}

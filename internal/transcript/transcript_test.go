@@ -68,3 +68,38 @@ func TestAppendsAsItGoes(t *testing.T) {
 		t.Fatalf("turn not on disk before Close:\n%s", data)
 	}
 }
+
+// Escape sequences from the model, a tool or the server never reach the
+// transcript raw (issue 11 item 2): they arrive visible but harmless.
+func TestNeutralisesControlCharacters(t *testing.T) {
+	var buf bytes.Buffer
+	w := New(&buf, Header{Agents: "a\x1b]0;x\x07.yaml", Agent: "concierge"}, fixedNow)
+	for _, ev := range []session.Event{
+		session.Transcript{Role: "assistant", Agent: "concierge", Final: true, Text: "hi\x1b[2J\x1b[H there\u009b31m"},
+		session.Transcript{Role: "user", Final: true, Text: "title\x1b]0;pwned\x07"},
+		session.ToolEnd{Tool: "t", Arguments: "{}", Output: "\x1b]52;c;aGVsbG8=\x07copied"},
+		session.Error{Message: "server said \x1b[31mred\x7f"},
+	} {
+		w.Add(ev)
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got := buf.String()
+	for i, r := range got {
+		if r < 0x20 && r != '\n' && r != '\t' || r >= 0x7F && r <= 0x9F {
+			t.Fatalf("control character %U at %d in:\n%s", r, i, got)
+		}
+	}
+	for _, want := range []string{
+		"agents: `a^[]0;x^G.yaml`",
+		"**concierge:** hi^[[2J^[[H there\uFFFD31m",
+		"**You:** title^[]0;pwned^G",
+		"`^[]52;c;aGVsbG8=^Gcopied`",
+		"> ⚠ Error: server said ^[[31mred^?",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("missing %q in:\n%s", want, got)
+		}
+	}
+}

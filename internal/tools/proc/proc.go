@@ -99,8 +99,9 @@ func MinimalEnv() []string {
 //
 // The program runs in a new process group. When ctx is done the whole group is
 // killed with SIGKILL and Run returns ctx.Err() (with whatever was captured). When the
-// program exits on its own, any members of its group still running are killed too,
-// so no tool outlives its call. A non-zero exit is not an error: it is reported in
+// program exits on its own or is killed, every descendant still running is killed
+// too, also one that left the group with setsid or a double fork (on Linux, see
+// reaper_linux.go), so no tool outlives its call. A non-zero exit is not an error: it is reported in
 // Result.ExitCode and Result.Status. Errors are failures to start or to talk to the
 // program, and cancellation.
 func Run(ctx context.Context, s Spec) (Result, error) {
@@ -141,7 +142,12 @@ func Run(ctx context.Context, s Spec) (Result, error) {
 	// Bounds the stdin copy when a descendant holds stdin open without reading it.
 	cmd.WaitDelay = PipeGrace
 
-	startErr := cmd.Start()
+	tr, startErr := startTracked(func() (int, error) {
+		if err := cmd.Start(); err != nil {
+			return 0, err
+		}
+		return cmd.Process.Pid, nil
+	})
 	// The child has its own copies of the write ends; ours must go so EOF can arrive.
 	outW.Close()
 	errW.Close()
@@ -150,7 +156,6 @@ func Run(ctx context.Context, s Spec) (Result, error) {
 		errR.Close()
 		return Result{}, startErr
 	}
-	pid := cmd.Process.Pid
 
 	stdout := &CapBuffer{Max: keep}
 	stderr := &lineWriter{dst: s.Stderr}
@@ -167,10 +172,11 @@ func Run(ctx context.Context, s Spec) (Result, error) {
 	}()
 
 	waitErr := cmd.Wait()
-	// The leader is gone; take its group with it (stragglers hold our pipes and would
-	// otherwise outlive the call). The group id is the leader's pid, which the kernel
-	// does not reuse while the group has members.
-	_ = killGroup(pid)
+	// The leader is gone; take its group and every other descendant with it,
+	// including those that left the group (stragglers hold our pipes and would
+	// otherwise outlive the call). The group id is the leader's pid, which the
+	// kernel does not reuse while the group has members.
+	tr.finish(time.Now().Add(PipeGrace))
 
 	readers := make(chan struct{})
 	go func() { wg.Wait(); close(readers) }()
