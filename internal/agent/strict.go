@@ -21,7 +21,7 @@ func DecodeStrict(data []byte, filename string, v any) (*Document, error) {
 	d := newDecoder(filename)
 	root, err := parseYAML(data)
 	if err != nil {
-		return nil, Errors{syntaxError(filename, err)}
+		return nil, Errors{syntaxError(filename, data, err)}
 	}
 	if root != nil {
 		d.decode(root, reflect.ValueOf(v).Elem(), "")

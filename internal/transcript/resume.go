@@ -60,8 +60,27 @@ func machineLine(ev session.Event) string {
 	if err != nil {
 		return ""
 	}
-	return machinePrefix + string(b) + machineSuffix + "\n"
+	return machinePrefix + escapeControls(string(b)) + machineSuffix + "\n"
 }
+
+// escapeControls writes DEL and the C1 controls, which encoding/json leaves raw,
+// as JSON escapes: the line then carries no control character at all.
+func escapeControls(s string) string {
+	if !strings.ContainsFunc(s, isHighControl) {
+		return s
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if isHighControl(r) {
+			fmt.Fprintf(&b, `\u%04x`, r)
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+func isHighControl(r rune) bool { return r >= 0x7f && r <= 0x9f }
 
 // Conversation is what a transcript says happened, for seeding a new session.
 type Conversation struct {

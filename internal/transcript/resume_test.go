@@ -18,7 +18,7 @@ func TestResumeRoundTrip_R14_5(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tricky := "ends a comment --> and <!-- opens one\nsecond line & more"
+	tricky := "ends a comment --> and <!-- opens one\nsecond line & more \u009b31m \x7f"
 	for _, ev := range []session.Event{
 		session.Transcript{Role: "user", Final: true, Text: "my name is Ana"},
 		session.Transcript{Role: "assistant", Agent: "concierge", Final: true, Text: tricky},
