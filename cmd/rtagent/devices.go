@@ -14,8 +14,8 @@ func newDevicesCmd(f *factory) *cobra.Command {
 		Use:   "devices",
 		Short: "List audio devices (defaults marked)",
 		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			devs, err := app.Devices(f.Logger)
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			devs, err := app.Devices(cmd.Context(), f.Logger)
 			if err != nil {
 				return err
 			}

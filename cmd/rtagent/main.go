@@ -6,9 +6,12 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+
+	"github.com/rtagent/rtagent/internal/audio"
 )
 
 func main() {
+	audio.RunProbeIfChild() // rtagent started as its own audio device probe (audio.Probe)
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	// After the first Ctrl-C the command shuts down cleanly; a second one must
 	// always work, so the default signal behaviour comes back.

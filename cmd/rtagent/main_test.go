@@ -8,6 +8,7 @@ import (
 
 	"github.com/rogpeppe/go-internal/testscript"
 
+	"github.com/rtagent/rtagent/internal/audio"
 	"github.com/rtagent/rtagent/internal/realtime/sim"
 	"github.com/rtagent/rtagent/internal/testkit"
 )
@@ -15,6 +16,7 @@ import (
 // TestMain lets testscript run the real rtagent command as a subprocess of the test
 // binary: `exec rtagent ...` in testdata/script/*.txtar.
 func TestMain(m *testing.M) {
+	audio.RunProbeIfChild() // audio.Probe runs this binary as its child
 	testscript.Main(m, map[string]func(){
 		"rtagent": func() {
 			os.Exit(execute(context.Background(), systemIO(), os.Args[1:]))

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"log/slog"
 
@@ -8,16 +9,13 @@ import (
 	"github.com/rtagent/rtagent/internal/realtime/sim"
 )
 
-// Devices lists the audio devices (PortAudio is initialised for the call only).
-func Devices(log *slog.Logger) ([]audio.Device, error) {
-	terminate, err := audio.Init(log)
+// Devices lists the audio devices. The listing runs in a child process
+// (audio.Probe), so a crash inside the audio libraries is reported, not suffered.
+func Devices(ctx context.Context, log *slog.Logger) ([]audio.Device, error) {
+	devs, err := audio.Probe(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("audio: %w", err)
-	}
-	defer terminate()
-	devs, err := audio.Devices()
-	if err != nil {
-		return nil, fmt.Errorf("listing audio devices: %w", err)
+		log.Warn("audio probe failed", "err", err)
+		return nil, err
 	}
 	return devs, nil
 }

@@ -55,6 +55,11 @@ type Voice struct {
 // OpenVoice opens the microphone and speaker (and the recording). An error wrapping
 // ErrNoAudio means no device could be opened: chat falls back to text.
 func OpenVoice(o VoiceOptions) (_ *Voice, err error) {
+	// Probe in a child process first: a broken audio stack can abort inside the
+	// native libraries, and then only the child dies (issue: visible audio crashes).
+	if _, err := audio.Probe(context.Background()); err != nil {
+		return nil, fmt.Errorf("%w: %v", ErrNoAudio, err)
+	}
 	terminate, err := audio.Init(o.Logger)
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNoAudio, err)

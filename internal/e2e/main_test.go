@@ -18,6 +18,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/rtagent/rtagent/internal/audio"
 	"github.com/rtagent/rtagent/internal/realtime/sim"
 )
 
@@ -26,6 +27,7 @@ import (
 const simHelperEnv = "RTAGENT_E2E_SIM_HELPER"
 
 func TestMain(m *testing.M) {
+	audio.RunProbeIfChild() // audio.Probe runs this binary as its child
 	if pace, ok := os.LookupEnv(simHelperEnv); ok {
 		os.Exit(runSimHelper(pace))
 	}
