@@ -187,7 +187,25 @@ type GuardrailTripped struct {
 	ResponseID string   `json:"response_id,omitempty"`
 	ItemID     string   `json:"item_id,omitempty"`
 	Guardrails []string `json:"guardrails"`
-	Message    string   `json:"message"`
+	// Message is a marker naming the guardrail; the blocked text itself is withheld
+	// everywhere (issue 9 #5).
+	Message      string `json:"message"`
+	Reason       string `json:"reason,omitempty"` // the guardrails' own reasons
+	CheckedChars int    `json:"checked_chars"`    // length of the text that tripped
+}
+
+// GuardrailCorrection is the system action after a guardrail trip: the engine asked
+// the model to answer again (Sent, with the corrective Text), or stopped asking after
+// maxConsecutiveTrips consecutive trips. It is never a user turn; the corrective
+// message's conversation item appears in the history with kind "system".
+type GuardrailCorrection struct {
+	Agent      string   `json:"agent,omitempty"`
+	ResponseID string   `json:"response_id,omitempty"`
+	Guardrails []string `json:"guardrails"`
+	Reason     string   `json:"reason,omitempty"`
+	Text       string   `json:"text,omitempty"`
+	Sent       bool     `json:"sent"`
+	Notice     string   `json:"notice"` // what to tell the user
 }
 
 // InputAudioTimeout mirrors input_audio_buffer.timeout_triggered.
@@ -237,6 +255,7 @@ func (Error) EventType() string                { return "error" }
 func (HistoryAdded) EventType() string         { return "history_added" }
 func (HistoryUpdated) EventType() string       { return "history_updated" }
 func (GuardrailTripped) EventType() string     { return "guardrail_tripped" }
+func (GuardrailCorrection) EventType() string  { return "guardrail_correction" }
 func (InputAudioTimeout) EventType() string    { return "input_audio_timeout_triggered" }
 func (UsageEvent) EventType() string           { return "usage" }
 func (RawEvent) EventType() string             { return "raw" }

@@ -100,6 +100,9 @@ type engine struct {
 	appended  int          // input bytes appended since the last commit/clear (§5.8)
 
 	q quietState // Idle bookkeeping
+
+	finals finalTexts // final assistant transcripts already emitted (responses.go)
+	guard  guardChain // output guardrail corrections (guardrails.go)
 }
 
 // New validates cfg and returns a session that is not started yet.
