@@ -68,6 +68,17 @@ type ToolEnd struct {
 	Duration  time.Duration `json:"duration_ns"`
 }
 
+// ToolError reports a call that was not run because its arguments are malformed
+// (not JSON, or not matching the tool's schema). The model gets the error as the
+// call's output; no tool_start or tool_end is emitted for it.
+type ToolError struct {
+	Agent     string `json:"agent"`
+	Tool      string `json:"tool"`
+	CallID    string `json:"call_id"`
+	Arguments string `json:"arguments"`
+	Error     string `json:"error"`
+}
+
 // ToolApprovalRequired asks a consumer to Approve or Reject the call.
 type ToolApprovalRequired struct {
 	Agent     string `json:"agent"`
@@ -245,6 +256,7 @@ func (AgentEnd) EventType() string             { return "agent_end" }
 func (Handoff) EventType() string              { return "handoff" }
 func (ToolStart) EventType() string            { return "tool_start" }
 func (ToolEnd) EventType() string              { return "tool_end" }
+func (ToolError) EventType() string            { return "tool_error" }
 func (ToolApprovalRequired) EventType() string { return "tool_approval_required" }
 func (Audio) EventType() string                { return "audio" }
 func (AudioEnd) EventType() string             { return "audio_end" }

@@ -122,7 +122,7 @@ func (s *Session) onOutputItemDone(e realtime.OutputItemDone) {
 	switch it.Type {
 	case realtime.ItemFunctionCall:
 		delete(s.candidates, it.CallID)
-		if it.Status != "completed" {
+		if it.Status != "completed" && it.Status != "" { // no status: completed (issue 9 #3)
 			// R8.2: an incomplete call never runs; remember the id so a later
 			// detection of it is ignored.
 			if _, known := s.calls[it.CallID]; !known {
