@@ -1,6 +1,8 @@
 package session
 
 import (
+	"context"
+
 	"testing"
 
 	"github.com/rtagent/rtagent/internal/guardrail"
@@ -92,5 +94,26 @@ func TestNoFinalTranscriptForIncompleteItem(t *testing.T) {
 		if tr.Final && tr.Role == "assistant" {
 			t.Errorf("final transcript for an incomplete item: %+v", tr)
 		}
+	}
+}
+
+// Issue 9 #8: a bare session.updated (no session object) makes the session ready
+// and keeps the settings it asked for (the output format stays usable).
+func TestBareSessionUpdatedIsAcknowledgement(t *testing.T) {
+	m := newFakeModel()
+	sink := &fakeSink{}
+	s, err := New(Config{Model: m, Base: baseSettings(), Audio: sink, Agents: []*Agent{{Name: "A"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := record(s)
+	t.Cleanup(func() { _ = s.Close(); <-rec.done })
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	m.emit(realtime.SessionUpdated{Created: true, Bare: true}, realtime.SessionUpdated{Ready: true, Bare: true})
+	ready := waitEvent[SessionReady](t, rec, nil)
+	if ready.Settings.OutputFormat != realtime.PCM24k {
+		t.Errorf("ready settings output format %+v, want the requested PCM24k", ready.Settings.OutputFormat)
 	}
 }
