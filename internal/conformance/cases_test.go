@@ -61,7 +61,10 @@ var cases = []ccase{
 		run: func(t *testing.T, r *run) {
 			r.sv.send(`{"type":"response.created",`)
 			r.sv.send(audioTurn("r1", "m1", "still here", pcm(50))...)
-			r.waitEvent("final", func(e session.Event) bool { tr, ok := e.(session.Transcript); return ok && tr.Final && tr.Text == "still here" })
+			r.waitEvent("final", func(e session.Event) bool {
+				tr, ok := e.(session.Transcript)
+				return ok && tr.Final && tr.Text == "still here"
+			})
 		}},
 	{name: "server_error_not_fatal", ref: py + "test_session.py::TestEventHandling::test_error_event_transformation; " + js + "realtimeSession.test.ts (error event)", rule: "R4.4",
 		run: func(t *testing.T, r *run) {
@@ -289,7 +292,10 @@ var cases = []ccase{
 			r.sv.send(msgAdded("r1", "m1", "")...)
 			r.sv.send(itemDone("r1", msgItem("m1", "completed", `{"type":"output_audio","transcript":"Claro, dime"}`))...)
 			r.sv.send(respDone("r1", "completed", ""))
-			r.waitEvent("final", func(e session.Event) bool { tr, ok := e.(session.Transcript); return ok && tr.Final && tr.Text == "Claro, dime" })
+			r.waitEvent("final", func(e session.Event) bool {
+				tr, ok := e.(session.Transcript)
+				return ok && tr.Final && tr.Text == "Claro, dime"
+			})
 			r.barrier()
 			if n := len(finals(r.events(), "assistant")); n != 1 {
 				fail(t, "%d finals", n)
@@ -301,7 +307,10 @@ var cases = []ccase{
 			r.sv.send(msgAdded("r1", "m1", "")...)
 			r.sv.send(itemDone("r1", msgItem("m1", "completed", `{"type":"audio","transcript":"legacy"}`))...)
 			r.sv.send(respDone("r1", "completed", ""))
-			r.waitEvent("final", func(e session.Event) bool { tr, ok := e.(session.Transcript); return ok && tr.Final && tr.Text == "legacy" })
+			r.waitEvent("final", func(e session.Event) bool {
+				tr, ok := e.(session.Transcript)
+				return ok && tr.Final && tr.Text == "legacy"
+			})
 		}},
 	{name: "null_transcript_falls_back_to_deltas", ref: py + "test_session.py::TestTranscriptPreservation::test_assistant_transcript_can_fallback_to_deltas", rule: "R11.3",
 		run: func(t *testing.T, r *run) {
@@ -310,7 +319,10 @@ var cases = []ccase{
 			r.sv.send(transcriptDelta("r1", "m1", "Hel"), transcriptDelta("r1", "m1", "lo"))
 			r.sv.send(itemDone("r1", msgItem("m1", "completed", `{"type":"output_audio","transcript":null}`))...)
 			r.sv.send(respDone("r1", "completed", ""))
-			r.waitEvent("final", func(e session.Event) bool { tr, ok := e.(session.Transcript); return ok && tr.Final && tr.Text == "Hello" })
+			r.waitEvent("final", func(e session.Event) bool {
+				tr, ok := e.(session.Transcript)
+				return ok && tr.Final && tr.Text == "Hello"
+			})
 			if h := r.s.History(); len(h) != 1 || h[0].Text() != "Hello" {
 				fail(t, "history %+v", h)
 			}
@@ -322,7 +334,10 @@ var cases = []ccase{
 			it := `{"id":"m1","type":"message","role":"assistant","content":[{"type":"output_text","text":"no status"}]}`
 			r.sv.send(itemDone("r1", it)...)
 			r.sv.send(respDone("r1", "completed", ""))
-			r.waitEvent("final", func(e session.Event) bool { tr, ok := e.(session.Transcript); return ok && tr.Final && tr.Text == "no status" })
+			r.waitEvent("final", func(e session.Event) bool {
+				tr, ok := e.(session.Transcript)
+				return ok && tr.Final && tr.Text == "no status"
+			})
 		}},
 	{name: "transcript_preserved_on_update", ref: py + "test_session.py::TestTranscriptPreservation::test_assistant_transcript_preserved_on_item_update; ::test_existing_transcript_not_overwritten_by_stale_deltas", rule: "R11.3",
 		run: func(t *testing.T, r *run) {
@@ -371,7 +386,10 @@ var cases = []ccase{
 	{name: "user_transcription_updates_item", ref: py + "test_session.py::TestEventHandling::test_transcription_completed_event_updates_history", rule: "R11.4",
 		run: func(t *testing.T, r *run) {
 			r.sv.send(userAudioItem("u1"), transcriptionCompleted("u1", "hello there"))
-			r.waitEvent("user final", func(e session.Event) bool { tr, ok := e.(session.Transcript); return ok && tr.Final && tr.Role == "user" })
+			r.waitEvent("user final", func(e session.Event) bool {
+				tr, ok := e.(session.Transcript)
+				return ok && tr.Final && tr.Role == "user"
+			})
 			if h := r.s.History(); len(h) != 1 || h[0].Parts[0].Transcript != "hello there" {
 				fail(t, "history %+v", h)
 			}
@@ -379,7 +397,10 @@ var cases = []ccase{
 	{name: "user_transcription_unknown_item_adds", ref: py + "test_session.py::test_transcription_completed_adds_new_user_item", rule: "R11.4",
 		run: func(t *testing.T, r *run) {
 			r.sv.send(transcriptionCompleted("u9", "late"))
-			r.waitEvent("user final", func(e session.Event) bool { tr, ok := e.(session.Transcript); return ok && tr.Final && tr.Role == "user" })
+			r.waitEvent("user final", func(e session.Event) bool {
+				tr, ok := e.(session.Transcript)
+				return ok && tr.Final && tr.Role == "user"
+			})
 			if h := r.s.History(); len(h) != 1 || h[0].ID != "u9" || h[0].Kind != session.KindUser {
 				fail(t, "history %+v", h)
 			}
@@ -529,7 +550,7 @@ var cases = []ccase{
 
 	// ── Handoffs ──────────────────────────────────────────────────────────
 	{name: "handoff_switches_agent", ref: py + "test_session.py::TestToolCallExecution::test_handoff_tool_handling; " + js + "realtimeAgentHandoffs.test.ts", rule: "R9.2",
-		su:  handoffSetup,
+		su: handoffSetup,
 		run: func(t *testing.T, r *run) {
 			r.sv.send(toolTurn("r1", "fc1", "c1", "transfer_to_billing", `{}`)...)
 			ho := r.waitEvent("handoff", func(e session.Event) bool { _, ok := e.(session.Handoff); return ok }).(session.Handoff)
@@ -547,7 +568,7 @@ var cases = []ccase{
 			}
 		}},
 	{name: "handoff_keeps_voice", ref: py + "test_session.py::TestToolCallExecution::test_handoff_session_update_preserves_custom_voice", rule: "R2.4",
-		su:  handoffSetup,
+		su: handoffSetup,
 		run: func(t *testing.T, r *run) {
 			r.sv.send(toolTurn("r1", "fc1", "c1", "transfer_to_billing", `{}`)...)
 			up := r.sv.expectN("session.update", 2, nil)
@@ -556,7 +577,7 @@ var cases = []ccase{
 			}
 		}},
 	{name: "attribution_from_response_start", ref: py + "test_session.py::TestGuardrailFunctionality::test_output_text_guardrail_uses_agent_from_turn_start", rule: "R9.4",
-		su:  handoffSetup,
+		su: handoffSetup,
 		run: func(t *testing.T, r *run) {
 			r.sv.send(respCreated("r0"))
 			r.barrier()
@@ -646,7 +667,10 @@ var cases = []ccase{
 			if err := r.s.SendText("my ssn is 1"); err != nil {
 				t.Fatal(err)
 			}
-			r.waitEvent("trip", func(e session.Event) bool { g, ok := e.(session.GuardrailTripped); return ok && g.Kind == session.GuardrailInput })
+			r.waitEvent("trip", func(e session.Event) bool {
+				g, ok := e.(session.GuardrailTripped)
+				return ok && g.Kind == session.GuardrailInput
+			})
 			r.barrier()
 			if n := len(r.sv.count("conversation.item.create")); n != 0 {
 				fail(t, "blocked input sent to the model")
