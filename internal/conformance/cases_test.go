@@ -66,7 +66,7 @@ var cases = []ccase{
 				return ok && tr.Final && tr.Text == "still here"
 			})
 		}},
-	{name: "server_error_not_fatal", ref: py + "test_session.py::TestEventHandling::test_error_event_transformation; " + js + "realtimeSession.test.ts (error event)", rule: "R4.4",
+	{name: "server_error_not_fatal", ref: py + "test_session.py::TestEventHandling::test_error_event_transformation; " + js + "openaiRealtimeBase.test.ts::emits error events when server reports errors", rule: "R4.4",
 		run: func(t *testing.T, r *run) {
 			r.sv.send(serverError("invalid_value", "bad value", ""))
 			e := r.waitEvent("error", func(e session.Event) bool { er, ok := e.(session.Error); return ok && er.Code == "invalid_value" }).(session.Error)
@@ -84,7 +84,7 @@ var cases = []ccase{
 				fail(t, "response_cancel_not_active surfaced: %+v", errs)
 			}
 		}},
-	{name: "one_response_at_a_time", ref: py + "test_openai_realtime.py::TestSendEventAndConfig::test_send_user_input_defers_response_create_without_blocking_caller; " + js + "responseCreateSequencer.test.ts", rule: "R6.1",
+	{name: "one_response_at_a_time", ref: py + "test_openai_realtime.py::TestSendEventAndConfig::test_send_user_input_defers_response_create_without_blocking_caller; " + js + "openaiRealtimeWebsocket.test.ts::defers follow-up response.create until response.done after interrupt", rule: "R6.1",
 		run: func(t *testing.T, r *run) {
 			r.sv.send(respCreated("r1"))
 			r.barrier()
@@ -133,7 +133,7 @@ var cases = []ccase{
 				fail(t, "audio_interrupted %+v", ai)
 			}
 		}},
-	{name: "barge_in_after_complete_audio_skips", ref: py + "test_openai_realtime.py::TestEventHandlingRobustness::test_speech_started_skips_truncate_when_audio_complete", rule: "R7.5",
+	{name: "barge_in_after_complete_audio_skips", ref: py + "test_openai_realtime.py::TestEventHandlingRobustness::test_speech_started_skips_truncate_when_audio_complete; " + js + "openaiRealtimeWebsocket.test.ts::does not send truncate events once audio playback completed", rule: "R7.5",
 		run: func(t *testing.T, r *run) {
 			r.sv.send(audioTurn("r1", "m1", "done", pcm(300))...)
 			r.waitEvent("agent_end", func(e session.Event) bool { _, ok := e.(session.AgentEnd); return ok })
@@ -221,7 +221,7 @@ var cases = []ccase{
 				fail(t, "%d audio events, want only the one before the interrupt", n)
 			}
 		}},
-	{name: "truncate_clamped_to_received", ref: py + "test_playback_tracker.py; " + py + "test_openai_realtime.py::TestSendEventAndConfig::test_interrupt_skips_truncate_when_elapsed_is_negative", rule: "R7.4",
+	{name: "truncate_clamped_to_received", ref: py + "test_playback_tracker.py; " + py + "test_openai_realtime.py::TestSendEventAndConfig::test_interrupt_skips_truncate_when_elapsed_is_negative; " + js + "openaiRealtimeWebsocket.test.ts::_interrupt clamps overshoot elapsedTime", rule: "R7.4",
 		run: func(t *testing.T, r *run) {
 			r.sv.send(respCreated("r1"))
 			r.sv.send(msgAdded("r1", "m1", "")...)
@@ -233,7 +233,7 @@ var cases = []ccase{
 				fail(t, "truncate at %v, want clamped to 200", f.num("audio_end_ms"))
 			}
 		}},
-	{name: "truncated_item_retrieved", ref: js + "openaiRealtimeBase.test.ts (conversation.item.truncated)", rule: "R7.9",
+	{name: "truncated_item_retrieved", ref: js + "openaiRealtimeBase.test.ts::requests item retrieval on transcription completion or truncation", rule: "R7.9",
 		run: func(t *testing.T, r *run) {
 			r.sv.send(audioTurn("r1", "m1", "long answer", pcm(200))...)
 			r.sv.send(`{"type":"conversation.item.truncated","item_id":"m1","content_index":0,"audio_end_ms":120}`)
@@ -243,7 +243,7 @@ var cases = []ccase{
 				return ok && u.Item != nil && u.Item.ID == "m1" && u.Item.TruncatedAtMS != nil && *u.Item.TruncatedAtMS == 120
 			})
 		}},
-	{name: "non_interruptible_ignores_vad", ref: js + "realtimeSession.test.ts (interruptible agent settings)", rule: "R7.8",
+	{name: "non_interruptible_ignores_vad", ref: "PROTOCOL R7.8 (no reference test; agents-py interrupt_response setting)", rule: "R7.8",
 		su: func() setup {
 			return setup{agents: []*session.Agent{{Name: "Triage", Instructions: "x", Interruptible: ptr(false)}}}
 		},
@@ -312,7 +312,7 @@ var cases = []ccase{
 				return ok && tr.Final && tr.Text == "legacy"
 			})
 		}},
-	{name: "null_transcript_falls_back_to_deltas", ref: py + "test_session.py::TestTranscriptPreservation::test_assistant_transcript_can_fallback_to_deltas", rule: "R11.3",
+	{name: "null_transcript_falls_back_to_deltas", ref: py + "test_session.py::TestTranscriptPreservation::test_assistant_transcript_can_fallback_to_deltas; " + js + "realtimeSession.test.ts::merges completed audio transcripts into history", rule: "R11.3",
 		run: func(t *testing.T, r *run) {
 			r.sv.send(respCreated("r1"))
 			r.sv.send(msgAdded("r1", "m1", "")...)
@@ -415,7 +415,7 @@ var cases = []ccase{
 		}},
 
 	// ── Tool calls ────────────────────────────────────────────────────────
-	{name: "tool_runs_and_answers", ref: py + "test_session.py::TestToolCallExecution::test_function_tool_execution_success", rule: "R8.10",
+	{name: "tool_runs_and_answers", ref: py + "test_session.py::TestToolCallExecution::test_function_tool_execution_success; " + js + "realtimeSession.test.ts::runs tool calls end-to-end and emits lifecycle events", rule: "R8.10",
 		su: func() setup { return setup{agents: agentsWith(newTool("weather"))} },
 		run: func(t *testing.T, r *run) {
 			r.sv.send(toolTurn("r1", "fc1", "c1", "weather", `{"city":"Paris"}`)...)
@@ -520,7 +520,7 @@ var cases = []ccase{
 				fail(t, "tool_start for a call that never ran")
 			}
 		}},
-	{name: "cancelled_response_call_not_run", ref: js + "realtimeSession.test.ts (function call of a cancelled response)", rule: "R8.2",
+	{name: "cancelled_response_call_not_run", ref: "PROTOCOL R8.2 (converse of " + py + "test_session.py::TestEventHandling::test_function_call_event_triggers_tool_handling)", rule: "R8.2",
 		su: func() setup { return setup{agents: agentsWith(newTool("weather"))} },
 		run: func(t *testing.T, r *run) {
 			r.sv.send(respCreated("r1"))
@@ -594,7 +594,7 @@ var cases = []ccase{
 		}},
 
 	// ── Guardrails ────────────────────────────────────────────────────────
-	{name: "output_guardrail_trip", ref: py + "test_session.py::TestGuardrailFunctionality::test_agent_output_guardrails_triggered; " + js + "guardrail.test.ts", rule: "R10.4",
+	{name: "output_guardrail_trip", ref: py + "test_session.py::TestGuardrailFunctionality::test_agent_output_guardrails_triggered; " + js + "realtimeSession.test.ts::triggers guardrail and emits feedback", rule: "R10.4",
 		su: guardSetup(guard{"no_discount", "discount"}),
 		run: func(t *testing.T, r *run) {
 			r.sv.send(respCreated("r1"))
@@ -659,7 +659,7 @@ var cases = []ccase{
 			r.sv.send(transcriptDelta("r1", "m1", "secret "+strings.Repeat("x", 120)))
 			r.sv.expect("response.cancel", nil) // checked at 100 chars, before any .done
 		}},
-	{name: "input_guardrail_typed_text", ref: js + "guardrail.test.ts (input guardrails)", rule: "R10.7",
+	{name: "input_guardrail_typed_text", ref: "PROTOCOL R10.7 (rtagent extension; nearest: " + js + "realtimeSession.test.ts::applies input tool guardrail rejectContent and skips tool execution)", rule: "R10.7",
 		su: func() setup {
 			return setup{agents: []*session.Agent{{Name: "Triage", Instructions: "x", InputGuardrails: []guardrail.Guardrail{guard{"no_ssn", "ssn"}}}}}
 		},
@@ -678,7 +678,7 @@ var cases = []ccase{
 		}},
 
 	// ── Usage ─────────────────────────────────────────────────────────────
-	{name: "usage_accumulates", ref: py + "test_session.py::TestEventHandling::test_usage_events_accumulate_in_session_context", rule: "R13.2",
+	{name: "usage_accumulates", ref: py + "test_session.py::TestEventHandling::test_usage_events_accumulate_in_session_context; " + js + "realtimeSession.test.ts::handles usage and audio interrupted events", rule: "R13.2",
 		run: func(t *testing.T, r *run) {
 			r.sv.send(audioTurn("r1", "m1", "one", pcm(10))...)
 			r.sv.send(audioTurn("r2", "m2", "two", pcm(10))...)
