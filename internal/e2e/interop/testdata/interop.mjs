@@ -98,6 +98,25 @@ await until('interrupt', (h) =>
 );
 step('interrupt', { interrupted: seen.interrupted });
 
+// Audio input with server VAD: 1 s of a 440 Hz tone, then 1.5 s of silence, in 100 ms
+// chunks of 24 kHz PCM16.
+const chunk = (ms, amp) => {
+  const n = 24 * ms;
+  const pcm = new Int16Array(n);
+  for (let i = 0; i < n; i++) pcm[i] = Math.round(amp * 32767 * Math.sin((2 * Math.PI * 440 * i) / 24000));
+  return pcm.buffer;
+};
+const usersBefore = session.history.filter((i) => i.type === 'message' && i.role === 'user').length;
+for (let i = 0; i < 10; i++) session.sendAudio(chunk(100, 0.3));
+for (let i = 0; i < 15; i++) session.sendAudio(chunk(100, 0));
+await until('voice turn', (h) => {
+  const users = h.filter((i) => i.type === 'message' && i.role === 'user');
+  if (users.length <= usersBefore) return false;
+  const idx = h.indexOf(users[users.length - 1]);
+  return h.slice(idx + 1).some((i) => i.type === 'message' && i.role === 'assistant' && i.status === 'completed');
+});
+step('voice', {});
+
 session.sendMessage('hello again');
 await until('after interrupt', assistantSaid('You said: hello again'));
 const kinds = session.history.map((i) => (i.type === 'message' ? i.role + ':' + i.status + ':' + text(i).slice(0, 30) : i.type));
@@ -113,6 +132,8 @@ const want = [
   'assistant:completed:Hi, this is Billing.',
   'user:completed:please read this fairly long s',
   'assistant:incomplete:',
+  'user:',
+  'assistant:completed:You said: ',
   'user:completed:hello again',
   'assistant:completed:You said: hello again',
 ];
