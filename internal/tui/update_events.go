@@ -106,6 +106,10 @@ func (m *Model) handleEvent(ev session.Event) (coalesce bool) {
 		m.status.speaking = false
 		m.status.pendingSince = now
 	case session.GuardrailTripped:
+		if en := r.byItem[e.ItemID]; e.ItemID != "" && en != nil && en.Kind == EntryAssistant {
+			en.Text = e.Message // the blocked text is withheld on screen too (marker)
+			en.touch()
+		}
 		msg := e.Message
 		if e.Reason != "" {
 			msg += " — " + e.Reason
