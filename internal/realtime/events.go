@@ -32,6 +32,9 @@ type SessionUpdated struct {
 	Info    SessionInfo
 	Created bool
 	Ready   bool
+	// Bare: the event had no session object. It acknowledges the last update but says
+	// nothing about the effective settings; Info is empty.
+	Bare bool
 }
 
 // Error is an error event from the server, the transport or the provider.

@@ -74,6 +74,12 @@ func (s *Session) handle(ev realtime.Event) {
 // per connection (R1.12).
 func (s *Session) onSessionUpdated(e realtime.SessionUpdated) {
 	eff := e.Info.Settings
+	if e.Bare { // no session object: an acknowledgement; keep what is known (issue 9 #8)
+		eff = s.lastSettings
+		if s.effective != nil {
+			eff = *s.effective
+		}
+	}
 	s.effective = &eff
 	if s.clock != nil {
 		s.clock.setBPM(s.outputFormat().BytesPerMS())

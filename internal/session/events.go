@@ -72,6 +72,17 @@ type ToolEnd struct {
 	Duration  time.Duration `json:"duration_ns"`
 }
 
+// ToolError reports a call that was not run because its arguments are malformed
+// (not JSON, or not matching the tool's schema). The model gets the error as the
+// call's output; no tool_start or tool_end is emitted for it.
+type ToolError struct {
+	Agent     string `json:"agent"`
+	Tool      string `json:"tool"`
+	CallID    string `json:"call_id"`
+	Arguments string `json:"arguments"`
+	Error     string `json:"error"`
+}
+
 // ToolApprovalRequired asks a consumer to Approve or Reject the call.
 type ToolApprovalRequired struct {
 	Agent     string `json:"agent"`
@@ -191,7 +202,25 @@ type GuardrailTripped struct {
 	ResponseID string   `json:"response_id,omitempty"`
 	ItemID     string   `json:"item_id,omitempty"`
 	Guardrails []string `json:"guardrails"`
-	Message    string   `json:"message"`
+	// Message is a marker naming the guardrail; the blocked text itself is withheld
+	// everywhere (issue 9 #5).
+	Message      string `json:"message"`
+	Reason       string `json:"reason,omitempty"` // the guardrails' own reasons
+	CheckedChars int    `json:"checked_chars"`    // length of the text that tripped
+}
+
+// GuardrailCorrection is the system action after a guardrail trip: the engine asked
+// the model to answer again (Sent, with the corrective Text), or stopped asking after
+// maxConsecutiveTrips consecutive trips. It is never a user turn; the corrective
+// message's conversation item appears in the history with kind "system".
+type GuardrailCorrection struct {
+	Agent      string   `json:"agent,omitempty"`
+	ResponseID string   `json:"response_id,omitempty"`
+	Guardrails []string `json:"guardrails"`
+	Reason     string   `json:"reason,omitempty"`
+	Text       string   `json:"text,omitempty"`
+	Sent       bool     `json:"sent"`
+	Notice     string   `json:"notice"` // what to tell the user
 }
 
 // InputAudioTimeout mirrors input_audio_buffer.timeout_triggered.
@@ -231,6 +260,7 @@ func (AgentEnd) EventType() string             { return "agent_end" }
 func (Handoff) EventType() string              { return "handoff" }
 func (ToolStart) EventType() string            { return "tool_start" }
 func (ToolEnd) EventType() string              { return "tool_end" }
+func (ToolError) EventType() string            { return "tool_error" }
 func (ToolApprovalRequired) EventType() string { return "tool_approval_required" }
 func (Audio) EventType() string                { return "audio" }
 func (AudioEnd) EventType() string             { return "audio_end" }
@@ -241,6 +271,7 @@ func (Error) EventType() string                { return "error" }
 func (HistoryAdded) EventType() string         { return "history_added" }
 func (HistoryUpdated) EventType() string       { return "history_updated" }
 func (GuardrailTripped) EventType() string     { return "guardrail_tripped" }
+func (GuardrailCorrection) EventType() string  { return "guardrail_correction" }
 func (InputAudioTimeout) EventType() string    { return "input_audio_timeout_triggered" }
 func (UsageEvent) EventType() string           { return "usage" }
 func (RawEvent) EventType() string             { return "raw" }

@@ -2,36 +2,103 @@ package session
 
 import (
 	"context"
+	"fmt"
 	"strings"
 
 	"github.com/rtagent/rtagent/internal/guardrail"
 	"github.com/rtagent/rtagent/internal/realtime"
 )
 
-// guardrailMessage is the corrective user message after a trip (R10.4 step 4).
+// guardrailMessage is the corrective message after a trip (R10.4 step 4). It goes to
+// the model as a user message, as the reference SDKs send it, but it is a system
+// action: the engine reports it as GuardrailCorrection and shows its conversation
+// item as a system item, never as a user turn.
 func guardrailMessage(names []string) string {
 	return "guardrail triggered: " + strings.Join(names, ", ")
 }
 
-// runChecks runs every guardrail on text and returns the names of those that tripped.
-// A guardrail that errors is logged and counts as not tripped (R10.3).
-func (s *Session) runChecks(ctx context.Context, gs []guardrail.Guardrail, text string) []string {
-	var tripped []string
+// withheldMarker replaces blocked text wherever the engine would show it.
+func withheldMarker(names []string) string {
+	return "[withheld by guardrail " + strings.Join(names, ", ") + "]"
+}
+
+// maxConsecutiveTrips bounds the corrective loop (issue 9 #4): a guardrail that
+// trips on the model's answer to its own correction would otherwise re-prompt
+// forever, each round a billed response. After this many consecutive output trips
+// on one response chain (no passing answer and no new user turn in between) the
+// engine stops sending corrective messages, tells the user (GuardrailCorrection with
+// Sent false) and leaves the session usable: the next user turn starts a new chain.
+const maxConsecutiveTrips = 2
+
+// guardChain tracks corrective messages and the consecutive trips of a chain.
+type guardChain struct {
+	streak  int             // consecutive output trips on the current chain
+	pending map[string]int  // corrective texts sent, not yet seen as items
+	items   map[string]bool // item ids of corrective messages
+}
+
+// resetChain starts a new chain: a user turn or an answer that passed its checks.
+func (s *Session) resetChain() { s.guard.streak = 0 }
+
+// sendCorrection sends the corrective message and remembers it so that its
+// conversation item is shown as a system item.
+func (s *Session) sendCorrection(text string) {
+	if s.guard.pending == nil {
+		s.guard.pending = map[string]int{}
+	}
+	s.guard.pending[text]++
+	s.send(realtime.SendUserText{Text: text, Respond: true})
+}
+
+// systemView rewrites a corrective message item as a system item (issue 9 #5).
+func (s *Session) systemView(it *realtime.Item) {
+	if it.Type != realtime.ItemMessage || it.Role != "user" || it.ID == "" {
+		return
+	}
+	if !s.guard.items[it.ID] {
+		text := ""
+		for _, c := range it.Content {
+			if c.Type == realtime.ContentInputText {
+				text += c.Text
+			}
+		}
+		if s.guard.pending[text] == 0 {
+			return
+		}
+		if s.guard.pending[text]--; s.guard.pending[text] == 0 {
+			delete(s.guard.pending, text)
+		}
+		if s.guard.items == nil {
+			s.guard.items = map[string]bool{}
+		}
+		s.guard.items[it.ID] = true
+	}
+	it.Role = "system"
+}
+
+// runChecks runs every guardrail on text and returns the names of those that
+// tripped and their reasons. A guardrail that errors is logged and counts as not
+// tripped (R10.3).
+func (s *Session) runChecks(ctx context.Context, gs []guardrail.Guardrail, text string) (tripped []string, reason string) {
+	var reasons []string
 	for _, g := range gs {
 		if ctx.Err() != nil {
-			return nil
+			return nil, ""
 		}
-		hit, reason, err := g.Check(ctx, text)
+		hit, why, err := g.Check(ctx, text)
 		if err != nil {
 			s.log.Warn("guardrail failed", "guardrail", g.Name(), "err", err)
 			continue
 		}
 		if hit {
-			s.log.Info("guardrail tripped", "guardrail", g.Name(), "reason", reason)
+			s.log.Info("guardrail tripped", "guardrail", g.Name(), "reason", why)
 			tripped = append(tripped, g.Name())
+			if why != "" {
+				reasons = append(reasons, g.Name()+": "+why)
+			}
 		}
 	}
-	return tripped
+	return tripped, strings.Join(reasons, "; ")
 }
 
 // onTranscriptDelta forwards an assistant transcript/text delta and feeds the output
@@ -42,6 +109,7 @@ func (s *Session) onTranscriptDelta(e realtime.TranscriptDelta) {
 		return // R7.10 for a guardrail trip
 	}
 	k := audioKey{e.ItemID, e.ContentIndex}
+	s.finals.noteItem(e.ItemID, e.ResponseID)
 	s.acc[k] += e.Delta
 	agent := s.attributedAgent(e.ResponseID)
 	s.emit(Transcript{Role: "assistant", Agent: agent.Name, ItemID: e.ItemID, ResponseID: e.ResponseID, Delta: e.Delta})
@@ -57,21 +125,11 @@ func (s *Session) onTranscriptDelta(e realtime.TranscriptDelta) {
 
 // onTranscriptDone sets the authoritative transcript and runs the final check.
 func (s *Session) onTranscriptDone(e realtime.TranscriptDone) {
-	delete(s.acc, audioKey{e.ItemID, e.ContentIndex})
-	s.setAssistantText(e.ItemID, e.ContentIndex, e.Transcript, e.Text, s.attributedAgent(e.ResponseID).Name)
-	r := s.lookupResponse(e.ResponseID)
-	if r != nil && r.textDropped {
-		return
+	text := e.Transcript
+	if text == "" {
+		text = s.acc[audioKey{e.ItemID, e.ContentIndex}]
 	}
-	agent := s.attributedAgent(e.ResponseID)
-	s.emit(Transcript{Role: "assistant", Agent: agent.Name, ItemID: e.ItemID, ResponseID: e.ResponseID, Final: true, Text: e.Transcript})
-	if r == nil || r.tripped || len(agent.OutputGuardrails) == 0 {
-		return
-	}
-	s.trackTextItem(r, e.ItemID)
-	if text, check := s.deb.Final(e.ItemID, e.Transcript); check {
-		s.checkOutput(r, agent, e.ItemID, text)
-	}
+	s.finalText(e.ResponseID, e.ItemID, e.ContentIndex, text, e.Text)
 }
 
 func (s *Session) trackTextItem(r *response, itemID string) {
@@ -87,11 +145,11 @@ func (s *Session) checkOutput(r *response, agent *Agent, itemID, text string) {
 	r.pendingChecks++
 	gs := agent.OutputGuardrails
 	s.goWorker(func() {
-		names := s.runChecks(s.ctx, gs, text)
+		names, reason := s.runChecks(s.ctx, gs, text)
 		s.post(func() {
 			r.pendingChecks--
 			if len(names) > 0 {
-				s.tripOutput(r, itemID, text, names)
+				s.tripOutput(r, itemID, text, names, reason)
 			}
 			if r.done {
 				s.resetGuardrailState(r)
@@ -105,6 +163,9 @@ func (s *Session) resetGuardrailState(r *response) {
 	if r.pendingChecks > 0 {
 		return
 	}
+	if !r.tripped && len(r.textItems) > 0 {
+		s.resetChain() // this answer passed: the next trip starts a new chain
+	}
 	for item := range r.textItems {
 		s.deb.Reset(item)
 	}
@@ -112,12 +173,17 @@ func (s *Session) resetGuardrailState(r *response) {
 }
 
 // tripOutput handles an output guardrail trip (R10.4, R10.5), at most once per response.
-func (s *Session) tripOutput(r *response, itemID, text string, names []string) {
+// The blocked text is never shown again: the event and the history carry a marker
+// naming the guardrail instead (issue 9 #5).
+func (s *Session) tripOutput(r *response, itemID, text string, names []string, reason string) {
 	if r.tripped {
 		return
 	}
 	r.tripped = true
-	ev := GuardrailTripped{Kind: GuardrailOutput, Agent: r.agent.Name, ResponseID: r.id, ItemID: itemID, Guardrails: names, Message: text}
+	marker := withheldMarker(names)
+	ev := GuardrailTripped{Kind: GuardrailOutput, Agent: r.agent.Name, ResponseID: r.id, ItemID: itemID, Guardrails: names,
+		Message: marker, Reason: reason, CheckedChars: len([]rune(text))}
+	s.withhold(itemID, marker)
 	if r.done && s.newerThan(r) {
 		// R10.5 stale trip: flush R's still-buffered audio only; no cancel, no message.
 		s.emit(ev)
@@ -141,7 +207,24 @@ func (s *Session) tripOutput(r *response, itemID, text string, names []string) {
 	if s.newerThan(r) {
 		return
 	}
-	s.send(realtime.SendUserText{Text: guardrailMessage(names), Respond: true})
+	s.correct(r.agent.Name, r.id, names, reason)
+}
+
+// correct sends the corrective message unless the chain reached
+// maxConsecutiveTrips, and reports the system action either way.
+func (s *Session) correct(agent, respID string, names []string, reason string) {
+	s.guard.streak++
+	ev := GuardrailCorrection{Agent: agent, ResponseID: respID, Guardrails: names, Reason: reason}
+	if s.guard.streak >= maxConsecutiveTrips {
+		ev.Notice = fmt.Sprintf("guardrail %s tripped %d times in a row; not asking the model again: the answer was withheld",
+			strings.Join(names, ", "), s.guard.streak)
+		s.emit(ev)
+		return
+	}
+	ev.Text, ev.Sent = guardrailMessage(names), true
+	ev.Notice = "answer withheld by guardrail " + strings.Join(names, ", ") + "; asked the model to answer again"
+	s.emit(ev)
+	s.sendCorrection(ev.Text)
 }
 
 // typedText is a user text waiting for its input guardrail check.
@@ -159,6 +242,7 @@ type typedText struct {
 // guardrail_tripped{kind:"input"}.
 func (s *Session) sendText(text string) {
 	s.q.turns++
+	s.resetChain()
 	gs := s.active.InputGuardrails
 	if len(gs) == 0 && len(s.textQueue) == 0 {
 		s.send(realtime.SendUserText{Text: text, Respond: true})
@@ -167,7 +251,7 @@ func (s *Session) sendText(text string) {
 	t := &typedText{text: text}
 	s.textQueue = append(s.textQueue, t)
 	s.goWorker(func() {
-		names := s.runChecks(s.ctx, gs, text)
+		names, _ := s.runChecks(s.ctx, gs, text)
 		s.post(func() {
 			t.checked, t.tripped = true, names
 			s.flushTexts()
@@ -180,7 +264,8 @@ func (s *Session) flushTexts() {
 		t := s.textQueue[0]
 		s.textQueue = s.textQueue[1:]
 		if len(t.tripped) > 0 {
-			s.emit(GuardrailTripped{Kind: GuardrailInput, Agent: s.active.Name, Guardrails: t.tripped, Message: t.text})
+			s.emit(GuardrailTripped{Kind: GuardrailInput, Agent: s.active.Name, Guardrails: t.tripped,
+				Message: withheldMarker(t.tripped), CheckedChars: len([]rune(t.text))})
 			continue
 		}
 		s.send(realtime.SendUserText{Text: t.text, Respond: true})
@@ -193,6 +278,7 @@ func (s *Session) onInputTranscript(e realtime.InputTranscriptCompleted) {
 	if e.Usage != nil {
 		s.addTranscriptionUsage(*e.Usage)
 	}
+	s.resetChain() // a new user turn starts a new guardrail chain
 	s.setUserTranscript(e.ItemID, e.ContentIndex, e.Transcript, "completed")
 	s.emit(Transcript{Role: "user", ItemID: e.ItemID, Final: true, Text: e.Transcript})
 	gs := s.active.InputGuardrails
@@ -205,25 +291,28 @@ func (s *Session) onInputTranscript(e realtime.InputTranscriptCompleted) {
 	agent := s.active.Name
 	itemID, text := e.ItemID, e.Transcript
 	s.goWorker(func() {
-		names := s.runChecks(s.ctx, gs, text)
-		s.post(func() { s.onInputChecked(agent, itemID, text, names) })
+		names, reason := s.runChecks(s.ctx, gs, text)
+		s.post(func() { s.onInputChecked(agent, itemID, text, names, reason) })
 	})
 }
 
-func (s *Session) onInputChecked(agent, itemID, text string, names []string) {
+func (s *Session) onInputChecked(agent, itemID, text string, names []string, reason string) {
 	if len(names) == 0 {
 		if s.strict {
 			s.send(realtime.CreateResponse{}) // the transcript passed: answer it now
 		}
 		return
 	}
-	s.emit(GuardrailTripped{Kind: GuardrailInput, Agent: agent, ItemID: itemID, Guardrails: names, Message: text})
+	marker := withheldMarker(names)
+	s.emit(GuardrailTripped{Kind: GuardrailInput, Agent: agent, ItemID: itemID, Guardrails: names, Message: marker, Reason: reason,
+		CheckedChars: len([]rune(text))})
+	s.withhold(itemID, marker)
 	if s.strict {
 		return // no response was created for this turn; skip it
 	}
 	// best_effort: the server probably started answering already.
 	s.interrupt(ReasonGuardrail, interruptOpts{forceCancel: true})
-	s.send(realtime.SendUserText{Text: guardrailMessage(names), Respond: true})
+	s.correct(agent, "", names, reason)
 }
 
 func (s *Session) onInputTranscriptFailed(e realtime.InputTranscriptFailed) {

@@ -157,7 +157,7 @@ func TestInputGuardrailTypedText_R10_7(t *testing.T) {
 		}
 	}
 	trip := waitEvent[GuardrailTripped](t, h.rec, nil)
-	if trip.Kind != GuardrailInput || trip.Message != "my ssn is 123" {
+	if trip.Kind != GuardrailInput || trip.Message != "[withheld by guardrail no_ssn]" || trip.CheckedChars != len("my ssn is 123") {
 		t.Errorf("trip = %+v", trip)
 	}
 	cmds := h.m.waitCmds(t, "two texts", func(cs []realtime.Command) bool { return len(cmdsOf[realtime.SendUserText](cs)) == 2 })

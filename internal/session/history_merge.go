@@ -17,6 +17,7 @@ const (
 // onItem upserts conversation.item.added/.done/.retrieved (§11).
 func (s *Session) onItem(e realtime.ItemEvent) {
 	it := e.Item
+	s.systemView(&it) // a corrective guardrail message is a system item
 	if it.Type == realtime.ItemMessage && it.Role == "assistant" {
 		it = s.withDeltaText(it)
 	}
@@ -27,6 +28,9 @@ func (s *Session) onItem(e realtime.ItemEvent) {
 	s.upsertItem(it, e.PreviousItemID, "")
 	if isNew && e.Kind == realtime.ItemAdded && it.Type == realtime.ItemMessage && it.Role == "user" {
 		s.emitTypedUserText(it)
+	}
+	if e.Kind == realtime.ItemDone {
+		s.onAssistantItemDone(e.Item, "")
 	}
 }
 
@@ -344,6 +348,25 @@ func (s *Session) setCallOutput(callID, output string) {
 	if i := s.indexOfCall(callID); i >= 0 {
 		s.mergeAt(i, HistoryItem{Kind: KindTool, ID: s.history[i].ID, Output: output, HasOutput: true})
 	}
+}
+
+// withhold replaces the text of a blocked item with marker (issue 9 #5).
+func (s *Session) withhold(itemID, marker string) {
+	i := s.indexOf(itemID)
+	if i < 0 {
+		return
+	}
+	m := cloneItem(s.history[i])
+	for j := range m.Parts {
+		p := &m.Parts[j]
+		if p.Text != "" || p.Type == realtime.ContentText || p.Type == realtime.ContentInputText {
+			p.Text = marker
+		}
+		if p.Transcript != "" || p.Type == realtime.ContentAudio || p.Type == realtime.ContentInputAudio {
+			p.Transcript = marker
+		}
+	}
+	s.replaceAt(i, m)
 }
 
 // markTruncated records truncated_at_ms (R7.9).

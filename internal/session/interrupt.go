@@ -87,11 +87,16 @@ type truncation struct {
 // interrupt runs the interrupt procedure R7.6.
 func (s *Session) interrupt(reason string, o interruptOpts) {
 	var plan []truncation
-	if len(s.audioOrder) > 0 && s.sink.State().Active {
-		// R7.6 step 1–2: snapshot before the flush (Interrupt does both).
-		snap := s.sink.Interrupt()
-		if snap.Active {
-			plan = s.planTruncation(snap)
+	if len(s.audioOrder) > 0 {
+		if s.sink.State().Active {
+			// R7.6 step 1–2: snapshot before the flush (Interrupt does both).
+			if snap := s.sink.Interrupt(); snap.Active {
+				plan = s.planTruncation(snap)
+			} else {
+				plan = s.planDrained() // it ran dry between the two calls
+			}
+		} else {
+			plan = s.planDrained()
 		}
 	}
 	// Step 3: mark dropped, audio_interrupted once per item.
@@ -147,6 +152,28 @@ func (s *Session) planTruncation(snap realtime.PlaybackState) []truncation {
 			continue // R7.5 #2: everything was heard
 		}
 		plan = append(plan, truncation{key: k, respID: it.respID, endMS: min(max(playedMS, 0), receivedMS), playedMS: playedMS})
+	}
+	return plan
+}
+
+// planDrained applies R7.4/R7.5 when the sink is idle: everything received was
+// played (an underrun: the model paused, the network jittered). A part whose
+// response is still open is truncated at its received length, or the server keeps
+// text the user never heard; a part of a finished response was heard in full
+// (R7.5 #1/#2) and is skipped.
+func (s *Session) planDrained() []truncation {
+	bpm := s.outputFormat().BytesPerMS()
+	var plan []truncation
+	for _, k := range s.audioOrder {
+		it := s.audioItems[k]
+		if it == nil || s.truncated[k.item] {
+			continue
+		}
+		if r := s.responses[it.respID]; r == nil || r.done {
+			continue
+		}
+		ms := it.received / bpm
+		plan = append(plan, truncation{key: k, respID: it.respID, endMS: ms, playedMS: ms})
 	}
 	return plan
 }

@@ -337,3 +337,45 @@ func TestClockSinkRealTimeDelivery_R7_3(t *testing.T) {
 		}
 	})
 }
+
+// Issue 9 #2 (R7.4, R7.5): barge-in after all received audio played (the sink is
+// idle after an underrun) while the response is still open truncates at the received
+// length and reports audio_interrupted; once the response is done, nothing is sent.
+func TestBargeInAfterUnderrunTruncates_R7_5(t *testing.T) {
+	for _, respDone := range []bool{false, true} {
+		name := "response open"
+		if respDone {
+			name = "response done"
+		}
+		t.Run(name, func(t *testing.T) {
+			h := start(t, Config{}, nil)
+			h.m.emit(created("r1"))
+			h.m.emit(assistantItem("r1", "m1")...)
+			h.m.emit(audio("r1", "m1", 48000)) // 1000 ms at 24 kHz PCM16
+			waitEvent[Audio](t, h.rec, nil)
+			if respDone {
+				h.m.emit(done("r1", "completed"))
+			}
+			h.sync() // the fake sink is idle: everything received was played
+			h.s.Interrupt(ReasonManual)
+			h.sync()
+			trs := cmdsOf[realtime.TruncateItem](h.m.commands())
+			ais := eventsOf[AudioInterrupted](h.rec.events())
+			if respDone {
+				if len(trs) != 0 || len(ais) != 0 {
+					t.Errorf("heard in full and done: truncates %+v, audio_interrupted %+v", trs, ais)
+				}
+				return
+			}
+			if len(trs) != 1 || trs[0] != (realtime.TruncateItem{ItemID: "m1", AudioEndMS: 1000}) {
+				t.Errorf("truncates = %+v, want m1 at 1000 ms", trs)
+			}
+			if len(ais) != 1 || ais[0].ItemID != "m1" || ais[0].PlayedMS != 1000 || ais[0].Reason != ReasonManual {
+				t.Errorf("audio_interrupted = %+v", ais)
+			}
+			if n := len(cmdsOf[realtime.CancelResponse](h.m.commands())); n != 1 {
+				t.Errorf("%d cancels, want 1", n)
+			}
+		})
+	}
+}

@@ -103,6 +103,7 @@ func (s *Session) pruneResponses() {
 
 func (s *Session) onOutputItemAdded(e realtime.OutputItemAdded) {
 	r := s.lookupResponse(e.ResponseID)
+	s.finals.noteItem(e.Item.ID, e.ResponseID)
 	switch e.Item.Type {
 	case realtime.ItemMessage:
 		it := e.Item
@@ -121,7 +122,7 @@ func (s *Session) onOutputItemDone(e realtime.OutputItemDone) {
 	switch it.Type {
 	case realtime.ItemFunctionCall:
 		delete(s.candidates, it.CallID)
-		if it.Status != "completed" {
+		if it.Status != "completed" && it.Status != "" { // no status: completed (issue 9 #3)
 			// R8.2: an incomplete call never runs; remember the id so a later
 			// detection of it is ignored.
 			if _, known := s.calls[it.CallID]; !known {
@@ -132,7 +133,9 @@ func (s *Session) onOutputItemDone(e realtime.OutputItemDone) {
 		}
 		s.detectCall(it.CallID, it.Name, it.Arguments, it.ID, e.ResponseID)
 	default:
+		s.finals.noteItem(it.ID, e.ResponseID)
 		s.upsertItem(s.withDeltaText(it), "", agentName(r, s.active))
+		s.onAssistantItemDone(it, e.ResponseID)
 	}
 }
 
@@ -149,4 +152,108 @@ func (s *Session) attributedAgent(responseID string) *Agent {
 		return r.agent
 	}
 	return s.active
+}
+
+// maxFinalItems bounds how many assistant items finalTexts remembers.
+const maxFinalItems = 256
+
+// finalTexts makes sure every assistant text part gets exactly one final transcript,
+// whichever way its text arrives: response.output_audio_transcript.done /
+// response.output_text.done, or only in the finished item
+// (response.output_item.done, conversation.item.done), or only as deltas.
+type finalTexts struct {
+	sent  map[audioKey]bool
+	resp  map[string]string // item id → response id
+	order []string
+}
+
+func (f *finalTexts) remember(item string) {
+	if f.resp == nil {
+		f.resp, f.sent = map[string]string{}, map[audioKey]bool{}
+	}
+	if _, ok := f.resp[item]; ok {
+		return
+	}
+	f.resp[item] = ""
+	f.order = append(f.order, item)
+	if len(f.order) > maxFinalItems {
+		old := f.order[0]
+		f.order = f.order[1:]
+		delete(f.resp, old)
+		for k := range f.sent {
+			if k.item == old {
+				delete(f.sent, k)
+			}
+		}
+	}
+}
+
+// noteItem records which response an item belongs to.
+func (f *finalTexts) noteItem(item, resp string) {
+	if item == "" {
+		return
+	}
+	f.remember(item)
+	if resp != "" {
+		f.resp[item] = resp
+	}
+}
+
+func (f *finalTexts) respOf(item string) string { return f.resp[item] }
+
+// onAssistantItemDone emits the final transcript of each text part of a finished
+// assistant message that did not get one from a .done text event. A missing status
+// counts as completed; the text is the item's transcript/text, else the assembled
+// deltas.
+func (s *Session) onAssistantItemDone(it realtime.Item, respID string) {
+	if it.Type != realtime.ItemMessage || it.Role != "assistant" || it.ID == "" {
+		return
+	}
+	if it.Status != "" && it.Status != "completed" {
+		return // incomplete (cancelled, truncated): its deltas already went out
+	}
+	if respID == "" {
+		respID = s.finals.respOf(it.ID)
+	}
+	it = s.withDeltaText(it)
+	for ci, c := range it.Content {
+		text, textMode := c.Transcript, false
+		switch c.Type {
+		case realtime.ContentText:
+			text, textMode = c.Text, true
+		case realtime.ContentAudio:
+		default:
+			continue
+		}
+		if text == "" {
+			continue
+		}
+		s.finalText(respID, it.ID, ci, text, textMode)
+	}
+}
+
+// finalText sets the authoritative text of one assistant part, emits its final
+// transcript (once) and runs the final output guardrail check (R10.2).
+func (s *Session) finalText(respID, itemID string, ci int, text string, textMode bool) {
+	s.finals.noteItem(itemID, respID)
+	k := audioKey{itemID, ci}
+	delete(s.acc, k)
+	agent := s.attributedAgent(respID)
+	s.setAssistantText(itemID, ci, text, textMode, agent.Name)
+	if s.finals.sent[k] {
+		return
+	}
+	s.finals.sent[k] = true
+	r := s.lookupResponse(respID)
+	if r != nil && r.textDropped {
+		return // R7.10: nothing of a tripped response is forwarded
+	}
+	s.emit(Transcript{Role: "assistant", Agent: agent.Name, ItemID: itemID, ResponseID: respID, Final: true, Text: text})
+	if r == nil || r.tripped || len(agent.OutputGuardrails) == 0 {
+		return
+	}
+	s.trackTextItem(r, itemID)
+	if checked, check := s.deb.Final(itemID, text); check {
+		s.checkOutput(r, agent, itemID, checked)
+	}
 }

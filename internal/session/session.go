@@ -101,6 +101,9 @@ type engine struct {
 
 	q    quietState // Idle bookkeeping
 	link linkState  // reconnection and recycling (R14.3)
+
+	finals finalTexts // final assistant transcripts already emitted (responses.go)
+	guard  guardChain // output guardrail corrections (guardrails.go)
 }
 
 // New validates cfg and returns a session that is not started yet.

@@ -2,6 +2,7 @@ package session
 
 import (
 	"fmt"
+	"strings"
 	"time"
 
 	"github.com/rtagent/rtagent/internal/realtime"
@@ -108,6 +109,14 @@ func (s *Session) detectCall(callID, name, args, itemID, respID string) {
 		r.outstanding++
 		c.counted = true
 	}
+	if err := tools.CheckArguments(def, args); err != nil {
+		// Not run, so no tool_start/tool_end (tool_start means "about to invoke"):
+		// a tool_error, and the model is told why (R8.10).
+		s.emit(ToolError{Agent: c.agent.Name, Tool: name, CallID: callID, Arguments: args, Error: err.Error()})
+		reason := strings.TrimPrefix(err.Error(), tools.ErrInvalidArguments.Error()+": ")
+		s.sendOutput(c, "Invalid arguments for tool "+name+": "+reason, !c.silent)
+		return
+	}
 	if !def.NeedsApproval {
 		s.runTool(c)
 		return
@@ -148,6 +157,12 @@ func (s *Session) runTool(c *call) {
 // (R6.4): only the output of the last outstanding call of a finished response asks for
 // a response; if the response is still running, response.done asks instead.
 func (s *Session) finishCall(c *call, output, errText string, d time.Duration, wantsResponse bool) {
+	s.sendOutput(c, output, wantsResponse)
+	s.emit(ToolEnd{Agent: c.agent.Name, Tool: c.name, CallID: c.id, Arguments: c.args, Output: output, Error: errText, Duration: d})
+}
+
+// sendOutput sends a call's output and records it, without tool_end.
+func (s *Session) sendOutput(c *call, output string, wantsResponse bool) {
 	respond := wantsResponse
 	if r := s.responses[c.respID]; r != nil && c.counted {
 		r.outstanding--
@@ -163,7 +178,6 @@ func (s *Session) finishCall(c *call, output, errText string, d time.Duration, w
 	delete(s.q.running, c.id)
 	s.send(realtime.SendToolOutput{CallID: c.id, Output: output, Respond: respond})
 	s.setCallOutput(c.id, output)
-	s.emit(ToolEnd{Agent: c.agent.Name, Tool: c.name, CallID: c.id, Arguments: c.args, Output: output, Error: errText, Duration: d})
 }
 
 // Approve approves a pending call; always makes it sticky for the tool (R8.8).

@@ -349,3 +349,55 @@ func TestApprovalPolicies_R8_8(t *testing.T) {
 		})
 	}
 }
+
+// Issue 9 #3: a function_call item done without status and without
+// function_call_arguments.done is run and answered once.
+func TestToolCallItemWithoutStatusRuns(t *testing.T) {
+	tool := newTool("lookup")
+	h := start(t, Config{Agents: []*Agent{{Name: "A", Tools: []tools.Tool{tool}}}}, nil)
+	h.m.emit(created("r1"))
+	h.m.emit(realtime.OutputItemDone{ResponseID: "r1", Item: realtime.Item{ID: "fc1", Type: realtime.ItemFunctionCall, CallID: "c1", Name: "lookup", Arguments: `{}`}})
+	h.m.emit(done("r1", "completed"))
+	out := waitCmd[realtime.SendToolOutput](t, h.m, nil)
+	if out.CallID != "c1" || out.Output != "lookup ok" {
+		t.Errorf("output = %+v", out)
+	}
+	if !out.Respond {
+		waitCmd[realtime.CreateResponse](t, h.m, nil) // R6.4: asked at response.done
+	}
+	h.sync()
+	if n := tool.callCount(); n != 1 {
+		t.Errorf("tool ran %d times, want 1", n)
+	}
+}
+
+// Issue 9 #3: malformed arguments do not run the tool and emit tool_error, not
+// tool_start/tool_end; the model still gets an answer.
+func TestToolCallMalformedArguments(t *testing.T) {
+	for _, args := range []string{`{"city":`, `[1,2]`} {
+		t.Run(args, func(t *testing.T) {
+			tool := newTool("lookup")
+			h := start(t, Config{Agents: []*Agent{{Name: "A", Tools: []tools.Tool{tool}}}}, nil)
+			h.m.emit(created("r1"))
+			h.m.emit(toolCall("r1", "fc1", "c1", "lookup", args)...)
+			h.m.emit(done("r1", "completed"))
+			out := waitCmd[realtime.SendToolOutput](t, h.m, nil)
+			if out.CallID != "c1" || !strings.HasPrefix(out.Output, "Invalid arguments for tool lookup: ") {
+				t.Errorf("output = %+v", out)
+			}
+			waitCmd[realtime.CreateResponse](t, h.m, nil) // R6.4: the batch asks for an answer at response.done
+			te := waitEvent[ToolError](t, h.rec, nil)
+			if te.CallID != "c1" || te.Tool != "lookup" || te.Arguments != args || te.Error == "" {
+				t.Errorf("tool_error = %+v", te)
+			}
+			h.sync()
+			evs := h.rec.events()
+			if n, m := len(eventsOf[ToolStart](evs)), len(eventsOf[ToolEnd](evs)); n != 0 || m != 0 {
+				t.Errorf("%d tool_start and %d tool_end for a call that never ran", n, m)
+			}
+			if n := tool.callCount(); n != 0 {
+				t.Errorf("tool ran %d times", n)
+			}
+		})
+	}
+}

@@ -151,3 +151,22 @@ func failed(name string, err error) Result {
 func seconds(d time.Duration) string {
 	return strconv.FormatFloat(d.Seconds(), 'f', -1, 64)
 }
+
+// CheckArguments reports whether arguments are valid for the tool without running
+// it, with the same rules as Invoke: the error ("invalid arguments: <reason>") wraps
+// ErrInvalidArguments for malformed JSON or a schema mismatch. A tool whose schema does not compile is not
+// reported here; Invoke reports it when the tool runs.
+func CheckArguments(def Definition, arguments string) error {
+	raw := []byte(arguments)
+	if len(bytes.TrimSpace(raw)) == 0 {
+		raw = []byte("{}")
+	}
+	schema, err := compileParameters(def.Parameters)
+	if err != nil {
+		return nil
+	}
+	if err := parseArguments(raw, schema); err != nil {
+		return fmt.Errorf("%w: %w", ErrInvalidArguments, err)
+	}
+	return nil
+}

@@ -134,7 +134,15 @@ func render(ev session.Event) string {
 		}
 		return fmt.Sprintf("> ⇄ Handoff: %s → %s", e.FromAgent, e.ToAgent)
 	case session.GuardrailTripped:
-		return fmt.Sprintf("> ⛔ %s guardrail tripped: %s", e.Kind, strings.Join(e.Guardrails, ", "))
+		line := fmt.Sprintf("> ⛔ %s guardrail tripped: %s", e.Kind, strings.Join(e.Guardrails, ", "))
+		if e.Reason != "" {
+			line += " (" + inline(e.Reason) + ")"
+		}
+		return line
+	case session.GuardrailCorrection:
+		return "> ⚙ System: " + inline(e.Notice)
+	case session.ToolError:
+		return fmt.Sprintf("> 🔧 `%s` `%s` not run: %s", e.Tool, inline(e.Arguments), inline(e.Error))
 	case session.AudioInterrupted:
 		return fmt.Sprintf("> ✂ Interrupted after %d ms (%s)", e.PlayedMS, e.Reason)
 	case session.Error:

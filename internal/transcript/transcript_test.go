@@ -24,6 +24,9 @@ func TestWritesTurnsToolsHandoffsAndGuardrails(t *testing.T) {
 		session.ToolEnd{Tool: "lookup", Arguments: `{"id":"1"}`, Output: "boom", Error: "boom"},
 		session.Handoff{FromAgent: "concierge", ToAgent: "billing"},
 		session.GuardrailTripped{Kind: "output", Guardrails: []string{"no_card_numbers"}},
+		session.GuardrailTripped{Kind: "output", Guardrails: []string{"cmd"}, Reason: "cmd: refund promised"},
+		session.GuardrailCorrection{Guardrails: []string{"cmd"}, Sent: true, Notice: "answer withheld by guardrail cmd; asked the model to answer again"},
+		session.ToolError{Tool: "lookup", Arguments: `{"id":`, Error: "invalid arguments: not valid JSON"},
 		session.Audio{Data: []byte{1, 2}},
 	} {
 		w.Add(ev)
@@ -41,6 +44,9 @@ func TestWritesTurnsToolsHandoffsAndGuardrails(t *testing.T) {
 		"> 🔧 `lookup` `{\"id\":\"1\"}` ✗ `boom`",
 		"> ⇄ Handoff: concierge → billing",
 		"> ⛔ output guardrail tripped: no_card_numbers",
+		"> ⛔ output guardrail tripped: cmd (cmd: refund promised)",
+		"> ⚙ System: answer withheld by guardrail cmd; asked the model to answer again",
+		"> 🔧 `lookup` `{\"id\":` not run: invalid arguments: not valid JSON",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("transcript lacks %q:\n%s", want, got)

@@ -449,6 +449,10 @@ func TestTranscriptMarkdown(t *testing.T) {
 		session.ToolEnd{Agent: "billing", Tool: "issue_refund", CallID: "c1", Arguments: `{"order_id":"A1"}`, Output: "refund ```ok```", Duration: 2 * time.Second},
 		session.Transcript{Role: "assistant", Agent: "billing", ItemID: "a1", Final: true, Text: "Refunded."},
 		session.GuardrailTripped{Kind: "output", Guardrails: []string{"no_card_numbers"}, Message: "blocked"},
+		session.Transcript{Role: "assistant", Agent: "billing", ItemID: "a9", Final: true, Text: "card 4111 1111"},
+		session.GuardrailTripped{Kind: "output", ItemID: "a9", Guardrails: []string{"cmd"}, Message: "[withheld by guardrail cmd]", Reason: "cmd: refund promised"},
+		session.GuardrailCorrection{Guardrails: []string{"cmd"}, Sent: true, Notice: "answer withheld by guardrail cmd; asked the model to answer again"},
+		session.ToolError{Tool: "lookup", CallID: "c9", Error: "invalid arguments: not valid JSON"},
 		session.Error{Source: "tool", Message: "boom", Fatal: true},
 		session.Transcript{Role: "assistant", Agent: "billing", ItemID: "a2", Delta: "Anything el"},
 		session.Closed{Reason: "user quit"},
@@ -464,10 +468,17 @@ func TestTranscriptMarkdown(t *testing.T) {
 		"Result:\n\n````\nrefund ```ok```\n````",
 		"**billing:** Refunded.",
 		"**Guardrail tripped** (output: no_card_numbers): blocked",
+		"**Guardrail tripped** (output: cmd): [withheld by guardrail cmd] — cmd: refund promised",
+		"**billing:** [withheld by guardrail cmd]",
+		"answer withheld by guardrail cmd; asked the model to answer again",
+		"lookup not run: invalid arguments: not valid JSON",
 		"**Error** (tool) (fatal): boom",
 		"**billing:** Anything el _(partial)_",
 		"_session closed: user quit_",
 	)
+	if strings.Contains(md, "4111") {
+		t.Errorf("blocked text still shown:\n%s", md)
+	}
 	if ansi.Strip(md) != md {
 		t.Error("transcript contains escape sequences")
 	}

@@ -118,8 +118,20 @@ func (m *Model) handleEvent(ev session.Event) (coalesce bool) {
 		m.status.speaking = false
 		m.status.pendingSince = now
 	case session.GuardrailTripped:
+		if en := r.byItem[e.ItemID]; e.ItemID != "" && en != nil && en.Kind == EntryAssistant {
+			en.Text = e.Message // the blocked text is withheld on screen too (marker)
+			en.touch()
+		}
+		msg := e.Message
+		if e.Reason != "" {
+			msg += " — " + e.Reason
+		}
 		r.add(&Entry{Kind: EntryGuardrail, Agent: e.Agent, GuardrailKind: e.Kind, Guardrails: e.Guardrails,
-			Message: e.Message, ItemID: "", At: now})
+			Message: msg, ItemID: "", At: now})
+	case session.GuardrailCorrection:
+		r.add(&Entry{Kind: EntryNotice, Message: e.Notice, At: now}) // a system action, not a user turn
+	case session.ToolError:
+		r.add(&Entry{Kind: EntryError, Source: "tool", Message: e.Tool + " not run: " + e.Error, At: now})
 	case session.Error:
 		r.add(&Entry{Kind: EntryError, Source: e.Source, Code: e.Code, Message: e.Message, Fatal: e.Fatal, At: now})
 	case session.HistoryAdded:

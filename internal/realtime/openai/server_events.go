@@ -408,6 +408,10 @@ func decodeTyped(typ string, frame []byte) (realtime.Event, error) {
 		if err := json.Unmarshal(frame, &w); err != nil {
 			return nil, err
 		}
+		if t := bytes.TrimSpace(w.Session); len(t) == 0 || bytes.Equal(t, []byte("null")) {
+			// No session object: an acknowledgement, never a hang (issue 9 #8).
+			return realtime.SessionUpdated{Created: typ == "session.created", Bare: true}, nil
+		}
 		var s srvSession
 		if err := json.Unmarshal(w.Session, &s); err != nil {
 			return nil, err

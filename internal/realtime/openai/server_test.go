@@ -301,3 +301,22 @@ func seqState(m *Model) realtime.SeqState {
 }
 
 var errAny = errors.New("any")
+
+// Issue 9 #8: session.created/session.updated without a session object are
+// acknowledgements: the model becomes ready instead of waiting forever.
+func TestSessionEventsWithoutSessionObject(t *testing.T) {
+	fs := newFakeServer(t, nil)
+	_, p, ev := connect(t, fs, Config{}, defaultSettings())
+	p.expect(t, "session.update")
+	p.send(t, `{"type":"session.created","event_id":"event_1"}`, `{"type":"session.updated","event_id":"event_2","session":null}`)
+	got := ev.until(func(e realtime.Event) bool {
+		if _, ok := e.(realtime.Error); ok {
+			t.Errorf("error for a bare session event: %+v", e)
+		}
+		u, ok := e.(realtime.SessionUpdated)
+		return ok && u.Ready
+	}).(realtime.SessionUpdated)
+	if !got.Bare || got.Created {
+		t.Errorf("ready event = %+v, want a bare session.updated", got)
+	}
+}
