@@ -25,7 +25,8 @@ func printable(ev session.Event) bool {
 		return e.Final
 	case session.AgentStart, session.AgentEnd, session.ToolStart, session.ToolEnd,
 		session.ToolApprovalRequired, session.Handoff, session.GuardrailTripped,
-		session.AudioInterrupted, session.UsageEvent, session.Error:
+		session.AudioInterrupted, session.UsageEvent, session.Error,
+		session.ToolError, session.GuardrailCorrection, session.ConnectionEvent:
 		return true
 	}
 	return false
@@ -95,6 +96,12 @@ func textLine(ev session.Event) string {
 		return fmt.Sprintf("  ⛔ guardrail %s tripped", strings.Join(e.Guardrails, ", "))
 	case session.AudioInterrupted:
 		return fmt.Sprintf("  ✂ interrupted after %d ms", e.PlayedMS)
+	case session.ToolError:
+		return fmt.Sprintf("  ✗ %s not run: %s", e.Tool, oneLine(e.Error))
+	case session.GuardrailCorrection:
+		return "  ⛔ " + oneLine(e.Notice)
+	case session.ConnectionEvent:
+		return connectionLine(e)
 	case session.Error:
 		return "  error: " + e.Message
 	}
@@ -107,4 +114,25 @@ func oneLine(s string) string {
 		s = string(r[:200]) + "…"
 	}
 	return s
+}
+
+// connectionLine says what happened to the connection, or "" for the ordinary
+// first connect.
+func connectionLine(e session.ConnectionEvent) string {
+	why := e.Reason
+	if e.CloseCode != 0 {
+		why = fmt.Sprintf("close %d: %s", e.CloseCode, e.Reason)
+	}
+	switch e.State {
+	case session.ConnReconnecting:
+		if e.Planned {
+			return "  — renewing the connection before the session's time limit —"
+		}
+		return fmt.Sprintf("  — connection lost (%s), reconnecting (attempt %d) —", oneLine(why), e.Attempt)
+	case session.ConnReconnected:
+		return fmt.Sprintf("  — reconnected after %.1f s; %d items replayed —", float64(e.DownMS)/1000, e.Replayed)
+	case session.ConnLost:
+		return fmt.Sprintf("  — connection lost for good (%s) —", oneLine(why))
+	}
+	return ""
 }
