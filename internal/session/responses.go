@@ -47,7 +47,6 @@ func (s *Session) onResponseCreated(e realtime.ResponseCreated) {
 	r := &response{id: e.ResponseID, agent: s.active, seq: s.respSeq}
 	s.responses[e.ResponseID] = r
 	s.activeResp = e.ResponseID
-	s.quietOnResponseCreated()
 	s.emit(AgentStart{Agent: r.agent.Name, ResponseID: r.id})
 }
 

@@ -158,7 +158,7 @@ func New(cfg Config) (*Session, error) {
 		candidates: map[string]realtime.FunctionCallArgumentsDone{},
 		sticky:     map[string]bool{},
 		approvals:  map[string]*call{},
-		q:          quietState{running: map[string]bool{}, unacked: map[string]int{}},
+		q:          quietState{running: map[string]bool{}},
 		acc:        map[audioKey]string{},
 	}
 	return s, nil

@@ -4,7 +4,7 @@
 // It owns: the handshake (URL, model query, auth headers, user agent), the wire types
 // of every client event and the tolerant decoding of every server event into
 // realtime events (PROTOCOL.md §3, §4), the session.update builder (R2.3), event ids
-// and error correlation (R3.1, R6.5), response sequencing through realtime.Sequencer
+// and error correlation (R3.1, R6.5), response sequencing through Sequencer
 // (§6), close-code mapping to typed errors (R1.11), and the raw-frame trace.
 //
 // It must never: block its reader goroutine on the consumer, a trace file or the

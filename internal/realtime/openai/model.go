@@ -49,7 +49,7 @@ type engineState struct {
 	connected  bool
 	done       bool // transport gone
 	closing    bool // Close called
-	seq        *realtime.Sequencer
+	seq        *Sequencer
 	counter    int
 	sent       map[string]sentEvent
 	sentOrder  []string
@@ -68,7 +68,7 @@ type engineState struct {
 type sentEvent struct {
 	kind    string // client event type, e.g. "response.create"
 	at      time.Time
-	trigger realtime.TriggerID
+	trigger TriggerID
 }
 
 // itemAck waits for the conversation.item.added of an item C created (R6.4). The
@@ -76,7 +76,7 @@ type sentEvent struct {
 // matches is the one: by id when C chose one, else by type, role, text or call_id.
 type itemAck struct {
 	eventID string
-	trigger realtime.TriggerID // 0: no trigger, kept for FIFO precision
+	trigger TriggerID // 0: no trigger, kept for FIFO precision
 	id      string
 	typ     string
 	role    string
@@ -87,7 +87,7 @@ type itemAck struct {
 
 type commitAck struct {
 	eventID string
-	trigger realtime.TriggerID
+	trigger TriggerID
 	at      time.Time
 }
 
@@ -143,7 +143,7 @@ func (m *Model) Connect(ctx context.Context, opts realtime.ConnectOptions) error
 
 	m.mu.Lock()
 	m.st = engineState{connected: true, model: model, sent: map[string]sentEvent{}}
-	m.st.seq = realtime.NewSequencer(m.nextIDLocked)
+	m.st.seq = NewSequencer(m.nextIDLocked)
 	m.evq.push(realtime.ConnectionChanged{State: realtime.StateConnected})
 	id, err := m.sessionUpdateLocked(opts.Settings)
 	m.st.initialID = id
@@ -277,7 +277,9 @@ func (m *Model) finish(err error) {
 	m.mu.Lock()
 	closed := m.closedEventLocked(err)
 	m.st.done = true
+	before := m.st.seq.Pending()
 	m.st.seq.Reset()
+	m.reportTriggersLocked(realtime.TriggerWithdrawn, before)
 	m.mu.Unlock()
 
 	m.cancel()
@@ -357,11 +359,15 @@ func (m *Model) handleFrame(data []byte) {
 		m.ackCommitLocked()
 	case realtime.ResponseCreated:
 		m.evq.push(e)
+		before := m.st.seq.Pending()
 		m.performLocked(m.st.seq.ResponseCreated(e.ResponseID))
+		m.reportTriggersLocked(realtime.TriggerCovered, before)
 		return
 	case realtime.ResponseDone:
 		m.evq.push(e)
+		before := m.st.seq.Pending()
 		m.performLocked(m.st.seq.ResponseDone(e.ResponseID))
+		m.reportTriggersLocked(realtime.TriggerCovered, before) // creates this response served
 		return
 	case realtime.Raw:
 		if !knownRawTypes[typ] {
@@ -380,17 +386,19 @@ func (m *Model) serverErrorLocked(e realtime.Error) {
 	if e.EventID != "" {
 		if s, ok := m.st.sent[e.EventID]; ok {
 			sent = s
-			e.Command = s.kind
+			e.Command = commandKind(s.kind)
 		}
 	}
 	if e.EventID != "" && e.EventID == m.st.initialID && !m.st.ready {
-		e.Command = "session.update"
+		e.Command = realtime.CommandUpdateSession
 		e.Fatal = true
 		m.st.fatal = fmt.Errorf("%w: %s", ErrSessionRejected, e.Error())
 		m.evq.push(e)
 		go m.Close() // cannot close from the reader: Close waits for it
 		return
 	}
+	before := m.st.seq.Pending()
+	defer m.reportTriggersLocked(realtime.TriggerWithdrawn, before)
 	if e.EventID != "" {
 		m.dropAckLocked(e.EventID)
 		if sent.trigger != 0 { // the item (or commit) a trigger waited for failed
@@ -399,11 +407,44 @@ func (m *Model) serverErrorLocked(e realtime.Error) {
 	}
 	handled, acts := m.st.seq.OnError(e)
 	if handled {
-		m.cfg.Logger.Debug("sequencer handled server error", "code", e.Code, "event_id", e.EventID)
 		m.performLocked(acts)
+		if !hasErrorAction(acts) {
+			// The sequencer absorbed it: a cancel that met natural completion (R6.3)
+			// or a create refused while a response was active (R6.5). The consumer
+			// logs it; it is not a user-facing error.
+			e.Race = true
+			m.evq.push(e)
+		}
 		return
 	}
 	m.evq.push(e)
+}
+
+func hasErrorAction(acts []SeqAction) bool {
+	for _, a := range acts {
+		if a.Kind == ActEmitError {
+			return true
+		}
+	}
+	return false
+}
+
+// reportTriggersLocked tells the consumer that triggers were covered or withdrawn
+// (change) when the sequencer's pending count fell from before.
+func (m *Model) reportTriggersLocked(change realtime.TriggerChange, before int) {
+	if after := m.st.seq.Pending(); after < before {
+		m.evq.push(realtime.ResponseTriggers{Change: change, Count: before - after, Pending: after})
+	}
+}
+
+// requestTriggerLocked registers a response trigger with the sequencer, reports it
+// (the consumer counts one TriggerRequested per accepted trigger command) and
+// performs what the sequencer asks.
+func (m *Model) requestTriggerLocked(t Trigger) TriggerID {
+	id, acts := m.st.seq.Request(t)
+	m.evq.push(realtime.ResponseTriggers{Change: realtime.TriggerRequested, Count: 1, Pending: m.st.seq.Pending()})
+	m.performLocked(acts)
+	return id
 }
 
 func (m *Model) ackItemLocked(it realtime.Item) {
@@ -464,19 +505,19 @@ func (m *Model) dropAckLocked(eventID string) {
 }
 
 // performLocked carries out sequencer actions in order.
-func (m *Model) performLocked(acts []realtime.SeqAction) {
+func (m *Model) performLocked(acts []SeqAction) {
 	for _, a := range acts {
 		switch a.Kind {
-		case realtime.ActSendCreate:
+		case ActSendCreate:
 			ev := responseCreateEvent{Type: "response.create", EventID: a.EventID}
 			if a.Instructions != "" {
 				ev.Response = &wireResponse{Instructions: a.Instructions}
 			}
 			m.mustEnqueueLocked(ev, "response.create", a.EventID, 0)
-		case realtime.ActSendCancel:
+		case ActSendCancel:
 			m.mustEnqueueLocked(responseCancelEvent{Type: "response.cancel", EventID: a.EventID, ResponseID: a.ResponseID},
 				"response.cancel", a.EventID, 0)
-		case realtime.ActEmitError:
+		case ActEmitError:
 			a.Err.Source = orDefault(a.Err.Source, "engine")
 			m.evq.push(a.Err)
 		}
@@ -491,7 +532,7 @@ func (m *Model) nextIDLocked(kind string) string {
 
 // enqueueLocked encodes a client event, records its event_id for correlation and
 // queues it on the writer.
-func (m *Model) enqueueLocked(v any, kind, eventID string, trig realtime.TriggerID) error {
+func (m *Model) enqueueLocked(v any, kind, eventID string, trig TriggerID) error {
 	frame, err := marshal(v)
 	if err != nil {
 		return fmt.Errorf("openai: encode %s: %w", kind, err)
@@ -510,9 +551,9 @@ func (m *Model) enqueueLocked(v any, kind, eventID string, trig realtime.Trigger
 
 // mustEnqueueLocked is enqueueLocked for events built from fixed types, which
 // cannot fail to encode; a closed writer only means the connection is going away.
-func (m *Model) mustEnqueueLocked(v any, kind, eventID string, trig realtime.TriggerID) {
+func (m *Model) mustEnqueueLocked(v any, kind, eventID string, trig TriggerID) {
 	if err := m.enqueueLocked(v, kind, eventID, trig); err != nil && !errors.Is(err, ErrClosed) {
-		m.evq.push(realtime.Error{Source: "engine", Code: "encode_failed", Message: err.Error(), Command: kind})
+		m.evq.push(realtime.Error{Source: "engine", Code: "encode_failed", Message: err.Error(), Command: commandKind(kind)})
 	}
 }
 
