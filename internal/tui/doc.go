@@ -1,7 +1,7 @@
 // Package tui is the Bubble Tea program of `rtagent chat`: one root model
 // ([Model]) with plain components (conversation, input, status line, event log,
-// approval dialog, agent picker, help), its styles, and the Markdown transcript
-// of what it showed ([Record], [RenderTranscript]).
+// approval dialog, agent picker, help), its styles, and the record
+// of what it showed ([Record]).
 //
 // What it owns: turning session events ([EventMsg] wrapping a session.Event)
 // into screen state, and turning keys into calls on a [Backend] and an

@@ -20,7 +20,7 @@ const (
 
 // Model is the root Bubble Tea model. Run it with tea.NewProgram(tui.New(opts))
 // and forward session events with program.Send(tui.EventMsg{Event: ev}). After
-// Run returns, the final model's Record feeds RenderTranscript.
+// Run returns, the final model's Record holds what it showed.
 type Model struct {
 	backend Backend
 	audio   AudioControl
@@ -162,7 +162,7 @@ func inputStyles(st styles) textinput.Styles {
 	return s
 }
 
-// Record returns what the conversation showed, for RenderTranscript.
+// Record returns what the conversation showed, for tests and tools that inspect it.
 func (m *Model) Record() *Record { return m.record }
 
 // Init starts the tick.
