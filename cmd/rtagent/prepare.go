@@ -63,7 +63,7 @@ func (rt *sessionRuntime) Close() error {
 func (rt *sessionRuntime) openTranscript(path string) (*transcript.Writer, error) {
 	h := transcript.Header{Agents: rt.opts.AgentsFile, Model: rt.Settings.Model, Agent: rt.StartAgent}
 	if path == "" {
-		return transcript.New(discard{}, h, time.Now), nil
+		return transcript.New(io.Discard, h, time.Now), nil
 	}
 	w, err := transcript.Create(path, h)
 	if err != nil {
@@ -71,10 +71,6 @@ func (rt *sessionRuntime) openTranscript(path string) (*transcript.Writer, error
 	}
 	return w, nil
 }
-
-type discard struct{}
-
-func (discard) Write(p []byte) (int, error) { return len(p), nil }
 
 func prepare(ctx context.Context, f *factory, o *connectOptions, p prepareOptions) (_ *sessionRuntime, err error) {
 	cfg, err := loadAgents(o.AgentsFile, o.Vars)
