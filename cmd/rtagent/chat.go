@@ -82,7 +82,7 @@ func runChat(ctx context.Context, f *factory, opts *chatOptions) (err error) {
 	tap := newTraceTap()
 	popts := prepareOptions{PushToTalk: opts.PushToTalk, Approval: opts.conn.Approve}
 	if useTUI {
-		popts.Tap = tap
+		popts.Tap = tap.Add
 	}
 	if opts.Text {
 		popts.Modality = "text"
@@ -132,16 +132,16 @@ func chatTUI(ctx context.Context, f *factory, rt *sessionRuntime, voice *voiceIO
 		}
 		voice.Start(ctx, rt.Session, !opts.PushToTalk)
 	}
-	// Raw frames reach the UI from their own goroutine: p.Send blocks until the
-	// program runs, and the trace writer must never wait for the UI.
+	// Wire frames reach the UI from their own goroutine: p.Send blocks until the
+	// program runs, and the model's trace goroutine must never wait for the UI.
 	stopTap := make(chan struct{})
 	tapDone := make(chan struct{})
 	go func() {
 		defer close(tapDone)
 		for {
 			select {
-			case ev := <-tap.Events():
-				p.Send(tui.EventMsg{Event: ev})
+			case f := <-tap.Frames():
+				p.Send(tui.FrameMsg{Frame: f})
 			case <-stopTap:
 				return
 			}
@@ -156,9 +156,6 @@ func chatTUI(ctx context.Context, f *factory, rt *sessionRuntime, voice *voiceIO
 			tw.Add(ev)
 			if c, ok := ev.(session.Closed); ok && c.Err != nil {
 				fatal = c.Err
-			}
-			if _, ok := ev.(session.Audio); ok {
-				continue // the UI only needs to know audio started: AudioEnd/transcripts suffice
 			}
 			p.Send(tui.EventMsg{Event: ev})
 		}

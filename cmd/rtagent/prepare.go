@@ -22,8 +22,8 @@ type prepareOptions struct {
 	PushToTalk bool
 	Approval   string
 	Audio      realtime.AudioSink // nil: no audio output device
-	// Tap, if set, also receives the raw-frame trace (the UI's event log).
-	Tap io.Writer
+	// Tap, if set, receives every frame, typed, audio elided (the UI's event log).
+	Tap func(realtime.Frame)
 }
 
 // sessionRuntime is a session with everything it owns: the simulator it may run,
@@ -120,13 +120,7 @@ func prepare(ctx context.Context, f *factory, o *connectOptions, p prepareOption
 		})
 		mcfg.Trace = tf
 	}
-	if p.Tap != nil {
-		if mcfg.Trace != nil {
-			mcfg.Trace = io.MultiWriter(mcfg.Trace, p.Tap)
-		} else {
-			mcfg.Trace = p.Tap
-		}
-	}
+	mcfg.Frames = p.Tap
 	model := openai.New(mcfg)
 
 	agents, err := buildAgents(cfg, logger)

@@ -15,7 +15,7 @@ func (h *harness) playing(received, played int) {
 	h.m.emit(created("r1"))
 	h.m.emit(assistantItem("r1", "m1")...)
 	h.m.emit(audio("r1", "m1", received))
-	waitEvent[Audio](h.t, h.rec, nil)
+	waitEvent[AudioStarted](h.t, h.rec, nil)
 	h.sink.play("r1", "m1", 0, played)
 }
 
@@ -117,13 +117,13 @@ func TestInterruptQueuedItemsAtZero_R7_5(t *testing.T) {
 	h.m.emit(created("r1"))
 	h.m.emit(assistantItem("r1", "m1")...)
 	h.m.emit(audio("r1", "m1", 4800))
-	waitEvent[Audio](t, h.rec, nil)
+	waitEvent[AudioStarted](t, h.rec, nil)
 	h.sink.play("r1", "m1", 0, 0) // m1 starts playing before m2 arrives
 	h.m.emit(done("r1", "completed"))
 	h.m.emit(created("r2"))
 	h.m.emit(assistantItem("r2", "m2")...)
 	h.m.emit(audio("r2", "m2", 4800))
-	waitEventN[Audio](t, h.rec, 2, nil)
+	waitEventN[AudioStarted](t, h.rec, 2, nil)
 	h.sink.play("r1", "m1", 0, 960)
 	h.s.Interrupt(ReasonManual)
 	waitEventN[AudioInterrupted](t, h.rec, 2, nil)
@@ -143,7 +143,7 @@ func TestInterruptNothingPlayedYet_R7_5(t *testing.T) {
 	h.m.emit(created("r1"))
 	h.m.emit(assistantItem("r1", "m1")...)
 	h.m.emit(audio("r1", "m1", 4800))
-	waitEvent[Audio](t, h.rec, nil)
+	waitEvent[AudioStarted](t, h.rec, nil)
 	h.sink.mu.Lock()
 	h.sink.state = realtime.PlaybackState{Active: true} // prebuffering
 	h.sink.mu.Unlock()
@@ -168,7 +168,7 @@ func TestDropLateDeltas_R7_10(t *testing.T) {
 	h.m.emit(created("r2"))
 	h.m.emit(assistantItem("r2", "m2")...)
 	h.m.emit(audio("r2", "m2", 480))
-	waitEvent(t, h.rec, func(a Audio) bool { return a.ItemID == "m2" })
+	waitEvent(t, h.rec, func(a AudioStarted) bool { return a.ItemID == "m2" })
 	h.sync()
 	if got, _ := h.sink.counts(); got != enq+1 {
 		t.Errorf("sink got %d chunks after the interrupt, want 1 (r2 only)", got-enq)
@@ -176,7 +176,7 @@ func TestDropLateDeltas_R7_10(t *testing.T) {
 	evs := h.rec.events()
 	ia := indexOfEvent(evs, func(e Event) bool { _, ok := e.(AudioInterrupted); return ok })
 	for _, ev := range evs[ia:] {
-		if a, ok := ev.(Audio); ok && a.ResponseID == "r1" {
+		if a, ok := ev.(AudioStarted); ok && a.ResponseID == "r1" {
 			t.Errorf("late audio emitted: %+v", a)
 		}
 	}

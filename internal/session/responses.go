@@ -25,6 +25,8 @@ type response struct {
 	// response is wanted, sent on the last output once the response is done.
 	outstanding int
 	needRespond bool
+
+	audioStarted bool // AudioStarted was emitted
 }
 
 // lookupResponse returns the response with this id, creating a placeholder for ids

@@ -24,7 +24,7 @@ func TestWritesTurnsToolsHandoffsAndGuardrails(t *testing.T) {
 		session.ToolEnd{Tool: "lookup", Arguments: `{"id":"1"}`, Output: "boom", Error: "boom"},
 		session.Handoff{FromAgent: "concierge", ToAgent: "billing"},
 		session.GuardrailTripped{Kind: "output", Guardrails: []string{"no_card_numbers"}},
-		session.Audio{Data: []byte{1, 2}},
+		session.AudioStarted{ResponseID: "r1", ItemID: "a1"},
 	} {
 		w.Add(ev)
 	}

@@ -10,6 +10,7 @@ import (
 
 	tea "charm.land/bubbletea/v2"
 
+	"github.com/rtagent/rtagent/internal/realtime"
 	"github.com/rtagent/rtagent/internal/session"
 )
 
@@ -192,7 +193,7 @@ func TestDeltasAreCoalescedUntilTick(t *testing.T) {
 	h.flush()
 	mustContain(t, h.view(), "concierge …", "streaming")
 	before := h.m.View().Content
-	h.ev(session.Audio{ItemID: "a1", Data: make([]byte, 4800), Bytes: 4800})
+	h.ev(session.AudioStarted{ResponseID: "r1", ItemID: "a1"})
 	if h.m.View().Content != before {
 		t.Error("an audio event changed the frame")
 	}
@@ -217,6 +218,23 @@ func TestLatencyTextMode(t *testing.T) {
 	h.ev(session.Transcript{Role: "assistant", ItemID: "a1", Delta: "lo"}) // not the first: ignored
 	h.flush()
 	mustContain(t, h.view(), "latency 850ms")
+}
+
+// A spoken answer is timed to its first audio, not to its transcript, which the
+// model streams ahead of the sound (the user hears nothing until the audio).
+func TestLatencyVoiceAnswerStopsAtFirstAudio(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	h.ev(session.SessionReady{SessionID: "s1", Settings: realtime.Settings{OutputModalities: []string{realtime.ModalityAudio}}})
+	h.ev(session.SpeechStarted{ItemID: "u1"}, session.SpeechStopped{ItemID: "u1"})
+	h.clk.advance(300 * time.Millisecond)
+	h.ev(session.Transcript{Role: "assistant", ItemID: "a1", ResponseID: "r1", Delta: "Hel"})
+	h.clk.advance(340 * time.Millisecond)
+	h.ev(session.AudioStarted{ResponseID: "r1", ItemID: "a1"})
+	h.clk.advance(time.Second)
+	h.ev(session.Transcript{Role: "assistant", ItemID: "a1", ResponseID: "r1", Delta: "lo"})
+	h.flush()
+	mustContain(t, h.view(), "latency 640ms")
+	mustNotContain(t, h.view(), "latency 300ms")
 }
 
 // A turn that waits for a tool approval is not timed: the wait is the user's.
@@ -384,18 +402,18 @@ func TestRecordKeepsTheConversation(t *testing.T) {
 	}
 }
 
-func TestElideAudio(t *testing.T) {
-	got := elideAudio("conversation.item.create",
-		[]byte(`{"type":"conversation.item.create","item":{"content":[{"type":"input_audio","audio":"AAAA"}],"n":1.50}}`))
-	want := `{"item":{"content":[{"audio":"<3 bytes>","type":"input_audio"}],"n":1.50}}`
-	if got != want {
-		t.Errorf("got  %s\nwant %s", got, want)
-	}
-	if got := elideAudio("response.function_call_arguments.delta", []byte(`{"delta":"{\"a\":1}"}`)); got != `{"delta":"{\"a\":1}"}` {
-		t.Errorf("non-audio delta elided: %s", got)
-	}
-	if got := elideAudio("x", []byte(`not json`)); got != "not json" {
-		t.Errorf("invalid JSON: %s", got)
+func TestFrameSummary(t *testing.T) {
+	for _, c := range []struct{ typ, data, want string }{
+		{"conversation.item.create", `{"type":"conversation.item.create","item":{"content":[{"type":"input_audio","audio":"<3 bytes>"}]}}`,
+			`{"item":{"content":[{"type":"input_audio","audio":"<3 bytes>"}]}}`},
+		{"session.updated", `{"type":"session.updated"}`, `{}`},
+		{"x", `{"n":1}`, `{"n":1}`},
+		{"x", `not json`, `not json`},
+		{"a", `{"type":"ab","n":1}`, `{"type":"ab","n":1}`},
+	} {
+		if got := frameSummary(c.typ, []byte(c.data)); got != c.want {
+			t.Errorf("frameSummary(%s) = %s, want %s", c.data, got, c.want)
+		}
 	}
 }
 

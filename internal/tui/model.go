@@ -80,6 +80,7 @@ type status struct {
 
 	latency      time.Duration
 	hasLatency   bool
+	spoken       bool      // answers are spoken (audio in the output modalities)
 	pendingSince time.Time // end of user speech or text sent; zero when none
 
 	costUSD float64
@@ -190,6 +191,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.handleWheel(msg)
 	case EventMsg:
 		coalesce = m.handleEvent(msg.Event)
+	case FrameMsg:
+		coalesce = m.handleFrame(msg.Frame)
 	case tickMsg:
 		cmd = m.handleTick(msg)
 		coalesce = !m.dirty // the tick recomposes only what changed

@@ -3,6 +3,7 @@ package tui
 import (
 	"time"
 
+	"github.com/rtagent/rtagent/internal/realtime"
 	"github.com/rtagent/rtagent/internal/session"
 )
 
@@ -56,3 +57,7 @@ type Options struct {
 // EventMsg carries one session event into the program:
 // program.Send(tui.EventMsg{Event: ev}).
 type EventMsg struct{ Event session.Event }
+
+// FrameMsg carries one wire frame from the model's frame tap into the event log:
+// program.Send(tui.FrameMsg{Frame: f}). The frame's audio is already elided.
+type FrameMsg struct{ Frame realtime.Frame }

@@ -135,8 +135,8 @@ func (m *Model) Connect(ctx context.Context, opts realtime.ConnectOptions) error
 
 	m.conn = conn
 	m.ctx, m.cancel = context.WithCancel(context.Background())
-	if m.cfg.Trace != nil {
-		m.tr = newTracer(m.cfg.Trace, m.cfg.TraceAudio, m.cfg.APIKey, start, m.cfg.Logger)
+	if m.cfg.Trace != nil || m.cfg.Frames != nil {
+		m.tr = newTracer(m.cfg.Trace, m.cfg.Frames, m.cfg.TraceAudio, m.cfg.APIKey, start, m.cfg.Logger)
 	}
 	m.readerDone = make(chan struct{})
 	m.writerDone = make(chan struct{})

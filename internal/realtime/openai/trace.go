@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/rtagent/rtagent/internal/realtime"
 )
 
 // tracer writes every frame as one JSONL line:
@@ -20,7 +22,8 @@ import (
 // queued (unbounded) and written by the tracer's own goroutine, so a slow trace file
 // never stalls the reader or the writer.
 type tracer struct {
-	w     io.Writer
+	w     io.Writer            // nil: no JSONL trace, only the tap
+	tap   func(realtime.Frame) // nil: no typed frame tap (tap.go)
 	audio bool
 	key   []byte
 	start time.Time
@@ -35,8 +38,8 @@ type traceRec struct {
 	frame []byte
 }
 
-func newTracer(w io.Writer, audio bool, key string, start time.Time, log *slog.Logger) *tracer {
-	t := &tracer{w: w, audio: audio, start: start, log: log, q: newQueue[traceRec]()}
+func newTracer(w io.Writer, tap func(realtime.Frame), audio bool, key string, start time.Time, log *slog.Logger) *tracer {
+	t := &tracer{w: w, tap: tap, audio: audio, start: start, log: log, q: newQueue[traceRec]()}
 	if key != "" {
 		t.key = []byte(key)
 	}
@@ -71,11 +74,17 @@ func (t *tracer) run() {
 		if !ok {
 			return
 		}
-		if failed {
+		if failed && t.tap == nil {
 			continue
 		}
 		line.Reset()
 		t.format(&line, r)
+		if t.tap != nil {
+			t.tap(t.tapFrame(r, line.Bytes()))
+		}
+		if t.w == nil || failed {
+			continue
+		}
 		if _, err := t.w.Write(line.Bytes()); err != nil {
 			t.log.Warn("trace write failed; tracing stopped", "err", err)
 			failed = true
