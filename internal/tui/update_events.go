@@ -205,7 +205,7 @@ func (m *Model) applyHistoryItem(it session.HistoryItem) bool {
 
 func transcriptsDone(it session.HistoryItem) bool {
 	for _, p := range it.Parts {
-		if p.Type == "input_audio" && p.TranscriptStatus == "" {
+		if p.Type == realtime.ContentInputAudio && p.TranscriptStatus == "" {
 			return false
 		}
 	}
