@@ -77,7 +77,7 @@ func (s *Session) onSessionUpdated(e realtime.SessionUpdated) {
 	eff := e.Info.Settings
 	s.effective = &eff
 	if s.clock != nil {
-		s.clock.setBPM(s.outputFormat().BytesPerMS())
+		s.clock.SetBytesPerMS(s.outputFormat().BytesPerMS())
 	}
 	if !e.Ready || s.ready {
 		return

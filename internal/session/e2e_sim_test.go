@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtagent/rtagent/internal/audio/wallclock"
 	"github.com/rtagent/rtagent/internal/guardrail"
 	"github.com/rtagent/rtagent/internal/realtime"
 	"github.com/rtagent/rtagent/internal/realtime/openai"
@@ -818,7 +819,7 @@ func TestE2ESimApprovals(t *testing.T) {
 func TestE2ESimManualInterrupt(t *testing.T) {
 	base := audioSettings()
 	// The wall-clock estimator, counted: audio chunks are not session events.
-	sink := &countingSink{clockSink: newClockSink(base.OutputFormat.BytesPerMS()), notify: make(chan struct{}, 1)}
+	sink := &countingSink{Sink: wallclock.NewSink(base.OutputFormat.BytesPerMS()), notify: make(chan struct{}, 1)}
 	r := startSim(t, sim.Options{Pace: 1, TruncateTranscript: true}, Config{Base: base, Agents: []*Agent{{Name: "concierge"}}, Audio: sink})
 
 	// Nothing ever played: no-op.
@@ -930,14 +931,14 @@ func TestE2ESimManualInterrupt(t *testing.T) {
 // countingSink is the wall-clock estimator with a count of the chunks it was given
 // per item, for tests that act after the n-th audio delta.
 type countingSink struct {
-	*clockSink
+	*wallclock.Sink
 	mu     sync.Mutex
 	chunks map[string]int
 	notify chan struct{}
 }
 
 func (c *countingSink) Enqueue(responseID, itemID string, contentIndex int, pcm []byte) {
-	c.clockSink.Enqueue(responseID, itemID, contentIndex, pcm)
+	c.Sink.Enqueue(responseID, itemID, contentIndex, pcm)
 	c.mu.Lock()
 	if c.chunks == nil {
 		c.chunks = map[string]int{}

@@ -2,8 +2,6 @@ package session
 
 import (
 	"testing"
-	"testing/synctest"
-	"time"
 
 	"github.com/rtagent/rtagent/internal/realtime"
 )
@@ -281,59 +279,4 @@ func TestAudioHeldUntilReady_R1_12(t *testing.T) {
 	if len(got.Audio) != 480 {
 		t.Errorf("first append has %d bytes, want the post-ready 480", len(got.Audio))
 	}
-}
-
-// R7.3 fallback: the wall-clock estimator reports what "played" by elapsed time.
-func TestClockSink_R7_3(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		c := newClockSink(48)
-		c.Enqueue("r1", "m1", 0, make([]byte, 4800)) // 100 ms
-		c.Enqueue("r1", "m1", 0, make([]byte, 4800)) // 100 ms
-		c.Enqueue("r2", "m2", 0, make([]byte, 4800)) // 100 ms
-		time.Sleep(150 * time.Millisecond)
-		st := c.State()
-		if st.ItemID != "m1" || st.PlayedBytes != 7200 || !st.Active {
-			t.Errorf("at 150 ms: %+v", st)
-		}
-		time.Sleep(100 * time.Millisecond)
-		if st := c.State(); st.ItemID != "m2" || st.PlayedBytes != 2400 {
-			t.Errorf("at 250 ms: %+v", st)
-		}
-		snap := c.Interrupt()
-		if snap.ItemID != "m2" || c.State().Active {
-			t.Errorf("interrupt: snapshot %+v, then %+v", snap, c.State())
-		}
-		c.Enqueue("r3", "m3", 0, make([]byte, 480))
-		time.Sleep(20 * time.Millisecond)
-		// Just ran dry: still counts as playing, like a jitter buffer would.
-		if st := c.State(); !st.Active || st.ItemID != "m3" || st.PlayedBytes != 480 {
-			t.Errorf("just after all played: %+v", st)
-		}
-		time.Sleep(clockGrace)
-		if st := c.State(); st.Active {
-			t.Errorf("after all played: %+v", st)
-		}
-	})
-}
-
-// Audio delivered at real-time pace leaves the queue empty between chunks; the
-// played count of the part must go on, not restart at each chunk.
-func TestClockSinkRealTimeDelivery_R7_3(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		c := newClockSink(48)
-		for range 5 {
-			c.Enqueue("r1", "m1", 0, make([]byte, 4800)) // 100 ms, delivered as it plays
-			time.Sleep(100 * time.Millisecond)
-		}
-		time.Sleep(30 * time.Millisecond) // a late chunk: the queue is empty now
-		st := c.State()
-		if !st.Active || st.ItemID != "m1" || st.PlayedBytes != 5*4800 {
-			t.Fatalf("between chunks: %+v, want m1 active with 24000 bytes played", st)
-		}
-		c.Enqueue("r1", "m1", 0, make([]byte, 4800))
-		time.Sleep(50 * time.Millisecond)
-		if st := c.Interrupt(); st.PlayedBytes != 5*4800+2400 {
-			t.Fatalf("interrupt snapshot %+v, want 26400 bytes played", st)
-		}
-	})
 }

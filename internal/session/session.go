@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rtagent/rtagent/internal/audio/wallclock"
 	"github.com/rtagent/rtagent/internal/guardrail"
 	"github.com/rtagent/rtagent/internal/realtime"
 )
@@ -44,7 +45,7 @@ type Session struct {
 	voice  string
 	strict bool
 	sink   realtime.AudioSink
-	clock  *clockSink // the default sink, when cfg.Audio is nil
+	clock  *wallclock.Sink // the default sink, when cfg.Audio is nil (R7.3 fallback)
 	out    *eventQueue
 
 	// Lifecycle.
@@ -144,7 +145,7 @@ func New(cfg Config) (*Session, error) {
 		}
 	}
 	if s.sink == nil {
-		s.clock = newClockSink(cfg.Base.OutputFormat.BytesPerMS())
+		s.clock = wallclock.NewSink(cfg.Base.OutputFormat.BytesPerMS())
 		s.sink = s.clock
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
