@@ -117,7 +117,7 @@ func (m *Model) Send(ctx context.Context, cmd realtime.Command) error {
 			m.st.sent[head.EventID] = sentEvent{kind: head.Type, at: time.Now()}
 			m.st.sentOrder = append(m.st.sentOrder, head.EventID)
 		}
-		if !m.out.push(buf.Bytes()) {
+		if !m.out.Push(buf.Bytes()) {
 			return ErrClosed
 		}
 		return nil

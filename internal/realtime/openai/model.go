@@ -14,6 +14,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/rtagent/rtagent/internal/fifo"
 	"github.com/rtagent/rtagent/internal/realtime"
 )
 
@@ -26,8 +27,8 @@ type Model struct {
 	cfg Config
 
 	events chan realtime.Event
-	evq    *queue[realtime.Event] // reader → pump; unbounded, the reader never blocks
-	out    *queue[[]byte]         // Send/reader → writer; one ordered writer (R1.13)
+	evq    *fifo.Queue[realtime.Event] // reader → pump; unbounded, the reader never blocks
+	out    *fifo.Queue[[]byte]         // Send/reader → writer; one ordered writer (R1.13)
 
 	life      sync.Mutex // serialises Connect and Close
 	started   bool
@@ -96,8 +97,8 @@ func New(cfg Config) *Model {
 	return &Model{
 		cfg:    cfg.withDefaults(),
 		events: make(chan realtime.Event, 1),
-		evq:    newQueue[realtime.Event](),
-		out:    newQueue[[]byte](),
+		evq:    fifo.New[realtime.Event](),
+		out:    fifo.New[[]byte](),
 	}
 }
 
@@ -144,12 +145,12 @@ func (m *Model) Connect(ctx context.Context, opts realtime.ConnectOptions) error
 	m.mu.Lock()
 	m.st = engineState{connected: true, model: model, sent: map[string]sentEvent{}}
 	m.st.seq = NewSequencer(m.nextIDLocked)
-	m.evq.push(realtime.ConnectionChanged{State: realtime.StateConnected})
+	m.evq.Push(realtime.ConnectionChanged{State: realtime.StateConnected})
 	id, err := m.sessionUpdateLocked(opts.Settings)
 	m.st.initialID = id
 	m.mu.Unlock()
 	if err != nil { // settings that cannot be encoded: nothing was sent
-		m.out.close()
+		m.out.Close()
 	}
 
 	go m.pump()
@@ -207,7 +208,7 @@ func (m *Model) closeLocked() error {
 		m.mu.Lock()
 		m.st.closing = true
 		m.mu.Unlock()
-		m.out.close()
+		m.out.Close()
 		<-m.writerDone
 		_ = m.conn.Close(websocket.StatusNormalClosure, "")
 		<-m.readerDone
@@ -218,7 +219,7 @@ func (m *Model) closeLocked() error {
 // pump moves events from the unbounded queue to the channel, then closes it.
 func (m *Model) pump() {
 	for {
-		ev, ok := m.evq.pop()
+		ev, ok := m.evq.Pop()
 		if !ok {
 			close(m.events)
 			return
@@ -230,7 +231,7 @@ func (m *Model) pump() {
 func (m *Model) writeLoop() {
 	defer close(m.writerDone)
 	for {
-		frame, ok := m.out.pop()
+		frame, ok := m.out.Pop()
 		if !ok {
 			return
 		}
@@ -264,7 +265,7 @@ func (m *Model) readLoop() {
 		}
 		m.tr.add("server", data)
 		if typ != websocket.MessageText {
-			m.evq.push(realtime.Error{Source: "engine", Code: "unexpected_binary_frame",
+			m.evq.Push(realtime.Error{Source: "engine", Code: "unexpected_binary_frame",
 				Message: "server sent a binary frame (" + strconv.Itoa(len(data)) + " bytes); ignored"})
 			continue
 		}
@@ -283,13 +284,13 @@ func (m *Model) finish(err error) {
 	m.mu.Unlock()
 
 	m.cancel()
-	m.out.close()
+	m.out.Close()
 	<-m.writerDone
 	_ = m.conn.CloseNow()
 	m.tr.close()
-	m.evq.push(realtime.ConnectionChanged{State: realtime.StateDisconnected, CloseCode: closed.Code, Reason: closed.Reason})
-	m.evq.push(closed)
-	m.evq.close()
+	m.evq.Push(realtime.ConnectionChanged{State: realtime.StateDisconnected, CloseCode: closed.Code, Reason: closed.Reason})
+	m.evq.Push(closed)
+	m.evq.Close()
 }
 
 func (m *Model) closedEventLocked(err error) realtime.Closed {
@@ -331,12 +332,12 @@ func (m *Model) handleFrame(data []byte) {
 			name = "server event"
 		}
 		m.cfg.Logger.Debug("cannot decode server event", "type", typ, "err", err)
-		m.evq.push(realtime.Error{Source: "engine", Code: "invalid_server_event",
+		m.evq.Push(realtime.Error{Source: "engine", Code: "invalid_server_event",
 			Message: "cannot decode " + name + ": " + m.scrub(err.Error())})
 		return
 	}
 	if d, ok := ev.(realtime.AudioDelta); ok { // hot path: no engine state involved
-		m.evq.push(d)
+		m.evq.Push(d)
 		return
 	}
 	m.mu.Lock()
@@ -358,13 +359,13 @@ func (m *Model) handleFrame(data []byte) {
 	case realtime.AudioCommitted:
 		m.ackCommitLocked()
 	case realtime.ResponseCreated:
-		m.evq.push(e)
+		m.evq.Push(e)
 		before := m.st.seq.Pending()
 		m.performLocked(m.st.seq.ResponseCreated(e.ResponseID))
 		m.reportTriggersLocked(realtime.TriggerCovered, before)
 		return
 	case realtime.ResponseDone:
-		m.evq.push(e)
+		m.evq.Push(e)
 		before := m.st.seq.Pending()
 		m.performLocked(m.st.seq.ResponseDone(e.ResponseID))
 		m.reportTriggersLocked(realtime.TriggerCovered, before) // creates this response served
@@ -374,7 +375,7 @@ func (m *Model) handleFrame(data []byte) {
 			m.cfg.Logger.Debug("unhandled server event type", "type", typ)
 		}
 	}
-	m.evq.push(ev)
+	m.evq.Push(ev)
 }
 
 // serverErrorLocked correlates a server error (R3.1, R6.5, R1.12) and emits it
@@ -393,7 +394,7 @@ func (m *Model) serverErrorLocked(e realtime.Error) {
 		e.Command = realtime.CommandUpdateSession
 		e.Fatal = true
 		m.st.fatal = fmt.Errorf("%w: %s", ErrSessionRejected, e.Error())
-		m.evq.push(e)
+		m.evq.Push(e)
 		go m.Close() // cannot close from the reader: Close waits for it
 		return
 	}
@@ -413,11 +414,11 @@ func (m *Model) serverErrorLocked(e realtime.Error) {
 			// or a create refused while a response was active (R6.5). The consumer
 			// logs it; it is not a user-facing error.
 			e.Race = true
-			m.evq.push(e)
+			m.evq.Push(e)
 		}
 		return
 	}
-	m.evq.push(e)
+	m.evq.Push(e)
 }
 
 func hasErrorAction(acts []SeqAction) bool {
@@ -433,7 +434,7 @@ func hasErrorAction(acts []SeqAction) bool {
 // (change) when the sequencer's pending count fell from before.
 func (m *Model) reportTriggersLocked(change realtime.TriggerChange, before int) {
 	if after := m.st.seq.Pending(); after < before {
-		m.evq.push(realtime.ResponseTriggers{Change: change, Count: before - after, Pending: after})
+		m.evq.Push(realtime.ResponseTriggers{Change: change, Count: before - after, Pending: after})
 	}
 }
 
@@ -442,7 +443,7 @@ func (m *Model) reportTriggersLocked(change realtime.TriggerChange, before int) 
 // performs what the sequencer asks.
 func (m *Model) requestTriggerLocked(t Trigger) TriggerID {
 	id, acts := m.st.seq.Request(t)
-	m.evq.push(realtime.ResponseTriggers{Change: realtime.TriggerRequested, Count: 1, Pending: m.st.seq.Pending()})
+	m.evq.Push(realtime.ResponseTriggers{Change: realtime.TriggerRequested, Count: 1, Pending: m.st.seq.Pending()})
 	m.performLocked(acts)
 	return id
 }
@@ -519,7 +520,7 @@ func (m *Model) performLocked(acts []SeqAction) {
 				"response.cancel", a.EventID, 0)
 		case ActEmitError:
 			a.Err.Source = orDefault(a.Err.Source, "engine")
-			m.evq.push(a.Err)
+			m.evq.Push(a.Err)
 		}
 	}
 }
@@ -543,7 +544,7 @@ func (m *Model) enqueueLocked(v any, kind, eventID string, trig TriggerID) error
 		m.st.sent[eventID] = sentEvent{kind: kind, at: now, trigger: trig}
 		m.st.sentOrder = append(m.st.sentOrder, eventID)
 	}
-	if !m.out.push(frame) {
+	if !m.out.Push(frame) {
 		return ErrClosed
 	}
 	return nil
@@ -553,7 +554,7 @@ func (m *Model) enqueueLocked(v any, kind, eventID string, trig TriggerID) error
 // cannot fail to encode; a closed writer only means the connection is going away.
 func (m *Model) mustEnqueueLocked(v any, kind, eventID string, trig TriggerID) {
 	if err := m.enqueueLocked(v, kind, eventID, trig); err != nil && !errors.Is(err, ErrClosed) {
-		m.evq.push(realtime.Error{Source: "engine", Code: "encode_failed", Message: err.Error(), Command: commandKind(kind)})
+		m.evq.Push(realtime.Error{Source: "engine", Code: "encode_failed", Message: err.Error(), Command: commandKind(kind)})
 	}
 }
 

@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rtagent/rtagent/internal/fifo"
 	"github.com/rtagent/rtagent/internal/realtime"
 )
 
@@ -28,7 +29,7 @@ type tracer struct {
 	key   []byte
 	start time.Time
 	log   *slog.Logger
-	q     *queue[traceRec]
+	q     *fifo.Queue[traceRec]
 	wg    sync.WaitGroup
 }
 
@@ -39,7 +40,7 @@ type traceRec struct {
 }
 
 func newTracer(w io.Writer, tap func(realtime.Frame), audio bool, key string, start time.Time, log *slog.Logger) *tracer {
-	t := &tracer{w: w, tap: tap, audio: audio, start: start, log: log, q: newQueue[traceRec]()}
+	t := &tracer{w: w, tap: tap, audio: audio, start: start, log: log, q: fifo.New[traceRec]()}
 	if key != "" {
 		t.key = []byte(key)
 	}
@@ -53,7 +54,7 @@ func (t *tracer) add(dir string, frame []byte) {
 	if t == nil {
 		return
 	}
-	t.q.push(traceRec{at: time.Now(), dir: dir, frame: frame})
+	t.q.Push(traceRec{at: time.Now(), dir: dir, frame: frame})
 }
 
 // close writes what is queued and stops the goroutine.
@@ -61,7 +62,7 @@ func (t *tracer) close() {
 	if t == nil {
 		return
 	}
-	t.q.close()
+	t.q.Close()
 	t.wg.Wait()
 }
 
@@ -70,7 +71,7 @@ func (t *tracer) run() {
 	var line bytes.Buffer
 	failed := false
 	for {
-		r, ok := t.q.pop()
+		r, ok := t.q.Pop()
 		if !ok {
 			return
 		}
