@@ -200,9 +200,6 @@ func (s *Session) Start(ctx context.Context) error {
 // the channel is closed. Consumers must drain it until then.
 func (s *Session) Events() <-chan Event { return s.out.channel() }
 
-// RawDropped returns how many raw events were dropped because consumers lagged.
-func (s *Session) RawDropped() uint64 { return s.out.dropped() }
-
 // Close ends the session (R12.3). It is idempotent and safe from any goroutine: it
 // cancels tools, guardrails and pending approvals, waits at most 1 s for them, closes
 // the model, emits Closed last and closes the event channel.
@@ -327,6 +324,9 @@ func (s *Session) teardown(final Closed, modelEnded bool) {
 		s.log.Warn("tools or guardrails still running after the close grace period")
 	}
 	timer.Stop()
+	if n := s.out.dropped(); n > 0 {
+		s.log.Debug("raw events dropped because consumers lagged (R12.1)", "dropped", n)
+	}
 	if err := s.model.Close(); err != nil {
 		s.log.Warn("model close", "err", err)
 		if final.Err == nil && !modelEnded {
