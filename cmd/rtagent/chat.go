@@ -85,7 +85,7 @@ func runChat(ctx context.Context, f *factory, opts *chatOptions) (err error) {
 	aopts := opts.conn.appOptions(f)
 	aopts.PushToTalk = opts.PushToTalk
 	if useTUI {
-		aopts.Tap = tap
+		aopts.Tap = tap.Add
 	}
 	if opts.Text {
 		aopts.Modality = "text"
@@ -135,16 +135,16 @@ func chatTUI(ctx context.Context, f *factory, rt *app.Runtime, voice *app.Voice,
 		}
 		voice.Start(ctx, rt.Session, !opts.PushToTalk)
 	}
-	// Raw frames reach the UI from their own goroutine: p.Send blocks until the
-	// program runs, and the trace writer must never wait for the UI.
+	// Wire frames reach the UI from their own goroutine: p.Send blocks until the
+	// program runs, and the model's trace goroutine must never wait for the UI.
 	stopTap := make(chan struct{})
 	tapDone := make(chan struct{})
 	go func() {
 		defer close(tapDone)
 		for {
 			select {
-			case ev := <-tap.Events():
-				p.Send(tui.EventMsg{Event: ev})
+			case f := <-tap.Frames():
+				p.Send(tui.FrameMsg{Frame: f})
 			case <-stopTap:
 				return
 			}
@@ -159,9 +159,6 @@ func chatTUI(ctx context.Context, f *factory, rt *app.Runtime, voice *app.Voice,
 			tw.Add(ev)
 			if c, ok := ev.(session.Closed); ok && c.Err != nil {
 				fatal = c.Err
-			}
-			if _, ok := ev.(session.Audio); ok {
-				continue // the UI only needs to know audio started: AudioEnd/transcripts suffice
 			}
 			p.Send(tui.EventMsg{Event: ev})
 		}

@@ -212,26 +212,6 @@ func (a *Agent) Preamble(from string) string {
 	return fmt.Sprintf(DefaultHandoffPreamble, from)
 }
 
-// HandoffToolName returns the generated handoff tool name for an agent
-// (docs/protocol.md R9.1): whitespace and every character outside [A-Za-z0-9_]
-// become "_", then lower case; prefixed with "transfer_to_".
-// "Billing Support" → transfer_to_billing_support, "FAQ/Help" → transfer_to_faq_help.
-func HandoffToolName(agentName string) string {
-	var b strings.Builder
-	b.WriteString("transfer_to_")
-	for _, r := range agentName {
-		switch {
-		case r >= 'A' && r <= 'Z':
-			b.WriteRune(r + ('a' - 'A'))
-		case r >= 'a' && r <= 'z', r >= '0' && r <= '9', r == '_':
-			b.WriteRune(r)
-		default:
-			b.WriteByte('_')
-		}
-	}
-	return b.String()
-}
-
 // HandoffDescription returns the default handoff tool description for a
 // target agent (docs/protocol.md R9.1).
 func HandoffDescription(target *Agent) string {

@@ -431,21 +431,6 @@ func TestExpandEnv(t *testing.T) {
 	}
 }
 
-func TestHandoffToolName(t *testing.T) {
-	for in, want := range map[string]string{
-		"billing":         "transfer_to_billing",
-		"Billing Support": "transfer_to_billing_support",
-		"FAQ/Help":        "transfer_to_faq_help",
-		"tech\tsupport":   "transfer_to_tech_support",
-		"Über-Agent 2":    "transfer_to__ber_agent_2",
-		"ALREADY_ok_9":    "transfer_to_already_ok_9",
-	} {
-		if got := HandoffToolName(in); got != want {
-			t.Errorf("HandoffToolName(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestLoadErrorsWithoutPosition(t *testing.T) {
 	_, err := Load("testdata/does-not-exist.yaml", LoadOptions{})
 	if !errors.Is(err, fs.ErrNotExist) {

@@ -289,7 +289,7 @@ func (v *validator) handoff(p string, from *Agent, h *Handoff) string {
 		return ""
 	}
 	if h.ToolName == "" {
-		h.ToolName = HandoffToolName(h.Agent)
+		h.ToolName = tools.HandoffToolName(h.Agent)
 		if !toolNameRE.MatchString(h.ToolName) {
 			v.fail(target, "handoff tool name %q is not a valid tool name (longer than 64 characters?); set tool_name", h.ToolName)
 			return ""

@@ -42,9 +42,9 @@ type Options struct {
 	Model   string      // model name override
 	Voice   string      // voice override
 
-	Trace      string    // write every WebSocket frame to this JSONL file
-	TraceAudio bool      // keep base64 audio in the trace
-	Tap        io.Writer // also receives the raw-frame trace (the UI's event log)
+	Trace      string               // write every WebSocket frame to this JSONL file
+	TraceAudio bool                 // keep base64 audio in the trace
+	Tap        func(realtime.Frame) // receives every frame, typed, audio elided (the UI's event log)
 
 	Modality   string // "text", "audio", or "" for the file's output_modalities
 	PushToTalk bool
@@ -188,13 +188,7 @@ func Open(ctx context.Context, o Options) (_ *Runtime, err error) {
 		})
 		mcfg.Trace = tf
 	}
-	if o.Tap != nil {
-		if mcfg.Trace != nil {
-			mcfg.Trace = io.MultiWriter(mcfg.Trace, o.Tap)
-		} else {
-			mcfg.Trace = o.Tap
-		}
-	}
+	mcfg.Frames = o.Tap
 	model := openai.New(mcfg)
 
 	agents, err := buildAgents(cfg, log)

@@ -3,7 +3,9 @@
 // 24 kHz mono, resampled when the device cannot run at 24 kHz), playback with a jitter
 // buffer, fade-out and a playback tracker (docs/protocol.md R7.3), echo handling (the R7.12
 // energy gate, half duplex and speexdsp acoustic echo cancellation), WAV sources and
-// sinks, a stereo session recorder, and level meters for the UI.
+// sinks, a stereo session recorder, and level meters for the UI. The one wall-clock
+// playback estimator (R7.3 fallback) is its pure-Go subpackage wallclock, used by the
+// WAV sink and by sessions without an audio device.
 //
 // Rules this package keeps:
 //   - No network, no knowledge of the wire protocol: it speaks PCM16 and

@@ -187,38 +187,6 @@ func TestWAVSource(t *testing.T) {
 	must(t, src.Close())
 }
 
-// The wall-clock queue behind the WAV sink: played position by elapsed time,
-// item switches, interrupts, and idle time not counted.
-func TestClockQueue(t *testing.T) {
-	now := time.Unix(0, 0)
-	c := clockQueue{now: func() time.Time { return now }}
-	c.enqueue(itemKey{"r", "a", 0}, make([]byte, 48*100)) // 100 ms
-	c.enqueue(itemKey{"r", "b", 0}, make([]byte, 48*200))
-	now = now.Add(40 * time.Millisecond)
-	if s := c.state(); s.ItemID != "a" || s.PlayedBytes != 40*48 || !s.Active {
-		t.Errorf("%+v", s)
-	}
-	now = now.Add(100 * time.Millisecond)
-	if s := c.state(); s.ItemID != "b" || s.PlayedBytes != 40*48 {
-		t.Errorf("switch: %+v", s)
-	}
-	now = now.Add(10 * time.Millisecond)
-	s, _ := c.interrupt()
-	if s.ItemID != "b" || s.PlayedBytes != 50*48 || !s.Active {
-		t.Errorf("interrupt %+v", s)
-	}
-	if s := c.state(); s.Active || s.ItemID != "" {
-		t.Errorf("after %+v", s)
-	}
-	// Idle time does not count: the clock starts with the next audio.
-	now = now.Add(time.Second)
-	c.enqueue(itemKey{"r2", "c", 0}, make([]byte, 480))
-	now = now.Add(time.Second)
-	if s := c.state(); s.PlayedBytes != 480 || s.Active {
-		t.Errorf("idle %+v", s)
-	}
-}
-
 func TestWAVSinkInterrupt(t *testing.T) {
 	p := filepath.Join(t.TempDir(), "out.wav")
 	s, err := CreateWAVSink(WAVSinkConfig{Path: p})

@@ -5,6 +5,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rtagent/rtagent/internal/audio/wallclock"
 	"github.com/rtagent/rtagent/internal/realtime"
 )
 
@@ -26,7 +27,7 @@ type WAVSinkConfig struct {
 type WAVSink struct {
 	cfg  WAVSinkConfig
 	mu   sync.Mutex
-	q    clockQueue
+	q    *wallclock.Queue
 	w    *WAVWriter
 	err  error
 	stop chan struct{}
@@ -43,9 +44,12 @@ func CreateWAVSink(cfg WAVSinkConfig) (*WAVSink, error) {
 		return nil, err
 	}
 	s := &WAVSink{cfg: cfg, w: w, stop: make(chan struct{}), done: make(chan struct{})}
-	s.q = clockQueue{now: time.Now, keepPCM: !cfg.Fast}
+	qc := wallclock.Config{BytesPerMS: BytesPerMsPCM16, KeepPCM: !cfg.Fast}
 	if !cfg.Fast {
-		s.q.played = func(_ time.Time, pcm []int16) { s.writeLocked(pcm) }
+		qc.Played = func(_ time.Time, pcm []byte) { s.writeLocked(BytesToSamples(nil, pcm)) }
+	}
+	s.q = wallclock.New(qc)
+	if !cfg.Fast {
 		go s.run()
 	} else {
 		close(s.done)
@@ -70,7 +74,7 @@ func (s *WAVSink) run() {
 			return
 		case <-t.C:
 			s.mu.Lock()
-			s.q.advance(time.Now())
+			s.q.Advance(time.Now())
 			s.mu.Unlock()
 		}
 	}
@@ -89,14 +93,18 @@ func (s *WAVSink) Enqueue(responseID, itemID string, contentIndex int, pcm []byt
 		s.writeLocked(BytesToSamples(nil, pcm))
 		return
 	}
-	s.q.enqueue(itemKey{responseID, itemID, contentIndex}, pcm)
+	s.q.Enqueue(responseID, itemID, contentIndex, pcm)
 }
 
 // Interrupt implements realtime.AudioSink.
 func (s *WAVSink) Interrupt() realtime.PlaybackState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	st, fade := s.q.interrupt()
+	st, next := s.q.Interrupt(2 * FadeSamples)
+	fade := BytesToSamples(nil, next)
+	for i := range fade {
+		fade[i] = clamp16(float64(fade[i]) * float64(FadeSamples-i) / FadeSamples)
+	}
 	s.writeLocked(fade)
 	return st
 }
@@ -105,7 +113,7 @@ func (s *WAVSink) Interrupt() realtime.PlaybackState {
 func (s *WAVSink) State() realtime.PlaybackState {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return s.q.state()
+	return s.q.State()
 }
 
 // Close writes the audio still queued (as if played out), finalises the header and
@@ -119,7 +127,7 @@ func (s *WAVSink) Close() error {
 		return s.err
 	}
 	if !s.cfg.Fast {
-		s.q.consume(s.q.queued, time.Now())
+		s.q.Consume(s.q.Queued(), time.Now())
 	}
 	err := s.w.Close()
 	s.w = nil

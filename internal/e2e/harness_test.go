@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"maps"
 	"math"
 	"net"
 	"net/http"
@@ -480,9 +481,6 @@ func fmtEvents(evs []session.Event) string {
 	skipped := 0
 	for _, ev := range evs {
 		switch e := ev.(type) {
-		case session.Audio:
-			skipped++
-			continue
 		case session.HistoryUpdated, session.HistoryAdded:
 			skipped++
 			continue
@@ -514,6 +512,7 @@ type rigConfig struct {
 
 type rig struct {
 	tb    testing.TB
+	sink  *acceptedSink // cfg.Sink, counted (nil without a sink)
 	sess  *session.Session
 	rec   *recorder
 	trace *testkit.SafeBuffer
@@ -532,12 +531,17 @@ func startRig(tb testing.TB, cfg rigConfig) *rig {
 			return r.proxy.url
 		}
 	}
+	var sink realtime.AudioSink
+	if cfg.Sink != nil {
+		r.sink = &acceptedSink{AudioSink: cfg.Sink}
+		sink = r.sink
+	}
 	r.kit = kitrig.Open(tb, kcfg, func(m realtime.Model) (*session.Session, error) {
 		return session.New(session.Config{
 			Model:    m,
 			Base:     cfg.Base,
 			Agents:   []*session.Agent{{Name: "Assistant", Instructions: "Answer briefly."}},
-			Audio:    cfg.Sink,
+			Audio:    sink,
 			Approval: session.ApprovalAlways,
 		})
 	})
@@ -596,4 +600,42 @@ func decodeAudioField(tb testing.TB, frame []byte, field string) []byte {
 		tb.Fatal(err)
 	}
 	return b
+}
+
+// acceptedSink counts what the session hands to the audio output (audio is not a
+// session event): bytes per response, and chunks enqueued after the last Interrupt.
+type acceptedSink struct {
+	realtime.AudioSink
+	mu       sync.Mutex
+	bytes    int
+	afterCut map[string]int // response id → chunks enqueued after the last Interrupt
+	cut      bool
+}
+
+func (a *acceptedSink) Enqueue(responseID, itemID string, contentIndex int, pcm []byte) {
+	a.mu.Lock()
+	a.bytes += len(pcm)
+	if a.cut {
+		if a.afterCut == nil {
+			a.afterCut = map[string]int{}
+		}
+		a.afterCut[responseID]++
+	}
+	a.mu.Unlock()
+	a.AudioSink.Enqueue(responseID, itemID, contentIndex, pcm)
+}
+
+func (a *acceptedSink) Interrupt() realtime.PlaybackState {
+	a.mu.Lock()
+	a.cut, a.afterCut = true, nil
+	a.mu.Unlock()
+	return a.AudioSink.Interrupt()
+}
+
+// accepted returns the bytes enqueued so far and the chunks per response enqueued
+// after the last Interrupt.
+func (a *acceptedSink) accepted() (int, map[string]int) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	return a.bytes, maps.Clone(a.afterCut)
 }

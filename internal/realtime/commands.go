@@ -1,6 +1,9 @@
 package realtime
 
-import "encoding/json"
+import (
+	"encoding/json"
+	"strconv"
+)
 
 // Command is something the session asks the model to do. The provider turns each
 // command into zero or more client events, in order, on its single writer.
@@ -80,3 +83,51 @@ func (TruncateItem) isCommand()   {}
 func (RetrieveItem) isCommand()   {}
 func (DeleteItem) isCommand()     {}
 func (SendRaw) isCommand()        {}
+
+// CommandKind names a kind of command, for errors the model correlates to one.
+type CommandKind int
+
+// Command kinds.
+const (
+	CommandUnknown CommandKind = iota
+	CommandUpdateSession
+	CommandAppendAudio
+	CommandCommitAudio
+	CommandClearAudio
+	CommandCreateItem // SendUserText, SendToolOutput and CreateItem
+	CommandCreateResponse
+	CommandCancelResponse
+	CommandTruncateItem
+	CommandRetrieveItem
+	CommandDeleteItem
+	CommandRaw // a SendRaw whose type the provider does not map to a kind above
+)
+
+var commandKindNames = [...]string{"unknown", "update_session", "append_audio", "commit_audio", "clear_audio",
+	"create_item", "create_response", "cancel_response", "truncate_item", "retrieve_item", "delete_item", "raw"}
+
+func (k CommandKind) String() string {
+	if k >= 0 && int(k) < len(commandKindNames) {
+		return commandKindNames[k]
+	}
+	return "CommandKind(" + strconv.Itoa(int(k)) + ")"
+}
+
+// RegistersTrigger reports whether the model registers a response trigger for cmd
+// once Send accepts it (R6.4): every CreateResponse, and the commands with Respond
+// set. The model reports each one as a ResponseTriggers{Change: TriggerRequested}.
+func RegistersTrigger(cmd Command) bool {
+	switch c := cmd.(type) {
+	case SendUserText:
+		return c.Respond
+	case CommitAudio:
+		return c.Respond
+	case SendToolOutput:
+		return c.Respond
+	case CreateItem:
+		return c.Respond
+	case CreateResponse:
+		return true
+	}
+	return false
+}

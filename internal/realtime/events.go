@@ -2,6 +2,7 @@ package realtime
 
 import (
 	"encoding/json"
+	"strconv"
 	"time"
 )
 
@@ -45,10 +46,14 @@ type Error struct {
 	Message string
 	Param   string
 	EventID string
-	// Command is the kind of client event the error was correlated to through its
-	// event_id ("response.create", "conversation.item.truncate", …); "" when unknown.
-	Command string
-	Fatal   bool
+	// Command is the kind of command the error was correlated to (through the
+	// provider's event ids); CommandUnknown when it is not known.
+	Command CommandKind
+	// Race marks a benign race the model expects and the consumer should only log,
+	// never show: e.g. a cancel that met the natural end of its response (R6.3), or
+	// a create refused because a response it wanted already covers it (R6.5).
+	Race  bool
+	Fatal bool
 }
 
 // Error implements the error interface.
@@ -229,6 +234,47 @@ type RateLimit struct {
 // RateLimitsUpdated is rate_limits.updated.
 type RateLimitsUpdated struct{ Limits []RateLimit }
 
+// TriggerChange says how the model's pending response triggers changed (R6.4).
+type TriggerChange int
+
+// Trigger changes.
+const (
+	// TriggerRequested: a command Send accepted registered one trigger.
+	TriggerRequested TriggerChange = iota + 1
+	// TriggerCovered: a response covers the triggers (it was created after their
+	// items were acknowledged, or it served a create that carried them).
+	TriggerCovered
+	// TriggerWithdrawn: the triggers will get no response: their item or their
+	// create failed, the model gave up retrying, or the connection ended.
+	TriggerWithdrawn
+)
+
+func (c TriggerChange) String() string {
+	switch c {
+	case TriggerRequested:
+		return "requested"
+	case TriggerCovered:
+		return "covered"
+	case TriggerWithdrawn:
+		return "withdrawn"
+	}
+	return "TriggerChange(" + strconv.Itoa(int(c)) + ")"
+}
+
+// ResponseTriggers reports a change of the model's pending response triggers, the
+// reasons it has to want a response (R6.4). Response sequencing is the model's
+// job; this is how it tells the session whether a response is still wanted.
+//
+// The model emits one with Change TriggerRequested and Count 1 for every command
+// Send accepted that registers a trigger (see RegistersTrigger), in the order the
+// commands were sent, and one each time triggers are covered or withdrawn.
+// Pending is the number of triggers still waiting for a response after the change.
+type ResponseTriggers struct {
+	Change  TriggerChange
+	Count   int
+	Pending int
+}
+
 // Raw is a frame the provider does not turn into a typed event (unknown or
 // raw-only types), or, when enabled, a copy of every frame.
 type Raw struct {
@@ -271,5 +317,6 @@ func (TranscriptDone) isEvent()             {}
 func (FunctionCallArgumentsDelta) isEvent() {}
 func (FunctionCallArgumentsDone) isEvent()  {}
 func (RateLimitsUpdated) isEvent()          {}
+func (ResponseTriggers) isEvent()           {}
 func (Raw) isEvent()                        {}
 func (Closed) isEvent()                     {}

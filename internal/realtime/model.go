@@ -16,7 +16,13 @@ import "context"
 //     back as Error events.
 //   - Response sequencing (one active response, coalesced triggers, cancel only while
 //     active) is the Model's job: callers say what they want (Respond, CancelResponse),
-//     never when to send response.create.
+//     never when a response is created. The Model reports its pending triggers as
+//     ResponseTriggers (one TriggerRequested for each accepted command that
+//     RegistersTrigger, then Covered / Withdrawn as they resolve), so a caller knows
+//     whether a response is still wanted without knowing the protocol.
+//   - Errors the Model absorbs as benign races (a cancel that met the natural end of
+//     the response, a create refused while a response it wanted is active) arrive as
+//     Error with Race set: log them, never show them.
 //   - Close is idempotent and safe from any goroutine; it closes with code 1000.
 type Model interface {
 	Connect(ctx context.Context, opts ConnectOptions) error

@@ -71,14 +71,11 @@ func BenchmarkAudioDeltaThroughput(b *testing.B) {
 		for range b.N {
 			m.emit(realtime.AudioDelta{ResponseID: "r1", ItemID: "m1", Data: chunk})
 		}
+		m.emit(realtime.Error{Code: "end"}) // audio is not an event: this marks the last delta handled
 	}()
-	n := 0
 	for ev := range evs {
-		if _, ok := ev.(Audio); ok {
-			n++
-			if n == b.N {
-				break
-			}
+		if e, ok := ev.(Error); ok && e.Code == "end" {
+			break
 		}
 	}
 }

@@ -80,8 +80,8 @@ type Config struct {
 	// Greeting, when set, is sent once the session is ready as a manual response.create
 	// with these instructions (R3.3).
 	Greeting string
-	// RawEvents emits RawEvent copies of realtime.Raw model events (bounded, lossy,
-	// counted: see RawDropped).
+	// RawEvents emits RawEvent copies of realtime.Raw model events (bounded, lossy;
+	// the drops are counted and logged at close).
 	RawEvents bool
 	Logger    *slog.Logger
 	// RecycleAfter is when the connection is recycled at the next safe point

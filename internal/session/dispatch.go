@@ -33,7 +33,6 @@ func (s *Session) handle(ev realtime.Event) {
 		s.emit(SpeechStopped{ItemID: e.ItemID, AudioMS: e.AudioEndMS})
 	case realtime.AudioCommitted:
 		s.q.speechOpen = false
-		s.quietOnAck(commitKey)
 		s.onAudioCommitted()
 	case realtime.AudioCleared:
 		s.q.speechOpen = false // the utterance was discarded
@@ -59,6 +58,8 @@ func (s *Session) handle(ev realtime.Event) {
 	case realtime.FunctionCallArgumentsDone:
 		s.onArgumentsDone(e)
 	case realtime.RateLimitsUpdated:
+	case realtime.ResponseTriggers:
+		s.onResponseTriggers(e)
 	case realtime.Raw:
 		if s.cfg.RawEvents {
 			s.emit(RawEvent{Direction: e.Direction, Type: e.Type, Data: e.Data})
@@ -82,7 +83,7 @@ func (s *Session) onSessionUpdated(e realtime.SessionUpdated) {
 	}
 	s.effective = &eff
 	if s.clock != nil {
-		s.clock.setBPM(s.outputFormat().BytesPerMS())
+		s.clock.SetBytesPerMS(s.outputFormat().BytesPerMS())
 	}
 	if !e.Ready || s.ready {
 		return
@@ -104,10 +105,9 @@ func (s *Session) onSessionUpdated(e realtime.SessionUpdated) {
 
 // onModelError surfaces model errors; they never end the stream (R4.4, R12.2 #9).
 func (s *Session) onModelError(e realtime.Error) {
-	s.quietOnError(e)
-	if e.Code == "response_cancel_not_active" {
-		// R6.3: a race with natural completion, not a user-facing error.
-		s.log.Debug("response.cancel raced with response.done", "event_id", e.EventID)
+	if e.Race {
+		// A benign race the Model absorbed (R6.3, R6.5), not a user-facing error.
+		s.log.Debug("model reported a benign race", "command", e.Command.String(), "code", e.Code, "event_id", e.EventID)
 		return
 	}
 	src := e.Source

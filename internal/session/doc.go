@@ -15,7 +15,8 @@
 //   - block the Model's reader or itself on consumers (events go through an unbounded
 //     FIFO), on tools or guardrails (they run in their own goroutines and report back
 //     as messages), or on the audio sink (Enqueue and Interrupt are non-blocking);
-//   - decide when response.create is sent: it says Respond / CancelResponse and the
-//     Model sequences (§6);
+//   - decide when a response is created: it says Respond / CancelResponse, the Model
+//     sequences (§6) and reports whether a response is still wanted
+//     (realtime.ResponseTriggers), which Idle relies on;
 //   - know the wire: no JSON of client or server events is built or parsed here.
 package session

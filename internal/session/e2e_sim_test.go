@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtagent/rtagent/internal/audio/wallclock"
 	"github.com/rtagent/rtagent/internal/guardrail"
 	"github.com/rtagent/rtagent/internal/realtime"
 	"github.com/rtagent/rtagent/internal/realtime/sim"
@@ -610,7 +611,7 @@ func TestE2ESimOutputGuardrail(t *testing.T) {
 					if e.ResponseID == resp1 {
 						t.Errorf("transcript of the tripped response after the trip: %+v", e)
 					}
-				case Audio:
+				case AudioStarted:
 					if e.ResponseID == resp1 {
 						t.Errorf("audio of the tripped response after the trip")
 					}
@@ -767,14 +768,16 @@ func TestE2ESimApprovals(t *testing.T) {
 // plays sends nothing and emits nothing (R7.5 #1).
 func TestE2ESimManualInterrupt(t *testing.T) {
 	base := audioSettings()
-	r := startSim(t, sim.Options{Pace: 1, TruncateTranscript: true}, Config{Base: base, Agents: []*Agent{{Name: "concierge"}}})
+	// The wall-clock estimator, counted: audio chunks are not session events.
+	sink := &countingSink{Sink: wallclock.NewSink(base.OutputFormat.BytesPerMS()), notify: make(chan struct{}, 1)}
+	r := startSim(t, sim.Options{Pace: 1, TruncateTranscript: true}, Config{Base: base, Agents: []*Agent{{Name: "concierge"}}, Audio: sink})
 
 	// Nothing ever played: no-op.
 	r.s.Interrupt(ReasonManual)
 
 	r.send("please read this fairly long sentence back to me slowly and carefully word by word")
-	first := waitEvent[Audio](t, r.rec, nil)
-	waitEventN(t, r.rec, 4, func(e Audio) bool { return e.ItemID == first.ItemID })
+	first := waitEvent[AudioStarted](t, r.rec, nil)
+	sink.waitChunks(t, first.ItemID, 4)
 	r.s.Interrupt(ReasonManual)
 	ai := waitEvent[AudioInterrupted](t, r.rec, nil)
 	waitEvent(t, r.rec, func(e AgentEnd) bool { return e.ResponseID == ai.ResponseID })
@@ -788,7 +791,7 @@ func TestE2ESimManualInterrupt(t *testing.T) {
 	waitEvent(t, r.rec, func(e Transcript) bool { return e.Final && e.Text == "You said: hi" })
 	r.waitIdle(2)
 	deadline := time.Now().Add(waitTimeout)
-	for r.s.clock.State().Active {
+	for sink.State().Active {
 		if time.Now().After(deadline) {
 			t.Fatal("the wall-clock sink never finished playing")
 		}
@@ -825,7 +828,7 @@ func TestE2ESimManualInterrupt(t *testing.T) {
 	}
 	assertEventOrder(t, evs, 0,
 		step("agent_start", func(e AgentStart) bool { return e.ResponseID == ai.ResponseID }),
-		step("audio", func(e Audio) bool { return e.ItemID == ai.ItemID }),
+		step("audio_started", func(e AudioStarted) bool { return e.ItemID == ai.ItemID }),
 		step("audio_interrupted", func(e AudioInterrupted) bool { return e.ItemID == ai.ItemID }),
 		step("agent_end cancelled", func(e AgentEnd) bool { return e.ResponseID == ai.ResponseID && e.Status == "cancelled" }),
 	)
@@ -871,6 +874,49 @@ func TestE2ESimManualInterrupt(t *testing.T) {
 				t.Errorf("first client frame after connect is %s, want the user's item.create", f.Type)
 			}
 			break
+		}
+	}
+}
+
+// countingSink is the wall-clock estimator with a count of the chunks it was given
+// per item, for tests that act after the n-th audio delta.
+type countingSink struct {
+	*wallclock.Sink
+	mu     sync.Mutex
+	chunks map[string]int
+	notify chan struct{}
+}
+
+func (c *countingSink) Enqueue(responseID, itemID string, contentIndex int, pcm []byte) {
+	c.Sink.Enqueue(responseID, itemID, contentIndex, pcm)
+	c.mu.Lock()
+	if c.chunks == nil {
+		c.chunks = map[string]int{}
+	}
+	c.chunks[itemID]++
+	c.mu.Unlock()
+	select {
+	case c.notify <- struct{}{}:
+	default:
+	}
+}
+
+// waitChunks waits until n chunks of itemID were enqueued.
+func (c *countingSink) waitChunks(t *testing.T, itemID string, n int) {
+	t.Helper()
+	deadline := time.NewTimer(waitTimeout)
+	defer deadline.Stop()
+	for {
+		c.mu.Lock()
+		got := c.chunks[itemID]
+		c.mu.Unlock()
+		if got >= n {
+			return
+		}
+		select {
+		case <-c.notify:
+		case <-deadline.C:
+			t.Fatalf("timed out waiting for %d audio chunks of %s; got %d", n, itemID, got)
 		}
 	}
 }

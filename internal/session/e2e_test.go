@@ -100,7 +100,7 @@ func TestE2ESimAudioInterrupt(t *testing.T) {
 	base.Transcription = nil
 	s, rec := e2e(t, Config{Base: base, Agents: []*Agent{{Name: "A"}}})
 	_ = s.SendText("please read this fairly long sentence back to me slowly")
-	waitEventN[Audio](t, rec, 2, nil)
+	waitEvent[AudioStarted](t, rec, nil)
 	s.Interrupt(ReasonManual)
 	ai := waitEvent[AudioInterrupted](t, rec, nil)
 	up := waitEvent(t, rec, func(e HistoryUpdated) bool { return e.Item != nil && e.Item.TruncatedAtMS != nil })

@@ -91,16 +91,16 @@ type ToolApprovalRequired struct {
 	Arguments string `json:"arguments"`
 }
 
-// Audio is one accepted chunk of assistant audio (already handed to the sink).
-type Audio struct {
+// AudioStarted says the first audio of a response was handed to the audio output: a
+// fact for latency clocks, once per response. Audio itself never travels through the
+// event stream (the session hands it to its AudioSink).
+type AudioStarted struct {
 	ResponseID   string `json:"response_id"`
 	ItemID       string `json:"item_id"`
 	ContentIndex int    `json:"content_index"`
-	Data         []byte `json:"-"`
-	Bytes        int    `json:"bytes"`
 }
 
-// AudioEnd follows the last Audio of an item.
+// AudioEnd follows the last audio of an item.
 type AudioEnd struct {
 	ResponseID   string `json:"response_id"`
 	ItemID       string `json:"item_id"`
@@ -262,7 +262,7 @@ func (ToolStart) EventType() string            { return "tool_start" }
 func (ToolEnd) EventType() string              { return "tool_end" }
 func (ToolError) EventType() string            { return "tool_error" }
 func (ToolApprovalRequired) EventType() string { return "tool_approval_required" }
-func (Audio) EventType() string                { return "audio" }
+func (AudioStarted) EventType() string         { return "audio_started" }
 func (AudioEnd) EventType() string             { return "audio_end" }
 func (AudioInterrupted) EventType() string     { return "audio_interrupted" }
 func (SpeechStarted) EventType() string        { return "speech_started" }

@@ -56,7 +56,7 @@ func TestOutputGuardrailTrip_R10_4(t *testing.T) {
 			if e.ResponseID == "r1" {
 				t.Errorf("transcript of the tripped response forwarded: %+v", e)
 			}
-		case Audio:
+		case AudioStarted:
 			t.Errorf("audio after the trip: %+v", e)
 		}
 	}

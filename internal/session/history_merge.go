@@ -22,9 +22,6 @@ func (s *Session) onItem(e realtime.ItemEvent) {
 		it = s.withDeltaText(it)
 	}
 	isNew := s.indexOf(it.ID) < 0
-	if e.Kind == realtime.ItemAdded && (it.Type == realtime.ItemFunctionCallOutput || (it.Type == realtime.ItemMessage && it.Role != "assistant")) {
-		s.quietOnAck(itemKey(it))
-	}
 	s.upsertItem(it, e.PreviousItemID, "")
 	if isNew && e.Kind == realtime.ItemAdded && it.Type == realtime.ItemMessage && it.Role == "user" {
 		s.emitTypedUserText(it)

@@ -17,95 +17,33 @@ type Idle struct {
 // EventType implements Event.
 func (Idle) EventType() string { return "idle" }
 
-// quietState is the engine's bookkeeping for Idle (engine goroutine only).
-//
-// Response triggers follow the Model's coverage rule (R6.4): a trigger is satisfied
-// by a response.created that arrives after its item was acknowledged
-// (conversation.item.added, or input_audio_buffer.committed for a commit). Triggers
-// are keyed by what acknowledges them; the server acknowledges in order.
+// quietState is the engine's bookkeeping for Idle (engine goroutine only). The
+// session counts what it owns; whether a response is still wanted is the Model's
+// business (R6.4), which it reports as realtime.ResponseTriggers.
 type quietState struct {
 	turns      int             // typed texts processed
-	unacked    map[string]int  // triggers whose item is not acknowledged yet, by key
-	acked      int             // acknowledged triggers awaiting a response.created
+	unreported int             // trigger commands sent that the Model has not reported yet
+	pending    int             // the Model's pending triggers, as last reported
 	running    map[string]bool // call ids whose tool goroutine is running
 	speechOpen bool            // speech_started seen, not committed yet
 	idle       bool            // the last check found the session quiet
 	idleTurns  int             // Turns of the last Idle emitted
 }
 
-func textKey(text string) string   { return "text:" + text }
-func callKey(callID string) string { return "call:" + callID }
-
-const commitKey = "commit"
-
-// noteCommand records the response trigger a command carries, if any.
+// noteCommand counts a command the Model accepted that registers a response trigger
+// until the Model reports it.
 func (s *Session) noteCommand(cmd realtime.Command) {
-	key := ""
-	switch c := cmd.(type) {
-	case realtime.SendUserText:
-		if c.Respond {
-			key = textKey(c.Text)
-		}
-	case realtime.SendToolOutput:
-		if c.Respond {
-			key = callKey(c.CallID)
-		}
-	case realtime.CommitAudio:
-		if c.Respond {
-			key = commitKey
-		}
-	case realtime.CreateItem:
-		if c.Respond {
-			key = itemKey(c.Item)
-		}
-	case realtime.CreateResponse:
-		s.q.acked++ // no item to wait for
-		return
-	}
-	if key != "" {
-		s.q.unacked[key]++
+	if realtime.RegistersTrigger(cmd) {
+		s.q.unreported++
 	}
 }
 
-// itemKey is the acknowledgement key of an item the client may create.
-func itemKey(it realtime.Item) string {
-	switch {
-	case it.Type == realtime.ItemFunctionCallOutput:
-		return callKey(it.CallID)
-	case it.Type == realtime.ItemMessage && it.Role != "assistant":
-		text := ""
-		for _, c := range it.Content {
-			if c.Type == realtime.ContentInputText {
-				text += c.Text
-			}
-		}
-		return textKey(text)
+// onResponseTriggers takes the Model's report of its pending triggers.
+func (s *Session) onResponseTriggers(e realtime.ResponseTriggers) {
+	if e.Change == realtime.TriggerRequested {
+		s.q.unreported = max(s.q.unreported-e.Count, 0)
 	}
-	return "item:" + it.ID
-}
-
-// quietOnAck moves a trigger from waiting for its item to waiting for a response.
-func (s *Session) quietOnAck(key string) {
-	if s.q.unacked[key] > 0 {
-		s.q.unacked[key]--
-		if s.q.unacked[key] == 0 {
-			delete(s.q.unacked, key)
-		}
-		s.q.acked++
-	}
-}
-
-func (s *Session) quietOnResponseCreated() { s.q.acked = 0 }
-
-// quietOnError: triggers the Model gave up on will not produce a response.
-func (s *Session) quietOnError(e realtime.Error) {
-	switch e.Command {
-	case "response.create":
-		s.q.acked = 0
-		clear(s.q.unacked)
-	case "conversation.item.create", "input_audio_buffer.commit":
-		clear(s.q.unacked) // the failed item's trigger was withdrawn
-	}
+	s.q.pending = e.Pending
 }
 
 func (s *Session) guardrailChecksPending() bool {
@@ -120,7 +58,7 @@ func (s *Session) guardrailChecksPending() bool {
 // checkIdle runs after every event and operation on the engine goroutine.
 func (s *Session) checkIdle() {
 	q := &s.q
-	quiet := s.ready && s.activeResp == "" && q.acked == 0 && len(q.unacked) == 0 &&
+	quiet := s.ready && s.activeResp == "" && q.unreported == 0 && q.pending == 0 &&
 		len(q.running) == 0 && len(s.approvals) == 0 && len(s.textQueue) == 0 &&
 		!q.speechOpen && !s.guardrailChecksPending()
 	if quiet && (!q.idle || q.idleTurns != q.turns) {

@@ -41,7 +41,10 @@ func (s *Session) onAudioDelta(e realtime.AudioDelta) {
 	}
 	it.received += len(e.Data)
 	s.sink.Enqueue(e.ResponseID, e.ItemID, e.ContentIndex, e.Data)
-	s.emit(Audio{ResponseID: e.ResponseID, ItemID: e.ItemID, ContentIndex: e.ContentIndex, Data: e.Data, Bytes: len(e.Data)})
+	if r := s.lookupResponse(e.ResponseID); r != nil && !r.audioStarted {
+		r.audioStarted = true
+		s.emit(AudioStarted{ResponseID: e.ResponseID, ItemID: e.ItemID, ContentIndex: e.ContentIndex})
+	}
 }
 
 // pruneAudio forgets parts that were heard in full: everything when nothing plays,

@@ -2,8 +2,6 @@ package session
 
 import (
 	"testing"
-	"testing/synctest"
-	"time"
 
 	"github.com/rtagent/rtagent/internal/realtime"
 )
@@ -15,7 +13,7 @@ func (h *harness) playing(received, played int) {
 	h.m.emit(created("r1"))
 	h.m.emit(assistantItem("r1", "m1")...)
 	h.m.emit(audio("r1", "m1", received))
-	waitEvent[Audio](h.t, h.rec, nil)
+	waitEvent[AudioStarted](h.t, h.rec, nil)
 	h.sink.play("r1", "m1", 0, played)
 }
 
@@ -117,13 +115,13 @@ func TestInterruptQueuedItemsAtZero_R7_5(t *testing.T) {
 	h.m.emit(created("r1"))
 	h.m.emit(assistantItem("r1", "m1")...)
 	h.m.emit(audio("r1", "m1", 4800))
-	waitEvent[Audio](t, h.rec, nil)
+	waitEvent[AudioStarted](t, h.rec, nil)
 	h.sink.play("r1", "m1", 0, 0) // m1 starts playing before m2 arrives
 	h.m.emit(done("r1", "completed"))
 	h.m.emit(created("r2"))
 	h.m.emit(assistantItem("r2", "m2")...)
 	h.m.emit(audio("r2", "m2", 4800))
-	waitEventN[Audio](t, h.rec, 2, nil)
+	waitEventN[AudioStarted](t, h.rec, 2, nil)
 	h.sink.play("r1", "m1", 0, 960)
 	h.s.Interrupt(ReasonManual)
 	waitEventN[AudioInterrupted](t, h.rec, 2, nil)
@@ -143,7 +141,7 @@ func TestInterruptNothingPlayedYet_R7_5(t *testing.T) {
 	h.m.emit(created("r1"))
 	h.m.emit(assistantItem("r1", "m1")...)
 	h.m.emit(audio("r1", "m1", 4800))
-	waitEvent[Audio](t, h.rec, nil)
+	waitEvent[AudioStarted](t, h.rec, nil)
 	h.sink.mu.Lock()
 	h.sink.state = realtime.PlaybackState{Active: true} // prebuffering
 	h.sink.mu.Unlock()
@@ -168,7 +166,7 @@ func TestDropLateDeltas_R7_10(t *testing.T) {
 	h.m.emit(created("r2"))
 	h.m.emit(assistantItem("r2", "m2")...)
 	h.m.emit(audio("r2", "m2", 480))
-	waitEvent(t, h.rec, func(a Audio) bool { return a.ItemID == "m2" })
+	waitEvent(t, h.rec, func(a AudioStarted) bool { return a.ItemID == "m2" })
 	h.sync()
 	if got, _ := h.sink.counts(); got != enq+1 {
 		t.Errorf("sink got %d chunks after the interrupt, want 1 (r2 only)", got-enq)
@@ -176,7 +174,7 @@ func TestDropLateDeltas_R7_10(t *testing.T) {
 	evs := h.rec.events()
 	ia := indexOfEvent(evs, func(e Event) bool { _, ok := e.(AudioInterrupted); return ok })
 	for _, ev := range evs[ia:] {
-		if a, ok := ev.(Audio); ok && a.ResponseID == "r1" {
+		if a, ok := ev.(AudioStarted); ok && a.ResponseID == "r1" {
 			t.Errorf("late audio emitted: %+v", a)
 		}
 	}
@@ -283,61 +281,6 @@ func TestAudioHeldUntilReady_R1_12(t *testing.T) {
 	}
 }
 
-// R7.3 fallback: the wall-clock estimator reports what "played" by elapsed time.
-func TestClockSink_R7_3(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		c := newClockSink(48)
-		c.Enqueue("r1", "m1", 0, make([]byte, 4800)) // 100 ms
-		c.Enqueue("r1", "m1", 0, make([]byte, 4800)) // 100 ms
-		c.Enqueue("r2", "m2", 0, make([]byte, 4800)) // 100 ms
-		time.Sleep(150 * time.Millisecond)
-		st := c.State()
-		if st.ItemID != "m1" || st.PlayedBytes != 7200 || !st.Active {
-			t.Errorf("at 150 ms: %+v", st)
-		}
-		time.Sleep(100 * time.Millisecond)
-		if st := c.State(); st.ItemID != "m2" || st.PlayedBytes != 2400 {
-			t.Errorf("at 250 ms: %+v", st)
-		}
-		snap := c.Interrupt()
-		if snap.ItemID != "m2" || c.State().Active {
-			t.Errorf("interrupt: snapshot %+v, then %+v", snap, c.State())
-		}
-		c.Enqueue("r3", "m3", 0, make([]byte, 480))
-		time.Sleep(20 * time.Millisecond)
-		// Just ran dry: still counts as playing, like a jitter buffer would.
-		if st := c.State(); !st.Active || st.ItemID != "m3" || st.PlayedBytes != 480 {
-			t.Errorf("just after all played: %+v", st)
-		}
-		time.Sleep(clockGrace)
-		if st := c.State(); st.Active {
-			t.Errorf("after all played: %+v", st)
-		}
-	})
-}
-
-// Audio delivered at real-time pace leaves the queue empty between chunks; the
-// played count of the part must go on, not restart at each chunk.
-func TestClockSinkRealTimeDelivery_R7_3(t *testing.T) {
-	synctest.Test(t, func(t *testing.T) {
-		c := newClockSink(48)
-		for range 5 {
-			c.Enqueue("r1", "m1", 0, make([]byte, 4800)) // 100 ms, delivered as it plays
-			time.Sleep(100 * time.Millisecond)
-		}
-		time.Sleep(30 * time.Millisecond) // a late chunk: the queue is empty now
-		st := c.State()
-		if !st.Active || st.ItemID != "m1" || st.PlayedBytes != 5*4800 {
-			t.Fatalf("between chunks: %+v, want m1 active with 24000 bytes played", st)
-		}
-		c.Enqueue("r1", "m1", 0, make([]byte, 4800))
-		time.Sleep(50 * time.Millisecond)
-		if st := c.Interrupt(); st.PlayedBytes != 5*4800+2400 {
-			t.Fatalf("interrupt snapshot %+v, want 26400 bytes played", st)
-		}
-	})
-}
-
 // Issue 9 #2 (R7.4, R7.5): barge-in after all received audio played (the sink is
 // idle after an underrun) while the response is still open truncates at the received
 // length and reports audio_interrupted; once the response is done, nothing is sent.
@@ -352,7 +295,7 @@ func TestBargeInAfterUnderrunTruncates_R7_5(t *testing.T) {
 			h.m.emit(created("r1"))
 			h.m.emit(assistantItem("r1", "m1")...)
 			h.m.emit(audio("r1", "m1", 48000)) // 1000 ms at 24 kHz PCM16
-			waitEvent[Audio](t, h.rec, nil)
+			waitEvent[AudioStarted](t, h.rec, nil)
 			if respDone {
 				h.m.emit(done("r1", "completed"))
 			}

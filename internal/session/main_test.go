@@ -278,8 +278,6 @@ func fmtEvents(evs []Event) string {
 	s := ""
 	for _, ev := range evs {
 		switch e := ev.(type) {
-		case Audio:
-			s += fmt.Sprintf("\n  audio{%s %s %d}", e.ResponseID, e.ItemID, e.Bytes)
 		case HistoryUpdated:
 			s += fmt.Sprintf("\n  history_updated{%v deleted=%q}", e.Item != nil, e.DeletedID)
 		default:

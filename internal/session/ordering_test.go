@@ -53,7 +53,7 @@ func checkOrdering(t *testing.T, evs []Event) {
 			if !e.Manual {
 				handedTo = e.ToAgent
 			}
-		case Audio:
+		case AudioStarted:
 			if !started[e.ResponseID] || ended[e.ResponseID] {
 				fail(i, "audio of %s outside agent_start..agent_end (#2)", e.ResponseID)
 			}
@@ -217,7 +217,7 @@ func TestOrderingLongSession_R12_2(t *testing.T) {
 	m.emit(created("r7"))
 	m.emit(assistantItem("r7", "m7")...)
 	m.emit(audio("r7", "m7", 9600))
-	waitEvent(t, h.rec, func(a Audio) bool { return a.ResponseID == "r7" })
+	waitEvent(t, h.rec, func(a AudioStarted) bool { return a.ResponseID == "r7" })
 	h.sink.play("r7", "m7", 0, 960)
 	m.emit(tdelta("r7", "m7", "the secret code is "+strings.Repeat("z", 100)))
 	waitEvent[GuardrailTripped](t, h.rec, nil)

@@ -110,7 +110,9 @@ func (s *Session) scheduleRecycle(expires time.Time) {
 	now := time.Now()
 	due := now.Add(after)
 	hard := due.Add(recycleBeforeExpiry - forceBeforeExpiry)
-	if !expires.IsZero() {
+	// An expires_at that is not comfortably in the future (a recorded stream, a
+	// skewed clock) says nothing about this connection: only RecycleAfter counts.
+	if !expires.IsZero() && expires.After(now.Add(forceBeforeExpiry)) {
 		if e := expires.Add(-recycleBeforeExpiry); e.Before(due) {
 			due = e
 		}

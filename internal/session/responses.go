@@ -25,6 +25,8 @@ type response struct {
 	// response is wanted, sent on the last output once the response is done.
 	outstanding int
 	needRespond bool
+
+	audioStarted bool // AudioStarted was emitted
 }
 
 // lookupResponse returns the response with this id, creating a placeholder for ids
@@ -47,7 +49,6 @@ func (s *Session) onResponseCreated(e realtime.ResponseCreated) {
 	r := &response{id: e.ResponseID, agent: s.active, seq: s.respSeq}
 	s.responses[e.ResponseID] = r
 	s.activeResp = e.ResponseID
-	s.quietOnResponseCreated()
 	s.emit(AgentStart{Agent: r.agent.Name, ResponseID: r.id})
 }
 

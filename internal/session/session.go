@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rtagent/rtagent/internal/audio/wallclock"
 	"github.com/rtagent/rtagent/internal/guardrail"
 	"github.com/rtagent/rtagent/internal/realtime"
 )
@@ -44,7 +45,7 @@ type Session struct {
 	voice  string
 	strict bool
 	sink   realtime.AudioSink
-	clock  *clockSink // the default sink, when cfg.Audio is nil
+	clock  *wallclock.Sink // the default sink, when cfg.Audio is nil (R7.3 fallback)
 	out    *eventQueue
 
 	// Lifecycle.
@@ -148,7 +149,7 @@ func New(cfg Config) (*Session, error) {
 		}
 	}
 	if s.sink == nil {
-		s.clock = newClockSink(cfg.Base.OutputFormat.BytesPerMS())
+		s.clock = wallclock.NewSink(cfg.Base.OutputFormat.BytesPerMS())
 		s.sink = s.clock
 	}
 	s.ctx, s.cancel = context.WithCancel(context.Background())
@@ -162,7 +163,7 @@ func New(cfg Config) (*Session, error) {
 		candidates: map[string]realtime.FunctionCallArgumentsDone{},
 		sticky:     map[string]bool{},
 		approvals:  map[string]*call{},
-		q:          quietState{running: map[string]bool{}, unacked: map[string]int{}},
+		q:          quietState{running: map[string]bool{}},
 		acc:        map[audioKey]string{},
 	}
 	return s, nil
@@ -202,9 +203,6 @@ func (s *Session) Start(ctx context.Context) error {
 // Events returns the ordered session events. The stream ends with Closed, after which
 // the channel is closed. Consumers must drain it until then.
 func (s *Session) Events() <-chan Event { return s.out.channel() }
-
-// RawDropped returns how many raw events were dropped because consumers lagged.
-func (s *Session) RawDropped() uint64 { return s.out.dropped() }
 
 // Close ends the session (R12.3). It is idempotent and safe from any goroutine: it
 // cancels tools, guardrails and pending approvals, waits at most 1 s for them, closes
@@ -331,6 +329,9 @@ func (s *Session) teardown(final Closed, modelEnded bool) {
 		s.log.Warn("tools or guardrails still running after the close grace period")
 	}
 	timer.Stop()
+	if n := s.out.dropped(); n > 0 {
+		s.log.Debug("raw events dropped because consumers lagged (R12.1)", "dropped", n)
+	}
 	if err := s.model.Close(); err != nil {
 		s.log.Warn("model close", "err", err)
 		if final.Err == nil && !modelEnded {

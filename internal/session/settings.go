@@ -3,9 +3,9 @@ package session
 import (
 	"encoding/json"
 	"strings"
-	"unicode"
 
 	"github.com/rtagent/rtagent/internal/realtime"
+	"github.com/rtagent/rtagent/internal/tools"
 )
 
 // handoffParameters is the fixed, empty parameter schema of handoff tools (R9.1).
@@ -14,27 +14,11 @@ var handoffParameters = json.RawMessage(`{"type":"object","properties":{},"requi
 // defaultPreamble is the rtagent handoff preamble (R9.2 step 6).
 const defaultPreamble = "The conversation was just transferred to you from {from}. Continue helping the user directly; do not greet again, say goodbye, or announce another transfer unless needed."
 
-// HandoffToolName returns transfer_to_<normalized agent name> (R9.1): whitespace and
-// every character outside [A-Za-z0-9_] become "_", then the name is lower-cased.
-func HandoffToolName(agentName string) string {
-	var b strings.Builder
-	b.WriteString("transfer_to_")
-	for _, r := range agentName {
-		switch {
-		case r < unicode.MaxASCII && (unicode.IsLetter(r) || unicode.IsDigit(r) || r == '_'):
-			b.WriteRune(unicode.ToLower(r))
-		default:
-			b.WriteByte('_')
-		}
-	}
-	return b.String()
-}
-
 func (h HandoffTarget) toolName() string {
 	if h.ToolName != "" {
 		return h.ToolName
 	}
-	return HandoffToolName(h.Agent)
+	return tools.HandoffToolName(h.Agent)
 }
 
 func (h HandoffTarget) description(target *Agent) string {

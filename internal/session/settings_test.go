@@ -9,20 +9,6 @@ import (
 	"github.com/rtagent/rtagent/internal/tools"
 )
 
-func TestHandoffToolName_R9_1(t *testing.T) {
-	for in, want := range map[string]string{
-		"Billing Support": "transfer_to_billing_support",
-		"FAQ/Help":        "transfer_to_faq_help",
-		"billing":         "transfer_to_billing",
-		"Café\tdesk":      "transfer_to_caf__desk",
-		"a-b.c":           "transfer_to_a_b_c",
-	} {
-		if got := HandoffToolName(in); got != want {
-			t.Errorf("HandoffToolName(%q) = %q, want %q", in, got, want)
-		}
-	}
-}
-
 func TestNewValidation_R8_1(t *testing.T) {
 	m := newFakeModel()
 	dup := newTool("lookup")

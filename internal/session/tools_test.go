@@ -218,7 +218,7 @@ func TestToolRunsAsyncWithCapturedAgent_R8_3(t *testing.T) {
 	waitEvent[ToolStart](t, h.rec, nil)
 	h.m.emit(assistantItem("r1", "m1")...)
 	h.m.emit(audio("r1", "m1", 480))
-	waitEvent[Audio](t, h.rec, nil) // the engine is not blocked by the tool
+	waitEvent[AudioStarted](t, h.rec, nil) // the engine is not blocked by the tool
 	if err := h.s.SwitchAgent("B"); err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ func TestWritesTurnsToolsHandoffsAndGuardrails(t *testing.T) {
 		session.GuardrailTripped{Kind: "output", Guardrails: []string{"cmd"}, Reason: "cmd: refund promised"},
 		session.GuardrailCorrection{Guardrails: []string{"cmd"}, Sent: true, Notice: "answer withheld by guardrail cmd; asked the model to answer again"},
 		session.ToolError{Tool: "lookup", Arguments: `{"id":`, Error: "invalid arguments: not valid JSON"},
-		session.Audio{Data: []byte{1, 2}},
+		session.AudioStarted{ResponseID: "r1", ItemID: "a1"},
 	} {
 		w.Add(ev)
 	}

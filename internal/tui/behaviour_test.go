@@ -2,14 +2,15 @@ package tui
 
 import (
 	"errors"
+	"fmt"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
-	"github.com/charmbracelet/x/ansi"
 
+	"github.com/rtagent/rtagent/internal/realtime"
 	"github.com/rtagent/rtagent/internal/session"
 )
 
@@ -267,7 +268,7 @@ func TestDeltasAreCoalescedUntilTick(t *testing.T) {
 	h.flush()
 	mustContain(t, h.view(), "concierge …", "streaming")
 	before := h.m.View().Content
-	h.ev(session.Audio{ItemID: "a1", Data: make([]byte, 4800), Bytes: 4800})
+	h.ev(session.AudioStarted{ResponseID: "r1", ItemID: "a1"})
 	if h.m.View().Content != before {
 		t.Error("an audio event changed the frame")
 	}
@@ -294,6 +295,23 @@ func TestLatencyTextMode(t *testing.T) {
 	mustContain(t, h.view(), "latency 850ms")
 }
 
+// A spoken answer is timed to its first audio, not to its transcript, which the
+// model streams ahead of the sound (the user hears nothing until the audio).
+func TestLatencyVoiceAnswerStopsAtFirstAudio(t *testing.T) {
+	h := newHarness(t, 80, 24)
+	h.ev(session.SessionReady{SessionID: "s1", Settings: realtime.Settings{OutputModalities: []string{realtime.ModalityAudio}}})
+	h.ev(session.SpeechStarted{ItemID: "u1"}, session.SpeechStopped{ItemID: "u1"})
+	h.clk.advance(300 * time.Millisecond)
+	h.ev(session.Transcript{Role: "assistant", ItemID: "a1", ResponseID: "r1", Delta: "Hel"})
+	h.clk.advance(340 * time.Millisecond)
+	h.ev(session.AudioStarted{ResponseID: "r1", ItemID: "a1"})
+	h.clk.advance(time.Second)
+	h.ev(session.Transcript{Role: "assistant", ItemID: "a1", ResponseID: "r1", Delta: "lo"})
+	h.flush()
+	mustContain(t, h.view(), "latency 640ms")
+	mustNotContain(t, h.view(), "latency 300ms")
+}
+
 // A turn that waits for a tool approval is not timed: the wait is the user's.
 func TestLatencyNotMeasuredAcrossApproval(t *testing.T) {
 	h := newHarness(t, 80, 24)
@@ -317,7 +335,7 @@ func TestInterruptMuteAndAgentSwitch(t *testing.T) {
 	if got := h.be.Calls(); len(got) != 0 {
 		t.Fatalf("calls = %q with nothing to interrupt", got)
 	}
-	h.ev(session.Audio{ItemID: "a1", Bytes: 4800})
+	h.ev(session.AudioStarted{ResponseID: "r1", ItemID: "a1"})
 	h.exec(h.key(keyEsc))
 	mustContain(t, h.view(), "interrupting…")
 	h.exec(h.key(keyCtrlX))
@@ -388,7 +406,7 @@ func TestPushToTalkToggleWithoutKeyRelease(t *testing.T) {
 	}
 	// The turn is timed from the commit to the first audio (issue 12: it showed —).
 	h.clk.advance(420 * time.Millisecond)
-	h.ev(session.Audio{ItemID: "a1", Bytes: 4800})
+	h.ev(session.AudioStarted{ResponseID: "r1", ItemID: "a1"})
 	h.flush()
 	mustContain(t, h.view(), "latency 420ms")
 }
@@ -434,7 +452,7 @@ func TestEventLogFilterAndRing(t *testing.T) {
 	checkFrame(t, h.m.View().Content, 80, 24)
 }
 
-func TestTranscriptMarkdown(t *testing.T) {
+func TestRecordKeepsTheConversation(t *testing.T) {
 	h := newHarness(t, 80, 24)
 	h.typeText("refund order A1")
 	h.exec(h.key(keyEnter))
@@ -457,45 +475,62 @@ func TestTranscriptMarkdown(t *testing.T) {
 		session.Transcript{Role: "assistant", Agent: "billing", ItemID: "a2", Delta: "Anything el"},
 		session.Closed{Reason: "user quit"},
 	)
-	md := RenderTranscript(h.m.Record())
-	mustContain(t, md,
-		"# rtagent session\n",
-		"_Started 2026-05-01 10:00:00 UTC_",
-		"**You:** refund order A1",
-		"_Handoff: concierge → billing_",
-		"**Tool call `issue_refund`** (billing) — done in 2.0s — approved by the user",
-		"Arguments:\n\n```json\n{\n  \"order_id\": \"A1\"\n}\n```",
-		"Result:\n\n````\nrefund ```ok```\n````",
-		"**billing:** Refunded.",
-		"**Guardrail tripped** (output: no_card_numbers): blocked",
-		"**Guardrail tripped** (output: cmd): [withheld by guardrail cmd] — cmd: refund promised",
-		"**billing:** [withheld by guardrail cmd]",
-		"answer withheld by guardrail cmd; asked the model to answer again",
-		"lookup not run: invalid arguments: not valid JSON",
-		"**Error** (tool) (fatal): boom",
-		"**billing:** Anything el _(partial)_",
-		"_session closed: user quit_",
-	)
-	if strings.Contains(md, "4111") {
-		t.Errorf("blocked text still shown:\n%s", md)
+	// The record keeps everything the conversation showed, in order, for whoever
+	// renders it (the Markdown transcript is internal/transcript's, from session events).
+	var got []string
+	for _, e := range h.m.Record().Entries {
+		switch e.Kind {
+		case EntryUser:
+			got = append(got, "user:"+e.Text)
+		case EntryAssistant:
+			got = append(got, fmt.Sprintf("%s:%s final=%v", e.Agent, e.Text, e.Final))
+		case EntryHandoff:
+			got = append(got, "handoff:"+e.From+">"+e.To)
+		case EntryTool:
+			got = append(got, fmt.Sprintf("tool:%s %s %s %s %v", e.Tool, e.Arguments, e.Output, e.Decision, e.Duration))
+		case EntryGuardrail:
+			got = append(got, "guardrail:"+strings.Join(e.Guardrails, ",")+":"+e.Message)
+		case EntryError:
+			got = append(got, fmt.Sprintf("error:%s:%s fatal=%v", e.Source, e.Message, e.Fatal))
+		case EntryNotice:
+			got = append(got, "notice:"+e.Message)
+		}
 	}
-	if ansi.Strip(md) != md {
-		t.Error("transcript contains escape sequences")
+	want := []string{
+		"user:refund order A1",
+		"handoff:concierge>billing",
+		"tool:issue_refund {\"order_id\":\"A1\"} refund ```ok``` approved 2s",
+		"billing:Refunded. final=true",
+		"guardrail:no_card_numbers:blocked",
+		"billing:[withheld by guardrail cmd] final=true",
+		"guardrail:cmd:[withheld by guardrail cmd] — cmd: refund promised",
+		"notice:answer withheld by guardrail cmd; asked the model to answer again",
+		"error:tool:lookup not run: invalid arguments: not valid JSON fatal=false",
+		"error:tool:boom fatal=true",
+		"billing:Anything el final=false",
+	}
+	if len(got) < len(want) || !slices.Equal(got[:len(want)], want) {
+		t.Errorf("record entries:\n%s\nwant (prefix):\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+	for _, line := range got {
+		if strings.Contains(line, "4111") {
+			t.Errorf("blocked text still shown: %s", line)
+		}
 	}
 }
 
-func TestElideAudio(t *testing.T) {
-	got := elideAudio("conversation.item.create",
-		[]byte(`{"type":"conversation.item.create","item":{"content":[{"type":"input_audio","audio":"AAAA"}],"n":1.50}}`))
-	want := `{"item":{"content":[{"audio":"<3 bytes>","type":"input_audio"}],"n":1.50}}`
-	if got != want {
-		t.Errorf("got  %s\nwant %s", got, want)
-	}
-	if got := elideAudio("response.function_call_arguments.delta", []byte(`{"delta":"{\"a\":1}"}`)); got != `{"delta":"{\"a\":1}"}` {
-		t.Errorf("non-audio delta elided: %s", got)
-	}
-	if got := elideAudio("x", []byte(`not json`)); got != "not json" {
-		t.Errorf("invalid JSON: %s", got)
+func TestFrameSummary(t *testing.T) {
+	for _, c := range []struct{ typ, data, want string }{
+		{"conversation.item.create", `{"type":"conversation.item.create","item":{"content":[{"type":"input_audio","audio":"<3 bytes>"}]}}`,
+			`{"item":{"content":[{"type":"input_audio","audio":"<3 bytes>"}]}}`},
+		{"session.updated", `{"type":"session.updated"}`, `{}`},
+		{"x", `{"n":1}`, `{"n":1}`},
+		{"x", `not json`, `not json`},
+		{"a", `{"type":"ab","n":1}`, `{"type":"ab","n":1}`},
+	} {
+		if got := frameSummary(c.typ, []byte(c.data)); got != c.want {
+			t.Errorf("frameSummary(%s) = %s, want %s", c.data, got, c.want)
+		}
 	}
 }
 

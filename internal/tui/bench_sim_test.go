@@ -32,8 +32,8 @@ import (
 // (the wall-clock playback estimator), and the root Model inside a real
 // tea.Program (no input, 100×30, output discarded, so the renderer still diffs
 // and writes every frame). Session events reach the program exactly as in
-// `rtagent chat` (cmd/rtagent/chat.go): session.Audio is dropped, everything
-// else is p.Send(EventMsg{...}) from one goroutine. Turns are typed as key
+// `rtagent chat` (cmd/rtagent/chat.go): every event is p.Send(EventMsg{...})
+// from one goroutine (audio is not an event; AudioStarted marks its first chunk). Turns are typed as key
 // presses (Backend = the session); two turns in three call a tool.
 //
 // Latency: the time from a session event's arrival (as it is handed to
@@ -279,8 +279,6 @@ func runSimConversation(b *testing.B, withUI bool, d time.Duration) simRun {
 		text := map[string]string{} // item → text so far
 		for ev := range events {
 			switch e := ev.(type) {
-			case session.Audio:
-				continue
 			case session.SessionReady:
 				select {
 				case ready <- struct{}{}:

@@ -1,7 +1,6 @@
 package tui
 
 import (
-	"strings"
 	"testing"
 	"time"
 
@@ -28,9 +27,6 @@ func TestInterruptReasonInWords(t *testing.T) {
 	)
 	mustContain(t, h.view(), "■ interrupted (you spoke)")
 	mustNotContain(t, h.view(), "barge_in")
-	if md := RenderTranscript(h.m.Record()); !strings.Contains(md, "_(interrupted you spoke)_") {
-		t.Errorf("transcript:\n%s", md)
-	}
 }
 
 // A refused call is "not run", never "failed 1.5s"; after "always", later
@@ -54,12 +50,6 @@ func TestDecisionsOnCards(t *testing.T) {
 	// The session applies the sticky choice: no approval event this time.
 	h.ev(session.ToolStart{Tool: "issue_refund", CallID: "c3", Arguments: `{"n":3}`})
 	mustContain(t, h.view(), "always approved by you", "approved automatically (you chose always)")
-	md := RenderTranscript(h.m.Record())
-	for _, w := range []string{"— not run — rejected by the user", "— approved automatically (the user chose always)"} {
-		if !strings.Contains(md, w) {
-			t.Errorf("transcript lacks %q:\n%s", w, md)
-		}
-	}
 }
 
 func TestFormatDuration(t *testing.T) {

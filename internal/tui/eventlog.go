@@ -62,63 +62,20 @@ func (l *eventLog) filtered(filter string) []logLine {
 	return out
 }
 
-// audioKeys are the JSON fields that carry base64 audio on the wire.
-var audioKeys = map[string]bool{"audio": true, "delta": true}
-
-// elideAudio returns data as compact JSON with every base64 audio payload
-// replaced by "<N bytes>" (N = decoded length), the trace's convention. A
-// "delta" is audio only in an event whose type names audio (not transcripts).
-func elideAudio(eventType string, data []byte) string {
-	isAudio := strings.Contains(eventType, "audio") && !strings.Contains(eventType, "transcript")
-	dec := json.NewDecoder(bytes.NewReader(data))
-	dec.UseNumber()
-	var v any
-	if err := dec.Decode(&v); err != nil {
-		return compactJSON(data)
-	}
-	if obj, ok := v.(map[string]any); ok {
-		delete(obj, "type") // the pane shows the type already
-	}
-	v = elideValue(v, "", isAudio)
-	var b bytes.Buffer
-	enc := json.NewEncoder(&b)
-	enc.SetEscapeHTML(false)
-	if err := enc.Encode(v); err != nil {
-		return compactJSON(data)
-	}
-	return strings.TrimSuffix(b.String(), "\n")
-}
-
-func elideValue(v any, key string, isAudio bool) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, vv := range x {
-			x[k] = elideValue(vv, k, isAudio)
+// frameSummary is the frame as the pane shows it: the JSON as the tap gave it,
+// minus a leading "type" member (the pane shows the type already). No parsing:
+// the tap already elided the audio and compacted the JSON.
+func frameSummary(typ string, data []byte) string {
+	prefix := `{"type":` + strconv.Quote(typ)
+	if typ != "" && bytes.HasPrefix(data, []byte(prefix)) {
+		switch rest := data[len(prefix):]; {
+		case len(rest) > 0 && rest[0] == ',':
+			return "{" + string(rest[1:])
+		case len(rest) > 0 && rest[0] == '}':
+			return "{" + string(rest)
 		}
-		return x
-	case []any:
-		for i, vv := range x {
-			x[i] = elideValue(vv, key, isAudio)
-		}
-		return x
-	case string:
-		if audioKeys[key] && (key == "audio" || isAudio) && len(x) > 0 && !strings.HasSuffix(x, " bytes>") {
-			return "<" + strconv.Itoa(base64Len(x)) + " bytes>"
-		}
-		return x
 	}
-	return v
-}
-
-// base64Len is the decoded length of a standard base64 string.
-func base64Len(s string) int {
-	n := len(s) / 4 * 3
-	if strings.HasSuffix(s, "==") {
-		n -= 2
-	} else if strings.HasSuffix(s, "=") {
-		n--
-	}
-	return n
+	return string(data)
 }
 
 func compactJSON(data []byte) string {

@@ -230,3 +230,14 @@ func golden(t testing.TB, name, got string) {
 		t.Errorf("%s differs (go test ./internal/tui -update to accept)\n--- got\n%s\n--- want\n%s", path, got, want)
 	}
 }
+
+// recordHas reports whether the record holds an entry of kind whose text (or
+// message) is text.
+func recordHas(r *Record, kind EntryKind, text string) bool {
+	for _, e := range r.Entries {
+		if e.Kind == kind && (e.Text == text || e.Message == text) {
+			return true
+		}
+	}
+	return false
+}

@@ -145,3 +145,12 @@ func (m *Model) handleInspectKey(msg tea.KeyPressMsg) tea.Cmd {
 	}
 	return nil
 }
+
+// indentJSON pretty-prints s when it is JSON, else returns it unchanged.
+func indentJSON(s string) string {
+	var b bytes.Buffer
+	if err := json.Indent(&b, []byte(s), "", "  "); err != nil {
+		return s
+	}
+	return b.String()
+}

@@ -23,7 +23,7 @@ const (
 
 // Model is the root Bubble Tea model. Run it with tea.NewProgram(tui.New(opts))
 // and forward session events with program.Send(tui.EventMsg{Event: ev}). After
-// Run returns, the final model's Record feeds RenderTranscript.
+// Run returns, the final model's Record holds what it showed.
 type Model struct {
 	backend Backend
 	audio   AudioControl
@@ -104,6 +104,7 @@ type status struct {
 
 	latency      time.Duration
 	hasLatency   bool
+	spoken       bool      // answers are spoken (audio in the output modalities)
 	pendingSince time.Time // end of user speech or text sent; zero when none
 
 	costUSD   float64
@@ -210,7 +211,7 @@ func inputStyles(st styles) textinput.Styles {
 	return s
 }
 
-// Record returns what the conversation showed, for RenderTranscript.
+// Record returns what the conversation showed, for tests and tools that inspect it.
 func (m *Model) Record() *Record { return m.record }
 
 // Init starts the tick.
@@ -239,6 +240,8 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.handleWheel(msg)
 	case EventMsg:
 		coalesce = m.handleEvent(msg.Event)
+	case FrameMsg:
+		coalesce = m.handleFrame(msg.Frame)
 	case tickMsg:
 		cmd = m.handleTick(msg)
 		coalesce = !m.dirty // the tick recomposes only what changed

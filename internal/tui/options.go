@@ -3,6 +3,7 @@ package tui
 import (
 	"time"
 
+	"github.com/rtagent/rtagent/internal/realtime"
 	"github.com/rtagent/rtagent/internal/session"
 )
 
@@ -80,3 +81,7 @@ type AgentInfo struct {
 	Tools       []string // tool names (not handoffs)
 	Handoffs    []string // agents it can hand off to
 }
+
+// FrameMsg carries one wire frame from the model's frame tap into the event log:
+// program.Send(tui.FrameMsg{Frame: f}). The frame's audio is already elided.
+type FrameMsg struct{ Frame realtime.Frame }

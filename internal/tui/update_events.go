@@ -1,9 +1,11 @@
 package tui
 
 import (
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/rtagent/rtagent/internal/realtime"
 	"github.com/rtagent/rtagent/internal/session"
 )
 
@@ -13,9 +15,10 @@ func (m *Model) handleEvent(ev session.Event) (coalesce bool) {
 	now := m.now()
 	r := m.record
 	switch e := ev.(type) {
-	case session.Audio:
-		// Audio never travels through the UI; the event only stamps latency
-		// (and says there is something to interrupt).
+	case session.AudioStarted:
+		// Audio never travels through the UI; the first audio of a response stops
+		// the latency clock of a spoken answer (and says there is something to
+		// interrupt).
 		m.playing = true
 		m.stopLatencyClock()
 		return true
@@ -24,11 +27,7 @@ func (m *Model) handleEvent(ev session.Event) (coalesce bool) {
 		return m.handleTranscript(e)
 
 	case session.RawEvent:
-		m.log.push(logLine{At: now, Direction: e.Direction, Type: e.Type, Summary: elideAudio(e.Type, e.Data)})
-		if m.logOpen {
-			m.dirty = true
-		}
-		return true
+		return m.handleFrame(realtime.Frame{Direction: e.Direction, Time: now, Type: e.Type, Data: e.Data})
 	case session.ConnectionEvent:
 		m.status.conn = e.State
 		if e.State == "reconnecting" || e.State == "disconnected" {
@@ -50,6 +49,7 @@ func (m *Model) handleEvent(ev session.Event) (coalesce bool) {
 		if e.Settings.Voice != "" {
 			m.status.voice = e.Settings.Voice
 		}
+		m.status.spoken = slices.Contains(e.Settings.OutputModalities, realtime.ModalityAudio)
 		return false
 	case session.AgentStart:
 		if e.Agent != "" {
@@ -181,8 +181,8 @@ func (m *Model) handleTranscript(t session.Transcript) bool {
 		if t.ResponseID != "" {
 			en.ResponseID = t.ResponseID
 		}
-		if t.Delta != "" || t.Final {
-			m.stopLatencyClock()
+		if (t.Delta != "" || t.Final) && !m.status.spoken {
+			m.stopLatencyClock() // a written answer; a spoken one stops at its audio
 		}
 	}
 	m.convDirty = true
@@ -230,16 +230,30 @@ func (m *Model) applyHistoryItem(it session.HistoryItem) bool {
 
 func transcriptsDone(it session.HistoryItem) bool {
 	for _, p := range it.Parts {
-		if p.Type == "input_audio" && p.TranscriptStatus == "" {
+		if p.Type == realtime.ContentInputAudio && p.TranscriptStatus == "" {
 			return false
 		}
 	}
 	return true
 }
 
+// handleFrame logs one wire frame (audio already elided by the model's tap).
+func (m *Model) handleFrame(f realtime.Frame) (coalesce bool) {
+	at := f.Time
+	if at.IsZero() {
+		at = m.now()
+	}
+	m.log.push(logLine{At: at, Direction: f.Direction, Type: f.Type, Summary: frameSummary(f.Type, f.Data)})
+	if m.logOpen {
+		m.dirty = true
+	}
+	return true
+}
+
 // stopLatencyClock ends the pending latency measurement (started at the end of
-// user speech or when text was sent) at the first sign of the answer: an audio
-// delta or an assistant transcript delta, whichever comes first.
+// user speech or when text was sent) at the first sign of the answer: the first
+// audio of a spoken answer (AudioStarted), the first transcript delta of a written
+// one.
 func (m *Model) stopLatencyClock() {
 	s := &m.status
 	if s.pendingSince.IsZero() {

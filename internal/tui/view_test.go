@@ -116,7 +116,7 @@ func scenarios() []scenario {
 				h.clk.advance(3*time.Minute + 21*time.Second)
 				h.ev(session.SpeechStarted{ItemID: "u1"}, session.SpeechStopped{ItemID: "u1"})
 				h.clk.advance(640 * time.Millisecond)
-				h.ev(session.Audio{ItemID: "a1", Bytes: 4800})
+				h.ev(session.AudioStarted{ResponseID: "r1", ItemID: "a1"})
 				h.ev(session.UsageEvent{ResponseID: "r1", CostUSD: 0.0123, Total: realtime.Usage{TotalTokens: 320}})
 				h.tickLevels(0.25, 1)
 			},
@@ -126,14 +126,16 @@ func scenarios() []scenario {
 		{
 			name: "eventlog",
 			setup: func(h *harness) {
-				audio := strings.Repeat("QUFB", 100) // 300 bytes
-				h.ev(
-					session.RawEvent{Direction: "out", Type: "session.update", Data: json.RawMessage(`{"type":"session.update","session":{"type":"realtime"}}`)},
-					session.RawEvent{Direction: "in", Type: "session.updated", Data: json.RawMessage(`{"type":"session.updated"}`)},
-					session.RawEvent{Direction: "out", Type: "input_audio_buffer.append", Data: json.RawMessage(`{"type":"input_audio_buffer.append","audio":"` + audio + `"}`)},
-					session.RawEvent{Direction: "in", Type: "response.output_audio.delta", Data: json.RawMessage(`{"type":"response.output_audio.delta","delta":"` + audio + `"}`)},
-					session.RawEvent{Direction: "in", Type: "response.output_audio_transcript.delta", Data: json.RawMessage(`{"type":"response.output_audio_transcript.delta","delta":"Hello"}`)},
-				)
+				// Frames as the model's tap delivers them: compact, audio elided.
+				for _, f := range []realtime.Frame{
+					{Direction: "out", Type: "session.update", Data: json.RawMessage(`{"type":"session.update","session":{"type":"realtime"}}`)},
+					{Direction: "in", Type: "session.updated", Data: json.RawMessage(`{"type":"session.updated"}`)},
+					{Direction: "out", Type: "input_audio_buffer.append", Data: json.RawMessage(`{"type":"input_audio_buffer.append","audio":"<300 bytes>"}`)},
+					{Direction: "in", Type: "response.output_audio.delta", Data: json.RawMessage(`{"type":"response.output_audio.delta","delta":"<300 bytes>"}`)},
+					{Direction: "in", Type: "response.output_audio_transcript.delta", Data: json.RawMessage(`{"type":"response.output_audio_transcript.delta","delta":"Hello"}`)},
+				} {
+					h.send(FrameMsg{Frame: f})
+				}
 				h.key(keyF4)
 				h.typeText("audio")
 			},

@@ -30,7 +30,7 @@ func BenchmarkDecodeAudioDelta(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		m.handleFrame(frame)
-		ev, _ := m.evq.pop()
+		ev, _ := m.evq.Pop()
 		if d, ok := ev.(realtime.AudioDelta); !ok || len(d.Data) != 1920 {
 			b.Fatalf("got %T", ev)
 		}

@@ -39,13 +39,11 @@ func (m *Model) Send(ctx context.Context, cmd realtime.Command) error {
 			return err
 		}
 		ack := commitAck{eventID: id, at: time.Now()}
-		var acts []realtime.SeqAction
 		if c.Respond {
-			ack.trigger, acts = m.st.seq.Request(realtime.Trigger{AwaitItem: true})
+			ack.trigger = m.requestTriggerLocked(Trigger{AwaitItem: true})
 			m.tagTriggerLocked(id, ack.trigger)
 		}
 		m.st.commitAcks = append(m.st.commitAcks, ack)
-		m.performLocked(acts)
 		return nil
 
 	case realtime.ClearAudio:
@@ -77,8 +75,7 @@ func (m *Model) Send(ctx context.Context, cmd realtime.Command) error {
 		return m.createItemLocked(item, c.PreviousItemID, c.Respond, ack)
 
 	case realtime.CreateResponse:
-		_, acts := m.st.seq.Request(realtime.Trigger{Instructions: c.Instructions})
-		m.performLocked(acts)
+		m.requestTriggerLocked(Trigger{Instructions: c.Instructions})
 		return nil
 
 	case realtime.CancelResponse:
@@ -120,7 +117,7 @@ func (m *Model) Send(ctx context.Context, cmd realtime.Command) error {
 			m.st.sent[head.EventID] = sentEvent{kind: head.Type, at: time.Now()}
 			m.st.sentOrder = append(m.st.sentOrder, head.EventID)
 		}
-		if !m.out.push(buf.Bytes()) {
+		if !m.out.Push(buf.Bytes()) {
 			return ErrClosed
 		}
 		return nil
@@ -137,19 +134,17 @@ func (m *Model) createItemLocked(item wireItem, previous string, respond bool, a
 		return err
 	}
 	ack.eventID, ack.at = id, time.Now()
-	var acts []realtime.SeqAction
 	if respond {
-		ack.trigger, acts = m.st.seq.Request(realtime.Trigger{AwaitItem: true})
+		ack.trigger = m.requestTriggerLocked(Trigger{AwaitItem: true})
 		m.tagTriggerLocked(id, ack.trigger)
 	}
 	m.st.itemAcks = append(m.st.itemAcks, ack)
-	m.performLocked(acts)
 	return nil
 }
 
 // tagTriggerLocked links a trigger to the event that creates its item, so an error
 // for that event withdraws the trigger.
-func (m *Model) tagTriggerLocked(eventID string, trig realtime.TriggerID) {
+func (m *Model) tagTriggerLocked(eventID string, trig TriggerID) {
 	if s, ok := m.st.sent[eventID]; ok {
 		s.trigger = trig
 		m.st.sent[eventID] = s
@@ -216,4 +211,33 @@ func itemToWire(it realtime.Item) (wireItem, itemAck, error) {
 		return w, ack, fmt.Errorf("openai: cannot create an item of type %q", it.Type)
 	}
 	return w, ack, nil
+}
+
+// commandKind maps a client event type to the neutral kind errors carry.
+func commandKind(wireType string) realtime.CommandKind {
+	switch wireType {
+	case "session.update":
+		return realtime.CommandUpdateSession
+	case "input_audio_buffer.append":
+		return realtime.CommandAppendAudio
+	case "input_audio_buffer.commit":
+		return realtime.CommandCommitAudio
+	case "input_audio_buffer.clear":
+		return realtime.CommandClearAudio
+	case "conversation.item.create":
+		return realtime.CommandCreateItem
+	case "response.create":
+		return realtime.CommandCreateResponse
+	case "response.cancel":
+		return realtime.CommandCancelResponse
+	case "conversation.item.truncate":
+		return realtime.CommandTruncateItem
+	case "conversation.item.retrieve":
+		return realtime.CommandRetrieveItem
+	case "conversation.item.delete":
+		return realtime.CommandDeleteItem
+	case "":
+		return realtime.CommandUnknown
+	}
+	return realtime.CommandRaw
 }

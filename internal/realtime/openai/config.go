@@ -8,6 +8,8 @@ import (
 	"net/url"
 	"os"
 	"time"
+
+	"github.com/rtagent/rtagent/internal/realtime"
 )
 
 // Defaults (docs/protocol.md R1.1, R1.2, R1.8, R1.10).
@@ -44,6 +46,11 @@ type Config struct {
 	// audio is replaced by "<N bytes>" unless TraceAudio. Never headers or keys.
 	Trace      io.Writer
 	TraceAudio bool
+	// Frames, if set, receives every frame, both directions, typed (direction,
+	// time, type, compact JSON with audio always elided and secrets scrubbed): the
+	// UI's event log. It is called from the trace goroutine, never from the reader
+	// or the writer, in frame order; it must not block (queue and drop instead).
+	Frames func(realtime.Frame)
 
 	Logger     *slog.Logger // nil: discard
 	HTTPClient *http.Client // nil: http.DefaultClient

@@ -244,7 +244,7 @@ func TestInitialSessionUpdateRejectedIsFatal(t *testing.T) {
 	p.send(t, `{"type":"session.created","event_id":"e1","session":{"type":"realtime","id":"s"}}`,
 		`{"type":"error","event_id":"e2","error":{"type":"invalid_request_error","code":"unknown_parameter","message":"Unknown parameter: 'session.bogus'.","param":"session.bogus","event_id":"`+f.str("event_id")+`"}}`)
 	e := ev.until(isType[realtime.Error]).(realtime.Error)
-	if !e.Fatal || e.Command != "session.update" || e.Code != "unknown_parameter" {
+	if !e.Fatal || e.Command != realtime.CommandUpdateSession || e.Code != "unknown_parameter" {
 		t.Errorf("error %+v", e)
 	}
 	p.waitDone(t)

@@ -4,8 +4,11 @@
 // It owns: the handshake (URL, model query, auth headers, user agent), the wire types
 // of every client event and the tolerant decoding of every server event into
 // realtime events (docs/protocol.md §3, §4), the session.update builder (R2.3), event ids
-// and error correlation (R3.1, R6.5), response sequencing through realtime.Sequencer
-// (§6), close-code mapping to typed errors (R1.11), and the raw-frame trace.
+// and error correlation (R3.1, R6.5; errors carry a neutral realtime.CommandKind),
+// response sequencing through its Sequencer (§6) and the reports of its pending
+// triggers (realtime.ResponseTriggers) and benign races (realtime.Error.Race),
+// close-code mapping to typed errors (R1.11), the raw-frame trace and the typed
+// frame tap (Config.Frames, audio elided).
 //
 // It must never: block its reader goroutine on the consumer, a trace file or the
 // writer; send a frame outside its single ordered writer; build JSON with maps or

@@ -108,7 +108,7 @@ func TestClientFramesStrict(t *testing.T) {
 		`{"type":"response.created","event_id":"e","response":{"id":"resp_1","status":"in_progress"}}`)
 	// A marker round trip: the reader has applied response.created once the model
 	// has emitted it; CancelResponse is then valid.
-	waitResponseState(t, m, realtime.SeqActive)
+	waitResponseState(t, m, SeqActive)
 	send(t, m, realtime.CancelResponse{})
 	if f := p.expect(t, "response.cancel"); f.str("response_id") != "resp_1" {
 		t.Errorf("cancel %v", f)
@@ -117,7 +117,7 @@ func TestClientFramesStrict(t *testing.T) {
 	send(t, m, realtime.ClearAudio{})
 	p.expect(t, "input_audio_buffer.clear")
 	p.send(t, `{"type":"response.done","event_id":"e","response":{"id":"resp_1","status":"cancelled","status_details":{"type":"cancelled","reason":"client_cancelled"},"output":[],"usage":null}}`)
-	waitResponseState(t, m, realtime.SeqIdle)
+	waitResponseState(t, m, SeqIdle)
 
 	send(t, m, realtime.SendUserText{Text: "Where is my order A-1234?"})
 	p.expect(t, "conversation.item.create")
@@ -155,7 +155,7 @@ func TestClientFramesStrict(t *testing.T) {
 	}
 	p.send(t, `{"type":"response.created","event_id":"e","response":{"id":"resp_2"}}`,
 		`{"type":"response.done","event_id":"e","response":{"id":"resp_2","status":"completed"}}`)
-	waitResponseState(t, m, realtime.SeqIdle)
+	waitResponseState(t, m, SeqIdle)
 	send(t, m, realtime.CreateResponse{})
 	if f := p.expect(t, "response.create"); f["response"] != nil {
 		t.Errorf("automatic create has a payload: %v", f)
@@ -193,15 +193,15 @@ func TestClientFramesStrict(t *testing.T) {
 // waitResponseState waits until the model's sequencer reaches want. The reader
 // applies server frames asynchronously; the model emits ResponseCreated/Done only
 // after applying them, so the test first waits for those events.
-func waitResponseState(t *testing.T, m *Model, want realtime.SeqState) {
+func waitResponseState(t *testing.T, m *Model, want SeqState) {
 	t.Helper()
 	ev := events{t: t, ch: m.Events()}
 	ev.until(func(e realtime.Event) bool {
 		switch e.(type) {
 		case realtime.ResponseCreated:
-			return want == realtime.SeqActive
+			return want == SeqActive
 		case realtime.ResponseDone:
-			return want != realtime.SeqActive
+			return want != SeqActive
 		}
 		return false
 	})

@@ -14,6 +14,7 @@ import (
 
 	"github.com/coder/websocket"
 
+	"github.com/rtagent/rtagent/internal/fifo"
 	"github.com/rtagent/rtagent/internal/realtime"
 )
 
@@ -26,8 +27,8 @@ type Model struct {
 	cfg Config
 
 	events chan realtime.Event
-	evq    *queue[realtime.Event] // reader → pump; unbounded, the reader never blocks
-	out    *queue[[]byte]         // Send/reader → writer; one ordered writer (R1.13)
+	evq    *fifo.Queue[realtime.Event] // reader → pump; unbounded, the reader never blocks
+	out    *fifo.Queue[[]byte]         // Send/reader → writer; one ordered writer (R1.13)
 
 	life      sync.Mutex // serialises Connect and Close
 	started   bool
@@ -49,7 +50,7 @@ type engineState struct {
 	connected  bool
 	done       bool // transport gone
 	closing    bool // Close called
-	seq        *realtime.Sequencer
+	seq        *Sequencer
 	counter    int
 	sent       map[string]sentEvent
 	sentOrder  []string
@@ -68,7 +69,7 @@ type engineState struct {
 type sentEvent struct {
 	kind    string // client event type, e.g. "response.create"
 	at      time.Time
-	trigger realtime.TriggerID
+	trigger TriggerID
 }
 
 // itemAck waits for the conversation.item.added of an item C created (R6.4). The
@@ -76,7 +77,7 @@ type sentEvent struct {
 // matches is the one: by id when C chose one, else by type, role, text or call_id.
 type itemAck struct {
 	eventID string
-	trigger realtime.TriggerID // 0: no trigger, kept for FIFO precision
+	trigger TriggerID // 0: no trigger, kept for FIFO precision
 	id      string
 	typ     string
 	role    string
@@ -87,7 +88,7 @@ type itemAck struct {
 
 type commitAck struct {
 	eventID string
-	trigger realtime.TriggerID
+	trigger TriggerID
 	at      time.Time
 }
 
@@ -96,8 +97,8 @@ func New(cfg Config) *Model {
 	return &Model{
 		cfg:    cfg.withDefaults(),
 		events: make(chan realtime.Event, 1),
-		evq:    newQueue[realtime.Event](),
-		out:    newQueue[[]byte](),
+		evq:    fifo.New[realtime.Event](),
+		out:    fifo.New[[]byte](),
 	}
 }
 
@@ -135,21 +136,21 @@ func (m *Model) Connect(ctx context.Context, opts realtime.ConnectOptions) error
 
 	m.conn = conn
 	m.ctx, m.cancel = context.WithCancel(context.Background())
-	if m.cfg.Trace != nil {
-		m.tr = newTracer(m.cfg.Trace, m.cfg.TraceAudio, m.cfg.APIKey, start, m.cfg.Logger)
+	if m.cfg.Trace != nil || m.cfg.Frames != nil {
+		m.tr = newTracer(m.cfg.Trace, m.cfg.Frames, m.cfg.TraceAudio, m.cfg.APIKey, start, m.cfg.Logger)
 	}
 	m.readerDone = make(chan struct{})
 	m.writerDone = make(chan struct{})
 
 	m.mu.Lock()
 	m.st = engineState{connected: true, model: model, sent: map[string]sentEvent{}}
-	m.st.seq = realtime.NewSequencer(m.nextIDLocked)
-	m.evq.push(realtime.ConnectionChanged{State: realtime.StateConnected})
+	m.st.seq = NewSequencer(m.nextIDLocked)
+	m.evq.Push(realtime.ConnectionChanged{State: realtime.StateConnected})
 	id, err := m.sessionUpdateLocked(opts.Settings)
 	m.st.initialID = id
 	m.mu.Unlock()
 	if err != nil { // settings that cannot be encoded: nothing was sent
-		m.out.close()
+		m.out.Close()
 	}
 
 	go m.pump()
@@ -207,7 +208,7 @@ func (m *Model) closeLocked() error {
 		m.mu.Lock()
 		m.st.closing = true
 		m.mu.Unlock()
-		m.out.close()
+		m.out.Close()
 		<-m.writerDone
 		_ = m.conn.Close(websocket.StatusNormalClosure, "")
 		<-m.readerDone
@@ -218,7 +219,7 @@ func (m *Model) closeLocked() error {
 // pump moves events from the unbounded queue to the channel, then closes it.
 func (m *Model) pump() {
 	for {
-		ev, ok := m.evq.pop()
+		ev, ok := m.evq.Pop()
 		if !ok {
 			close(m.events)
 			return
@@ -230,7 +231,7 @@ func (m *Model) pump() {
 func (m *Model) writeLoop() {
 	defer close(m.writerDone)
 	for {
-		frame, ok := m.out.pop()
+		frame, ok := m.out.Pop()
 		if !ok {
 			return
 		}
@@ -264,7 +265,7 @@ func (m *Model) readLoop() {
 		}
 		m.tr.add("server", data)
 		if typ != websocket.MessageText {
-			m.evq.push(realtime.Error{Source: "engine", Code: "unexpected_binary_frame",
+			m.evq.Push(realtime.Error{Source: "engine", Code: "unexpected_binary_frame",
 				Message: "server sent a binary frame (" + strconv.Itoa(len(data)) + " bytes); ignored"})
 			continue
 		}
@@ -277,17 +278,19 @@ func (m *Model) finish(err error) {
 	m.mu.Lock()
 	closed := m.closedEventLocked(err)
 	m.st.done = true
+	before := m.st.seq.Pending()
 	m.st.seq.Reset()
+	m.reportTriggersLocked(realtime.TriggerWithdrawn, before)
 	m.mu.Unlock()
 
 	m.cancel()
-	m.out.close()
+	m.out.Close()
 	<-m.writerDone
 	_ = m.conn.CloseNow()
 	m.tr.close()
-	m.evq.push(realtime.ConnectionChanged{State: realtime.StateDisconnected, CloseCode: closed.Code, Reason: closed.Reason})
-	m.evq.push(closed)
-	m.evq.close()
+	m.evq.Push(realtime.ConnectionChanged{State: realtime.StateDisconnected, CloseCode: closed.Code, Reason: closed.Reason})
+	m.evq.Push(closed)
+	m.evq.Close()
 }
 
 func (m *Model) closedEventLocked(err error) realtime.Closed {
@@ -329,12 +332,12 @@ func (m *Model) handleFrame(data []byte) {
 			name = "server event"
 		}
 		m.cfg.Logger.Debug("cannot decode server event", "type", typ, "err", err)
-		m.evq.push(realtime.Error{Source: "engine", Code: "invalid_server_event",
+		m.evq.Push(realtime.Error{Source: "engine", Code: "invalid_server_event",
 			Message: "cannot decode " + name + ": " + m.scrub(err.Error())})
 		return
 	}
 	if d, ok := ev.(realtime.AudioDelta); ok { // hot path: no engine state involved
-		m.evq.push(d)
+		m.evq.Push(d)
 		return
 	}
 	m.mu.Lock()
@@ -356,19 +359,23 @@ func (m *Model) handleFrame(data []byte) {
 	case realtime.AudioCommitted:
 		m.ackCommitLocked()
 	case realtime.ResponseCreated:
-		m.evq.push(e)
+		m.evq.Push(e)
+		before := m.st.seq.Pending()
 		m.performLocked(m.st.seq.ResponseCreated(e.ResponseID))
+		m.reportTriggersLocked(realtime.TriggerCovered, before)
 		return
 	case realtime.ResponseDone:
-		m.evq.push(e)
+		m.evq.Push(e)
+		before := m.st.seq.Pending()
 		m.performLocked(m.st.seq.ResponseDone(e.ResponseID))
+		m.reportTriggersLocked(realtime.TriggerCovered, before) // creates this response served
 		return
 	case realtime.Raw:
 		if !knownRawTypes[typ] {
 			m.cfg.Logger.Debug("unhandled server event type", "type", typ)
 		}
 	}
-	m.evq.push(ev)
+	m.evq.Push(ev)
 }
 
 // serverErrorLocked correlates a server error (R3.1, R6.5, R1.12) and emits it
@@ -380,17 +387,19 @@ func (m *Model) serverErrorLocked(e realtime.Error) {
 	if e.EventID != "" {
 		if s, ok := m.st.sent[e.EventID]; ok {
 			sent = s
-			e.Command = s.kind
+			e.Command = commandKind(s.kind)
 		}
 	}
 	if e.EventID != "" && e.EventID == m.st.initialID && !m.st.ready {
-		e.Command = "session.update"
+		e.Command = realtime.CommandUpdateSession
 		e.Fatal = true
 		m.st.fatal = fmt.Errorf("%w: %s", ErrSessionRejected, e.Error())
-		m.evq.push(e)
+		m.evq.Push(e)
 		go m.Close() // cannot close from the reader: Close waits for it
 		return
 	}
+	before := m.st.seq.Pending()
+	defer m.reportTriggersLocked(realtime.TriggerWithdrawn, before)
 	if e.EventID != "" {
 		m.dropAckLocked(e.EventID)
 		if sent.trigger != 0 { // the item (or commit) a trigger waited for failed
@@ -399,11 +408,44 @@ func (m *Model) serverErrorLocked(e realtime.Error) {
 	}
 	handled, acts := m.st.seq.OnError(e)
 	if handled {
-		m.cfg.Logger.Debug("sequencer handled server error", "code", e.Code, "event_id", e.EventID)
 		m.performLocked(acts)
+		if !hasErrorAction(acts) {
+			// The sequencer absorbed it: a cancel that met natural completion (R6.3)
+			// or a create refused while a response was active (R6.5). The consumer
+			// logs it; it is not a user-facing error.
+			e.Race = true
+			m.evq.Push(e)
+		}
 		return
 	}
-	m.evq.push(e)
+	m.evq.Push(e)
+}
+
+func hasErrorAction(acts []SeqAction) bool {
+	for _, a := range acts {
+		if a.Kind == ActEmitError {
+			return true
+		}
+	}
+	return false
+}
+
+// reportTriggersLocked tells the consumer that triggers were covered or withdrawn
+// (change) when the sequencer's pending count fell from before.
+func (m *Model) reportTriggersLocked(change realtime.TriggerChange, before int) {
+	if after := m.st.seq.Pending(); after < before {
+		m.evq.Push(realtime.ResponseTriggers{Change: change, Count: before - after, Pending: after})
+	}
+}
+
+// requestTriggerLocked registers a response trigger with the sequencer, reports it
+// (the consumer counts one TriggerRequested per accepted trigger command) and
+// performs what the sequencer asks.
+func (m *Model) requestTriggerLocked(t Trigger) TriggerID {
+	id, acts := m.st.seq.Request(t)
+	m.evq.Push(realtime.ResponseTriggers{Change: realtime.TriggerRequested, Count: 1, Pending: m.st.seq.Pending()})
+	m.performLocked(acts)
+	return id
 }
 
 func (m *Model) ackItemLocked(it realtime.Item) {
@@ -464,21 +506,21 @@ func (m *Model) dropAckLocked(eventID string) {
 }
 
 // performLocked carries out sequencer actions in order.
-func (m *Model) performLocked(acts []realtime.SeqAction) {
+func (m *Model) performLocked(acts []SeqAction) {
 	for _, a := range acts {
 		switch a.Kind {
-		case realtime.ActSendCreate:
+		case ActSendCreate:
 			ev := responseCreateEvent{Type: "response.create", EventID: a.EventID}
 			if a.Instructions != "" {
 				ev.Response = &wireResponse{Instructions: a.Instructions}
 			}
 			m.mustEnqueueLocked(ev, "response.create", a.EventID, 0)
-		case realtime.ActSendCancel:
+		case ActSendCancel:
 			m.mustEnqueueLocked(responseCancelEvent{Type: "response.cancel", EventID: a.EventID, ResponseID: a.ResponseID},
 				"response.cancel", a.EventID, 0)
-		case realtime.ActEmitError:
+		case ActEmitError:
 			a.Err.Source = orDefault(a.Err.Source, "engine")
-			m.evq.push(a.Err)
+			m.evq.Push(a.Err)
 		}
 	}
 }
@@ -491,7 +533,7 @@ func (m *Model) nextIDLocked(kind string) string {
 
 // enqueueLocked encodes a client event, records its event_id for correlation and
 // queues it on the writer.
-func (m *Model) enqueueLocked(v any, kind, eventID string, trig realtime.TriggerID) error {
+func (m *Model) enqueueLocked(v any, kind, eventID string, trig TriggerID) error {
 	frame, err := marshal(v)
 	if err != nil {
 		return fmt.Errorf("openai: encode %s: %w", kind, err)
@@ -502,7 +544,7 @@ func (m *Model) enqueueLocked(v any, kind, eventID string, trig realtime.Trigger
 		m.st.sent[eventID] = sentEvent{kind: kind, at: now, trigger: trig}
 		m.st.sentOrder = append(m.st.sentOrder, eventID)
 	}
-	if !m.out.push(frame) {
+	if !m.out.Push(frame) {
 		return ErrClosed
 	}
 	return nil
@@ -510,9 +552,9 @@ func (m *Model) enqueueLocked(v any, kind, eventID string, trig realtime.Trigger
 
 // mustEnqueueLocked is enqueueLocked for events built from fixed types, which
 // cannot fail to encode; a closed writer only means the connection is going away.
-func (m *Model) mustEnqueueLocked(v any, kind, eventID string, trig realtime.TriggerID) {
+func (m *Model) mustEnqueueLocked(v any, kind, eventID string, trig TriggerID) {
 	if err := m.enqueueLocked(v, kind, eventID, trig); err != nil && !errors.Is(err, ErrClosed) {
-		m.evq.push(realtime.Error{Source: "engine", Code: "encode_failed", Message: err.Error(), Command: kind})
+		m.evq.Push(realtime.Error{Source: "engine", Code: "encode_failed", Message: err.Error(), Command: commandKind(kind)})
 	}
 }
 

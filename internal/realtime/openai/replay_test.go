@@ -44,10 +44,10 @@ func TestReplayStreams(t *testing.T) {
 				t.Fatalf("%d events for %d frames", len(got), len(lines))
 			}
 			st := replayStats(t, got, lines)
-			if st.created == st.done && seqState(m) != realtime.SeqIdle {
+			if st.created == st.done && seqState(m) != SeqIdle {
 				t.Errorf("all responses done but sequencer %v", seqState(m))
 			}
-			if st.created > st.done && seqState(m) != realtime.SeqActive {
+			if st.created > st.done && seqState(m) != SeqActive {
 				t.Errorf("open response but sequencer %v", seqState(m))
 			}
 			t.Logf("%d events: %d responses (%d cancelled), %d transcripts, %d texts, %d calls checked",

@@ -294,7 +294,7 @@ func send(t *testing.T, m *Model, cmd realtime.Command) {
 	}
 }
 
-func seqState(m *Model) realtime.SeqState {
+func seqState(m *Model) SeqState {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	return m.st.seq.State()

@@ -8,6 +8,9 @@ import (
 	"strconv"
 	"sync"
 	"time"
+
+	"github.com/rtagent/rtagent/internal/fifo"
+	"github.com/rtagent/rtagent/internal/realtime"
 )
 
 // tracer writes every frame as one JSONL line:
@@ -20,12 +23,13 @@ import (
 // queued (unbounded) and written by the tracer's own goroutine, so a slow trace file
 // never stalls the reader or the writer.
 type tracer struct {
-	w     io.Writer
+	w     io.Writer            // nil: no JSONL trace, only the tap
+	tap   func(realtime.Frame) // nil: no typed frame tap (tap.go)
 	audio bool
 	key   []byte
 	start time.Time
 	log   *slog.Logger
-	q     *queue[traceRec]
+	q     *fifo.Queue[traceRec]
 	wg    sync.WaitGroup
 }
 
@@ -35,8 +39,8 @@ type traceRec struct {
 	frame []byte
 }
 
-func newTracer(w io.Writer, audio bool, key string, start time.Time, log *slog.Logger) *tracer {
-	t := &tracer{w: w, audio: audio, start: start, log: log, q: newQueue[traceRec]()}
+func newTracer(w io.Writer, tap func(realtime.Frame), audio bool, key string, start time.Time, log *slog.Logger) *tracer {
+	t := &tracer{w: w, tap: tap, audio: audio, start: start, log: log, q: fifo.New[traceRec]()}
 	if key != "" {
 		t.key = []byte(key)
 	}
@@ -50,7 +54,7 @@ func (t *tracer) add(dir string, frame []byte) {
 	if t == nil {
 		return
 	}
-	t.q.push(traceRec{at: time.Now(), dir: dir, frame: frame})
+	t.q.Push(traceRec{at: time.Now(), dir: dir, frame: frame})
 }
 
 // close writes what is queued and stops the goroutine.
@@ -58,7 +62,7 @@ func (t *tracer) close() {
 	if t == nil {
 		return
 	}
-	t.q.close()
+	t.q.Close()
 	t.wg.Wait()
 }
 
@@ -67,15 +71,21 @@ func (t *tracer) run() {
 	var line bytes.Buffer
 	failed := false
 	for {
-		r, ok := t.q.pop()
+		r, ok := t.q.Pop()
 		if !ok {
 			return
 		}
-		if failed {
+		if failed && t.tap == nil {
 			continue
 		}
 		line.Reset()
 		t.format(&line, r)
+		if t.tap != nil {
+			t.tap(t.tapFrame(r, line.Bytes()))
+		}
+		if t.w == nil || failed {
+			continue
+		}
 		if _, err := t.w.Write(line.Bytes()); err != nil {
 			t.log.Warn("trace write failed; tracing stopped", "err", err)
 			failed = true

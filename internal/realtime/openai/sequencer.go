@@ -1,11 +1,13 @@
-package realtime
+package openai
 
 import (
 	"strconv"
 	"strings"
+
+	"github.com/rtagent/rtagent/internal/realtime"
 )
 
-// This file is the provider-neutral response sequencer of docs/protocol.md §6 (R6.1–R6.5).
+// This file is the response sequencer of docs/protocol.md §6 (R6.1–R6.5).
 // It is a pure state machine: no IO, no clock, no goroutines. The caller feeds it what
 // happened (a trigger was requested, an item was acknowledged, a response was created or
 // finished, an error arrived) and performs the actions it returns, in order, on its
@@ -45,8 +47,6 @@ const (
 	CodeActiveResponse     = "conversation_already_has_active_response"
 	CodeCancelNotActive    = "response_cancel_not_active"
 	CodeBadResponseCreate  = "bad_response_create"
-	CommandResponseCreate  = "response.create"
-	CommandResponseCancel  = "response.cancel"
 	MaxResponseRetries     = 3 // R6.5: retries per trigger after conversation_already_has_active_response
 	defaultSequencerPrefix = "rtagent_"
 )
@@ -95,11 +95,11 @@ func (k SeqActionKind) String() string {
 // SeqAction is one thing the caller must do, in order.
 type SeqAction struct {
 	Kind         SeqActionKind
-	EventID      string      // ActSendCreate, ActSendCancel
-	ResponseID   string      // ActSendCancel
-	Instructions string      // ActSendCreate: manual payload; "" for an automatic create
-	Triggers     []TriggerID // ActSendCreate: the triggers this create serves
-	Err          Error       // ActEmitError
+	EventID      string         // ActSendCreate, ActSendCancel
+	ResponseID   string         // ActSendCancel
+	Instructions string         // ActSendCreate: manual payload; "" for an automatic create
+	Triggers     []TriggerID    // ActSendCreate: the triggers this create serves
+	Err          realtime.Error // ActEmitError
 }
 
 type trigger struct {
@@ -280,7 +280,7 @@ func (s *Sequencer) Cancel() []SeqAction {
 // of client event e.EventID was correlated to ("" when unknown). handled reports that
 // the error concerned sequencing: the caller must then not emit it as is, and emits
 // only the ActEmitError actions returned.
-func (s *Sequencer) OnError(e Error) (handled bool, acts []SeqAction) {
+func (s *Sequencer) OnError(e realtime.Error) (handled bool, acts []SeqAction) {
 	if e.Code == CodeCancelNotActive {
 		// A race with natural completion: debug only (R6.3).
 		return true, nil
@@ -291,7 +291,7 @@ func (s *Sequencer) OnError(e Error) (handled bool, acts []SeqAction) {
 		c = s.inflight[e.EventID]
 		if c == nil {
 			_, old := s.retired[e.EventID]
-			if (old || e.Command == CommandResponseCreate) && e.Code == CodeActiveResponse {
+			if (old || e.Command == realtime.CommandCreateResponse) && e.Code == CodeActiveResponse {
 				// A create whose triggers were all covered by a server-created response.
 				return true, nil
 			}
@@ -326,7 +326,7 @@ func (s *Sequencer) OnError(e Error) (handled bool, acts []SeqAction) {
 		// Earlier triggers go back in front, keeping FIFO order.
 		s.pending = append(requeue, s.pending...)
 		if gaveUp > 0 {
-			e.Command = CommandResponseCreate
+			e.Command = realtime.CommandCreateResponse
 			e.Message += " (response trigger dropped after " + strconv.Itoa(MaxResponseRetries) + " retries)"
 			acts = append(acts, SeqAction{Kind: ActEmitError, Err: e})
 		}
@@ -338,7 +338,7 @@ func (s *Sequencer) OnError(e Error) (handled bool, acts []SeqAction) {
 			s.state = SeqIdle
 			s.creating = ""
 		}
-		e.Command = CommandResponseCreate
+		e.Command = realtime.CommandCreateResponse
 		acts = append(acts, SeqAction{Kind: ActEmitError, Err: e})
 	}
 	if s.state == SeqIdle {

@@ -1,9 +1,11 @@
-package realtime
+package openai
 
 import (
 	"fmt"
 	"strings"
 	"testing"
+
+	"github.com/rtagent/rtagent/internal/realtime"
 )
 
 // step is one input to the sequencer and what it must produce.
@@ -250,15 +252,15 @@ func (h *seqHarness) apply(st step) string {
 	case "cancel":
 		acts = h.s.Cancel()
 	case "error":
-		e := Error{Code: st.arg, Message: "m", EventID: h.creates[st.arg2]}
+		e := realtime.Error{Code: st.arg, Message: "m", EventID: h.creates[st.arg2]}
 		if e.EventID == "" && st.arg2 != "" {
 			e.EventID = "rtagent_other_" + st.arg2
 		} else if e.EventID != "" {
-			e.Command = CommandResponseCreate
+			e.Command = realtime.CommandCreateResponse
 		}
 		handled, acts = h.s.OnError(e)
 	case "nullerror":
-		handled, acts = h.s.OnError(Error{Code: st.arg, Message: st.arg2})
+		handled, acts = h.s.OnError(realtime.Error{Code: st.arg, Message: st.arg2})
 	case "reset":
 		h.s.Reset()
 	default:

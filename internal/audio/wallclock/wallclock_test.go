@@ -1,0 +1,129 @@
+package wallclock
+
+import (
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// The queue behind the WAV sink: played position by elapsed time, item switches,
+// interrupts, and idle time not counted.
+func TestQueue_R7_3(t *testing.T) {
+	now := time.Unix(0, 0)
+	c := New(Config{Now: func() time.Time { return now }})
+	c.Enqueue("r", "a", 0, make([]byte, 48*100)) // 100 ms
+	c.Enqueue("r", "b", 0, make([]byte, 48*200))
+	now = now.Add(40 * time.Millisecond)
+	if s := c.State(); s.ItemID != "a" || s.PlayedBytes != 40*48 || !s.Active {
+		t.Errorf("%+v", s)
+	}
+	now = now.Add(100 * time.Millisecond)
+	if s := c.State(); s.ItemID != "b" || s.PlayedBytes != 40*48 {
+		t.Errorf("switch: %+v", s)
+	}
+	now = now.Add(10 * time.Millisecond)
+	s, _ := c.Interrupt(0)
+	if s.ItemID != "b" || s.PlayedBytes != 50*48 || !s.Active {
+		t.Errorf("interrupt %+v", s)
+	}
+	if s := c.State(); s.Active || s.ItemID != "" {
+		t.Errorf("after %+v", s)
+	}
+	// Idle time does not count: the clock starts with the next audio.
+	now = now.Add(time.Second)
+	c.Enqueue("r2", "c", 0, make([]byte, 480))
+	now = now.Add(time.Second)
+	if s := c.State(); s.PlayedBytes != 480 || s.Active {
+		t.Errorf("idle %+v", s)
+	}
+}
+
+// KeepPCM: Played gets the bytes in order as they play, and Interrupt returns the
+// audio that would have played next.
+func TestQueuePlayedAndNext(t *testing.T) {
+	now := time.Unix(0, 0)
+	var played []byte
+	c := New(Config{Now: func() time.Time { return now }, KeepPCM: true, Played: func(_ time.Time, pcm []byte) { played = append(played, pcm...) }})
+	pcm := make([]byte, 960) // 20 ms
+	for i := range pcm {
+		pcm[i] = byte(i)
+	}
+	c.Enqueue("r", "a", 0, pcm)
+	now = now.Add(10 * time.Millisecond)
+	c.Advance(now)
+	if len(played) != 480 || played[479] != byte(479%256) {
+		t.Fatalf("played %d bytes", len(played))
+	}
+	_, next := c.Interrupt(100)
+	if len(next) != 100 || next[0] != byte(480%256) {
+		t.Fatalf("next %d bytes starting %d", len(next), next[0])
+	}
+}
+
+// The Sink as a device stand-in (R7.3 fallback): what "played" by elapsed time,
+// and a part that just ran dry still counts as playing for the grace.
+func TestSink_R7_3(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := NewSink(48)
+		c.Enqueue("r1", "m1", 0, make([]byte, 4800)) // 100 ms
+		c.Enqueue("r1", "m1", 0, make([]byte, 4800)) // 100 ms
+		c.Enqueue("r2", "m2", 0, make([]byte, 4800)) // 100 ms
+		time.Sleep(150 * time.Millisecond)
+		st := c.State()
+		if st.ItemID != "m1" || st.PlayedBytes != 7200 || !st.Active {
+			t.Errorf("at 150 ms: %+v", st)
+		}
+		time.Sleep(100 * time.Millisecond)
+		if st := c.State(); st.ItemID != "m2" || st.PlayedBytes != 2400 {
+			t.Errorf("at 250 ms: %+v", st)
+		}
+		snap := c.Interrupt()
+		if snap.ItemID != "m2" || c.State().Active {
+			t.Errorf("interrupt: snapshot %+v, then %+v", snap, c.State())
+		}
+		c.Enqueue("r3", "m3", 0, make([]byte, 480))
+		time.Sleep(20 * time.Millisecond)
+		// Just ran dry: still counts as playing, like a jitter buffer would.
+		if st := c.State(); !st.Active || st.ItemID != "m3" || st.PlayedBytes != 480 {
+			t.Errorf("just after all played: %+v", st)
+		}
+		time.Sleep(DefaultGrace)
+		if st := c.State(); st.Active {
+			t.Errorf("after all played: %+v", st)
+		}
+	})
+}
+
+// Audio delivered at real-time pace leaves the queue empty between chunks; the
+// played count of the part must go on, not restart at each chunk.
+func TestSinkRealTimeDelivery_R7_3(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := NewSink(48)
+		for range 5 {
+			c.Enqueue("r1", "m1", 0, make([]byte, 4800)) // 100 ms, delivered as it plays
+			time.Sleep(100 * time.Millisecond)
+		}
+		time.Sleep(30 * time.Millisecond) // a late chunk: the queue is empty now
+		st := c.State()
+		if !st.Active || st.ItemID != "m1" || st.PlayedBytes != 5*4800 {
+			t.Fatalf("between chunks: %+v, want m1 active with 24000 bytes played", st)
+		}
+		c.Enqueue("r1", "m1", 0, make([]byte, 4800))
+		time.Sleep(50 * time.Millisecond)
+		if st := c.Interrupt(); st.PlayedBytes != 5*4800+2400 {
+			t.Fatalf("interrupt snapshot %+v, want 26400 bytes played", st)
+		}
+	})
+}
+
+// G.711 (8 bytes a millisecond, one byte a sample).
+func TestSinkG711(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		c := NewSink(8)
+		c.Enqueue("r", "m", 0, make([]byte, 800)) // 100 ms
+		time.Sleep(25 * time.Millisecond)
+		if st := c.State(); st.PlayedBytes != 200 || !st.Active {
+			t.Fatalf("at 25 ms: %+v", st)
+		}
+	})
+}
