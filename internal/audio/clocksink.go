@@ -1,6 +1,7 @@
 package audio
 
 import (
+	"encoding/binary"
 	"time"
 
 	"github.com/rtagent/rtagent/internal/realtime"
@@ -8,8 +9,8 @@ import (
 
 type clockChunk struct {
 	key itemKey
-	n   int     // samples
-	pcm []int16 // nil unless the queue keeps audio
+	n   int    // samples
+	pcm []byte // PCM16 LE as enqueued; nil unless the queue keeps audio
 }
 
 // clockQueue is a virtual output device that plays at real time by the wall clock:
@@ -19,7 +20,7 @@ type clockQueue struct {
 	now     func() time.Time
 	keepPCM bool
 	// played, if set, receives audio as the clock plays it (pcm only when keepPCM).
-	played func(at time.Time, pcm []int16)
+	played func(at time.Time, pcm []byte)
 
 	queue   []clockChunk
 	queued  int
@@ -39,8 +40,8 @@ func (q *clockQueue) enqueue(k itemKey, pcm []byte) {
 		q.last, q.rem = now, 0 // the clock runs only while audio is queued
 	}
 	c := clockChunk{key: k, n: n}
-	if q.keepPCM {
-		c.pcm = BytesToSamples(nil, pcm)
+	if q.keepPCM { // a copy: the caller may reuse its buffer
+		c.pcm = append([]byte(nil), pcm[:2*n]...)
 	}
 	q.queue = append(q.queue, c)
 	q.queued += n
@@ -69,10 +70,10 @@ func (q *clockQueue) consume(n int, at time.Time) {
 		k := min(n, c.n)
 		q.tracker.add(c.key, 2*k)
 		if q.played != nil {
-			var s []int16
+			var s []byte
 			if c.pcm != nil {
-				s = c.pcm[:k]
-				c.pcm = c.pcm[k:]
+				s = c.pcm[:2*k]
+				c.pcm = c.pcm[2*k:]
 			}
 			q.played(at, s)
 		}
@@ -96,19 +97,32 @@ func (q *clockQueue) state() realtime.PlaybackState {
 	return s
 }
 
-// interrupt snapshots, returns up to FadeSamples of the next audio (faded) and clears.
-func (q *clockQueue) interrupt() (realtime.PlaybackState, []int16) {
+// end is when the queue runs out by the clock if nothing more arrives; false when
+// nothing is queued.
+func (q *clockQueue) end() (time.Time, bool) {
+	if q.queued == 0 {
+		return time.Time{}, false
+	}
+	ns := int64(q.queued)*int64(time.Second) - q.rem
+	return q.last.Add(time.Duration((ns + SampleRate - 1) / SampleRate)), true
+}
+
+// interrupt snapshots, returns up to FadeSamples of the next audio (faded, PCM16 LE)
+// and clears.
+func (q *clockQueue) interrupt() (realtime.PlaybackState, []byte) {
 	s := q.state()
-	var fade []int16
+	var fade []byte
 	if q.keepPCM && q.queued > 0 {
 		for _, c := range q.queue {
-			if len(fade) >= FadeSamples {
+			if len(fade) >= 2*FadeSamples {
 				break
 			}
-			fade = append(fade, c.pcm[:min(len(c.pcm), FadeSamples-len(fade))]...)
+			fade = append(fade, c.pcm[:min(len(c.pcm), 2*FadeSamples-len(fade))]...)
 		}
-		for i := range fade {
-			fade[i] = clamp16(float64(fade[i]) * float64(FadeSamples-i) / FadeSamples)
+		for i := 0; i+1 < len(fade); i += 2 {
+			v := int16(binary.LittleEndian.Uint16(fade[i:]))
+			v = clamp16(float64(v) * float64(FadeSamples-i/2) / FadeSamples)
+			binary.LittleEndian.PutUint16(fade[i:], uint16(v))
 		}
 	}
 	q.queue, q.queued, q.rem = nil, 0, 0
