@@ -1,6 +1,7 @@
 package openai
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -359,3 +360,51 @@ var knownTypeNames = func() map[string]string {
 }()
 
 var errNoType = errors.New("event without a type")
+
+// isPlainFlat reports a frame that is one JSON object of plain strings (no escapes,
+// no control characters) and small integers on one line — valid and already fit for
+// a JSONL line, so the tracer need not re-validate it (the elided audio frames).
+func isPlainFlat(frame []byte) bool {
+	if bytes.IndexByte(frame, '\n') >= 0 || bytes.IndexByte(frame, '\r') >= 0 {
+		return false
+	}
+	i := skipSpace(frame, 0)
+	if i >= len(frame) || frame[i] != '{' {
+		return false
+	}
+	i = skipSpace(frame, i+1)
+	for {
+		if i >= len(frame) || frame[i] != '"' {
+			return false
+		}
+		end, esc, ok := scanString(frame, i)
+		if !ok || esc {
+			return false
+		}
+		i = skipSpace(frame, end)
+		if i >= len(frame) || frame[i] != ':' {
+			return false
+		}
+		i = skipSpace(frame, i+1)
+		if i >= len(frame) {
+			return false
+		}
+		if frame[i] == '"' {
+			end, esc, ok = scanString(frame, i)
+			if !ok || esc {
+				return false
+			}
+		} else if _, end, ok = scanInt(frame, i); !ok {
+			return false
+		}
+		i = skipSpace(frame, end)
+		if i >= len(frame) {
+			return false
+		}
+		if frame[i] == ',' {
+			i = skipSpace(frame, i+1)
+			continue
+		}
+		return frame[i] == '}' && skipSpace(frame, i+1) == len(frame)
+	}
+}

@@ -62,3 +62,20 @@ func (q *queue[T]) close() {
 	q.closed = true
 	q.cond.Broadcast()
 }
+
+// popAll blocks like pop, then moves every queued item to dst (one wake-up for a
+// burst); ok is false once the queue is closed and drained.
+func (q *queue[T]) popAll(dst []T) (out []T, ok bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for q.head == len(q.items) && !q.closed {
+		q.cond.Wait()
+	}
+	if q.head == len(q.items) {
+		return dst, false
+	}
+	dst = append(dst, q.items[q.head:]...)
+	clear(q.items[q.head:])
+	q.items, q.head = q.items[:0], 0
+	return dst, true
+}
