@@ -7,7 +7,7 @@ export CGO_ENABLED = 1
 # open (see testdata/audio/README.md); the check is disabled for that package only.
 RACEFLAGS := -race -gcflags=github.com/gordonklaus/portaudio=-d=checkptr=0
 
-.PHONY: all deps test-deps build run test bench fuzz lint fmt clean
+.PHONY: all deps test-deps build run test bench gobench fuzz lint fmt clean
 
 all: build
 
@@ -29,7 +29,13 @@ test: test-deps
 	$(GO) vet ./...
 	$(GO) test $(RACEFLAGS) -timeout 9m ./...
 
-bench: test-deps
+# The project's benchmark (issue 13): the real binary against a fake GA server —
+# CPU per audio-minute, peak RSS, send → sink latency, start-up. BENCHFLAGS passes
+# flags (go run ./internal/bench -h); `make gobench` runs the Go micro-benchmarks.
+bench: deps
+	$(GO) run ./internal/bench $(BENCHFLAGS)
+
+gobench: test-deps
 	$(GO) test -run '^$$' -bench . -benchmem -timeout 20m ./...
 
 # Each fuzz target in turn for FUZZTIME (make test runs their seed corpora).

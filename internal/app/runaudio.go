@@ -38,12 +38,5 @@ func (rt *Runtime) DrainAudio(ctx context.Context) error {
 	if rt.sink == nil {
 		return nil
 	}
-	for rt.sink.State().Active {
-		select {
-		case <-ctx.Done():
-			return ctx.Err()
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
-	return nil
+	return rt.sink.WaitPlayed(ctx) // sleeps on one timer, never polls (issue 13)
 }

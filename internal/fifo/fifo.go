@@ -58,6 +58,23 @@ func (q *Queue[T]) Pop() (v T, ok bool) {
 	return v, true
 }
 
+// PopAll blocks like Pop, then moves every queued item to dst (one wake-up for a
+// burst); ok is false once the queue is closed and drained.
+func (q *Queue[T]) PopAll(dst []T) (out []T, ok bool) {
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	for q.head == len(q.items) && !q.closed {
+		q.cond.Wait()
+	}
+	if q.head == len(q.items) {
+		return dst, false
+	}
+	dst = append(dst, q.items[q.head:]...)
+	clear(q.items[q.head:])
+	q.items, q.head = q.items[:0], 0
+	return dst, true
+}
+
 // Close stops further pushes; items already queued are still popped.
 func (q *Queue[T]) Close() {
 	q.mu.Lock()

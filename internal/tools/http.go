@@ -15,6 +15,7 @@ import (
 	"sort"
 	"strings"
 
+	registry "github.com/rtagent/rtagent/internal/redact"
 	"github.com/rtagent/rtagent/internal/tools/proc"
 )
 
@@ -185,6 +186,7 @@ func (t *httpTool) expandHeaders() (http.Header, []string, error) {
 				missing = name
 			}
 			secrets = append(secrets, val)
+			registry.Register(val) // kept out of traces, logs and errors everywhere (issue 11)
 			return val
 		})
 		if missing != "" {

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	registry "github.com/rtagent/rtagent/internal/redact"
 )
 
 // request is what the test server saw.
@@ -122,6 +124,10 @@ func TestHTTPSecretNeverShown(t *testing.T) {
 	}
 	res := Invoke(context.Background(), tool, "{}")
 	check(res)
+	// The expanded value is registered for the trace, logs and errors too.
+	if got := registry.Process().String("echo " + secret); got != "echo <redacted>" {
+		t.Errorf("process-wide scrubber: %q", got)
+	}
 	if !strings.Contains(res.Output, "HTTP 401 Unauthorized: bad key: Bearer [redacted] (rejected)") {
 		t.Errorf("got %q", res.Output)
 	}

@@ -6,7 +6,7 @@
 //
 // It is pure Go (no cgo, no devices) so that the session can use it without
 // linking PortAudio. It must never block: it is advanced lazily by whoever looks
-// at it (and by the WAV sink's ticker).
+// at it.
 package wallclock
 
 import (
@@ -155,6 +155,17 @@ func (q *Queue) Consume(n int, at time.Time) {
 	if q.queued == 0 {
 		q.queue, q.rem, q.dryAt = nil, 0, at
 	}
+}
+
+// End is when the queued audio runs out by the clock if nothing more arrives;
+// false when nothing is queued.
+func (q *Queue) End() (time.Time, bool) {
+	if q.queued == 0 {
+		return time.Time{}, false
+	}
+	perNS := int64(q.cfg.BytesPerMS) * 1000 // byte·ns per ns of clock
+	ns := (int64(q.queued)*int64(time.Second) - q.rem + perNS - 1) / perNS
+	return q.last.Add(time.Duration(ns)), true
 }
 
 func (q *Queue) duration(n int) time.Duration {

@@ -127,3 +127,21 @@ func TestSinkG711(t *testing.T) {
 		}
 	})
 }
+
+// End is when the queue runs dry by the clock, and moves with what is played.
+func TestQueueEnd(t *testing.T) {
+	now := time.Unix(100, 0)
+	q := New(Config{Now: func() time.Time { return now }})
+	if _, busy := q.End(); busy {
+		t.Fatal("an empty queue has an end")
+	}
+	q.Enqueue("r", "i", 0, make([]byte, 4800)) // 100 ms of PCM16 at 24 kHz
+	if end, busy := q.End(); !busy || !end.Equal(now.Add(100*time.Millisecond)) {
+		t.Fatalf("End = %v, %v; want %v", end, busy, now.Add(100*time.Millisecond))
+	}
+	now = now.Add(30 * time.Millisecond)
+	q.Advance(now)
+	if end, _ := q.End(); !end.Equal(time.Unix(100, 0).Add(100 * time.Millisecond)) {
+		t.Fatalf("End after 30 ms = %v", end)
+	}
+}

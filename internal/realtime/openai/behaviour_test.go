@@ -307,8 +307,8 @@ func TestTraceAndSecrets(t *testing.T) {
 func TestAudioPlaceholder(t *testing.T) {
 	for n := 0; n < 12; n++ {
 		b64, _ := json.Marshal(base64.StdEncoding.EncodeToString(make([]byte, n)))
-		want, _ := json.Marshal("<" + itoa(n) + " bytes>")
-		if got := audioPlaceholder(b64); string(got) != string(want) {
+		want := `"<` + itoa(n) + ` bytes>"`
+		if got := appendAudioPlaceholder(nil, b64, false); string(got) != want {
 			t.Errorf("n=%d: %s", n, got)
 		}
 	}

@@ -2,6 +2,7 @@ package openai
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"strconv"
 	"sync"
@@ -130,6 +131,18 @@ func (m maxTokens) MarshalJSON() ([]byte, error) {
 type appendEvent struct {
 	Type  string `json:"type"`
 	Audio []byte `json:"audio"` // encoding/json writes standard base64 with padding (R3.4)
+}
+
+// appendFrame encodes input_audio_buffer.append without encoding/json (issue 13):
+// the type is a constant and standard padded base64 (R3.4) needs no JSON escaping,
+// so the frame is the head, the base64 and the tail, in one exact-size buffer. The
+// bytes equal marshal(appendEvent{…}) for non-empty audio.
+func appendFrame(pcm []byte) []byte {
+	const head, tail = `{"type":"input_audio_buffer.append","audio":"`, `"}`
+	out := make([]byte, 0, len(head)+base64.StdEncoding.EncodedLen(len(pcm))+len(tail))
+	out = append(out, head...)
+	out = base64.StdEncoding.AppendEncode(out, pcm)
+	return append(out, tail...)
 }
 
 type itemCreateEvent struct {

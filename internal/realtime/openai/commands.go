@@ -31,7 +31,10 @@ func (m *Model) Send(ctx context.Context, cmd realtime.Command) error {
 		if len(c.Audio) == 0 {
 			return errors.New("openai: AppendAudio without audio")
 		}
-		return m.enqueueLocked(appendEvent{Type: "input_audio_buffer.append", Audio: c.Audio}, "input_audio_buffer.append", "", 0)
+		if !m.out.Push(appendFrame(c.Audio)) { // no event_id: nothing to correlate
+			return ErrClosed
+		}
+		return nil
 
 	case realtime.CommitAudio:
 		id := m.nextIDLocked("commit")

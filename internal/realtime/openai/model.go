@@ -137,7 +137,7 @@ func (m *Model) Connect(ctx context.Context, opts realtime.ConnectOptions) error
 	m.conn = conn
 	m.ctx, m.cancel = context.WithCancel(context.Background())
 	if m.cfg.Trace != nil || m.cfg.Frames != nil {
-		m.tr = newTracer(m.cfg.Trace, m.cfg.Frames, m.cfg.TraceAudio, m.cfg.APIKey, start, m.cfg.Logger)
+		m.tr = newTracer(m.cfg.Trace, m.cfg.Frames, m.cfg.TraceAudio, m.scrubber(), start, m.cfg.Logger)
 	}
 	m.readerDone = make(chan struct{})
 	m.writerDone = make(chan struct{})
@@ -588,59 +588,6 @@ func logURL(raw string) string {
 		return u.String()
 	}
 	return ""
-}
-
-// secrets are the values that must never reach an error, a log or the trace: the
-// API key, configured header values, and URL query values other than the model
-// (a token in the query string).
-func (m *Model) secrets() []string {
-	var out []string
-	add := func(v string) {
-		if len(v) >= 4 {
-			out = append(out, v)
-		}
-	}
-	add(m.cfg.APIKey)
-	for _, vs := range m.cfg.Headers {
-		for _, v := range vs {
-			add(v)
-			if _, tok, ok := strings.Cut(v, " "); ok { // "Bearer <token>"
-				add(tok)
-			}
-		}
-	}
-	if u, err := url.Parse(m.cfg.URL); err == nil {
-		for k, vs := range u.Query() {
-			if k == "model" {
-				continue
-			}
-			for _, v := range vs {
-				add(v)
-				add(url.QueryEscape(v))
-			}
-		}
-	}
-	return out
-}
-
-// scrub removes every secret from text that may reach an error, a log or the trace.
-func (m *Model) scrub(s string) string {
-	for _, k := range m.secrets() {
-		if strings.Contains(s, k) {
-			s = strings.ReplaceAll(s, k, "<redacted>")
-		}
-	}
-	return s
-}
-
-func (m *Model) scrubErr(err error) error {
-	if err == nil {
-		return nil
-	}
-	if msg := err.Error(); m.scrub(msg) != msg {
-		return errors.New(m.scrub(msg))
-	}
-	return err
 }
 
 var _ realtime.Model = (*Model)(nil)

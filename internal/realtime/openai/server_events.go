@@ -3,7 +3,6 @@ package openai
 import (
 	"bytes"
 	"encoding/json"
-	"fmt"
 	"math"
 	"time"
 
@@ -357,15 +356,20 @@ var betaNames = map[string]string{
 	"conversation.item.created":       "conversation.item.added",
 }
 
-// peekType returns the event type. Fast path: frames that start with {"type":"…"
-// (as the service sends them); otherwise a full decode of the type field.
+// peekType returns the event type without decoding the frame: frames that start
+// with {"type":"…" (as the service sends them) at once, others by skipping the
+// values before "type" (peekTypeScan); only what neither can follow is decoded in
+// full.
 func peekType(frame []byte) (string, error) {
 	const prefix = `{"type":"`
-	if bytes.HasPrefix(frame, []byte(prefix)) {
+	if len(frame) > len(prefix) && string(frame[:len(prefix)]) == prefix {
 		rest := frame[len(prefix):]
-		if i := bytes.IndexByte(rest, '"'); i >= 0 && bytes.IndexByte(rest[:i], '\\') < 0 {
-			return string(rest[:i]), nil
+		if i := bytes.IndexByte(rest, '"'); i > 0 && bytes.IndexByte(rest[:i], '\\') < 0 {
+			return internType(rest[:i]), nil
 		}
+	}
+	if t, ok := peekTypeScan(frame); ok {
+		return t, nil
 	}
 	var head struct {
 		Type string `json:"type"`
@@ -374,7 +378,7 @@ func peekType(frame []byte) (string, error) {
 		return "", err
 	}
 	if head.Type == "" {
-		return "", fmt.Errorf("event without a type")
+		return "", errNoType
 	}
 	return head.Type, nil
 }
@@ -397,11 +401,11 @@ func decodeEvent(frame []byte) (string, realtime.Event, error) {
 func decodeTyped(typ string, frame []byte) (realtime.Event, error) {
 	switch typ {
 	case "response.output_audio.delta":
-		var w srvAudioDelta
-		if err := json.Unmarshal(frame, &w); err != nil {
+		d, err := decodeAudioDelta(frame) // fastpath.go
+		if err != nil {
 			return nil, err
 		}
-		return realtime.AudioDelta{ResponseID: w.ResponseID, ItemID: w.ItemID, ContentIndex: w.ContentIndex, Data: w.Delta}, nil
+		return d, nil
 
 	case "session.created", "session.updated":
 		var w srvSessionEvent

@@ -20,12 +20,8 @@ func (t *tracer) tapFrame(r traceRec, line []byte) realtime.Frame {
 	f.Type, _ = peekType(r.frame)
 	if t.audio {
 		var b bytes.Buffer
-		if json.Compact(&b, redactAudio(r.frame)) == nil {
-			data := b.Bytes()
-			if len(t.key) > 0 {
-				data = bytes.ReplaceAll(data, t.key, []byte("<redacted>"))
-			}
-			f.Data = unescapePlaceholders(data)
+		if json.Compact(&b, elideAudio(r.frame)) == nil {
+			f.Data = unescapePlaceholders(append(json.RawMessage(nil), t.scrub.Bytes(b.Bytes())...))
 			return f
 		}
 	}

@@ -1,6 +1,7 @@
 package openai
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/json"
 	"io"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/rtagent/rtagent/internal/fifo"
 	"github.com/rtagent/rtagent/internal/realtime"
+	"github.com/rtagent/rtagent/internal/redact"
 )
 
 // tracer writes every frame as one JSONL line:
@@ -19,14 +21,16 @@ import (
 //
 // Base64 audio (append "audio", output_audio.delta "delta", "audio" inside the
 // content of created and retrieved items) becomes "<N bytes>" unless audio tracing is
-// on. Headers never reach it, and the API key is scrubbed from every line. Lines are
-// queued (unbounded) and written by the tracer's own goroutine, so a slow trace file
-// never stalls the reader or the writer.
+// on; the elision works on the bytes (elideAudio), keeping the frame's key order.
+// Headers never reach it, and every configured secret is scrubbed from every line
+// (internal/redact). Frames are queued (unbounded) and written by the tracer's own
+// goroutine, a burst at a time through one buffer, so a slow trace file never stalls
+// the reader or the writer.
 type tracer struct {
 	w     io.Writer            // nil: no JSONL trace, only the tap
 	tap   func(realtime.Frame) // nil: no typed frame tap (tap.go)
 	audio bool
-	key   []byte
+	scrub *redact.Scrubber
 	start time.Time
 	log   *slog.Logger
 	q     *fifo.Queue[traceRec]
@@ -39,11 +43,8 @@ type traceRec struct {
 	frame []byte
 }
 
-func newTracer(w io.Writer, tap func(realtime.Frame), audio bool, key string, start time.Time, log *slog.Logger) *tracer {
-	t := &tracer{w: w, tap: tap, audio: audio, start: start, log: log, q: fifo.New[traceRec]()}
-	if key != "" {
-		t.key = []byte(key)
-	}
+func newTracer(w io.Writer, tap func(realtime.Frame), audio bool, scrub *redact.Scrubber, start time.Time, log *slog.Logger) *tracer {
+	t := &tracer{w: w, tap: tap, audio: audio, scrub: scrub, start: start, log: log, q: fifo.New[traceRec]()}
 	t.wg.Add(1)
 	go t.run()
 	return t
@@ -68,26 +69,38 @@ func (t *tracer) close() {
 
 func (t *tracer) run() {
 	defer t.wg.Done()
+	var bw *bufio.Writer
+	if t.w != nil {
+		bw = bufio.NewWriterSize(t.w, 64<<10)
+	}
 	var line bytes.Buffer
-	failed := false
+	var batch []traceRec
+	failed := t.w == nil
 	for {
-		r, ok := t.q.Pop()
+		var ok bool
+		batch, ok = t.q.PopAll(batch[:0])
 		if !ok {
 			return
 		}
 		if failed && t.tap == nil {
 			continue
 		}
-		line.Reset()
-		t.format(&line, r)
-		if t.tap != nil {
-			t.tap(t.tapFrame(r, line.Bytes()))
+		for _, r := range batch {
+			line.Reset()
+			t.format(&line, r)
+			if t.tap != nil {
+				t.tap(t.tapFrame(r, line.Bytes()))
+			}
+			if !failed {
+				_, _ = bw.Write(line.Bytes()) // the error sticks; Flush reports it
+			}
 		}
-		if t.w == nil || failed {
+		clear(batch) // do not keep frames alive
+		if failed {
 			continue
 		}
-		if _, err := t.w.Write(line.Bytes()); err != nil {
-			t.log.Warn("trace write failed; tracing stopped", "err", err)
+		if err := bw.Flush(); err != nil {
+			t.log.Warn("trace write failed; tracing stopped", "err", t.scrub.Error(err))
 			failed = true
 		}
 	}
@@ -100,27 +113,33 @@ func (t *tracer) format(line *bytes.Buffer, r traceRec) {
 	line.WriteString(r.dir)
 	frame := r.frame
 	if !t.audio {
-		frame = redactAudio(frame)
+		frame = elideAudio(frame)
 	}
 	n := line.Len()
 	line.WriteString(`","event":`)
-	if err := json.Compact(line, frame); err != nil {
+	if isPlainFlat(frame) { // the elided audio frames: valid, one line, nothing to compact
+		line.Write(frame)
+	} else if err := json.Compact(line, frame); err != nil {
 		line.Truncate(n)
 		line.WriteString(`","invalid":`)
 		s, _ := json.Marshal(string(frame))
 		line.Write(s)
 	}
 	line.WriteString("}\n")
-	if len(t.key) > 0 && bytes.Contains(line.Bytes(), t.key) {
-		b := bytes.ReplaceAll(line.Bytes(), t.key, []byte("<redacted>"))
+	if b := t.scrub.Bytes(line.Bytes()); len(b) != line.Len() || &b[0] != &line.Bytes()[0] {
 		line.Reset()
 		line.Write(b)
 	}
 }
 
-// redactAudio replaces base64 audio in a frame by "<N bytes>". Frames without audio
-// are returned as they are. Key order of a rewritten frame is not preserved.
-func redactAudio(frame []byte) []byte {
+// elideAudio returns frame with its base64 audio replaced by "<N bytes>" (N decoded
+// bytes): the top-level "audio" of input_audio_buffer.append, the top-level "delta"
+// of response.output_audio.delta, and every "audio" string inside created, added,
+// done and retrieved items. It edits bytes in place of re-encoding, so key order and
+// everything else stay as they were, and returns frame itself when there is nothing
+// to elide. It is the one audio-elision function of the package: a typed frame tap
+// should use it too.
+func elideAudio(frame []byte) []byte {
 	typ, err := peekType(frame)
 	if err != nil {
 		return frame
@@ -128,62 +147,113 @@ func redactAudio(frame []byte) []byte {
 	if ga, ok := betaNames[typ]; ok {
 		typ = ga
 	}
-	var field string
 	switch typ {
 	case "input_audio_buffer.append":
-		field = "audio"
+		return elideStrings(frame, "audio", true)
 	case "response.output_audio.delta":
-		field = "delta"
+		return elideStrings(frame, "delta", true)
 	case "conversation.item.retrieved", "conversation.item.create", "conversation.item.added", "conversation.item.done":
-		if !bytes.Contains(frame, []byte(`"audio"`)) {
-			return frame
+		if bytes.Contains(frame, []byte(`"audio"`)) {
+			return elideStrings(frame, "audio", false)
 		}
-	default:
-		return frame
 	}
-	var top map[string]json.RawMessage
-	if json.Unmarshal(frame, &top) != nil {
-		return frame
-	}
-	if field != "" {
-		top[field] = audioPlaceholder(top[field])
-	} else if item, ok := top["item"]; ok {
-		var it map[string]json.RawMessage
-		if json.Unmarshal(item, &it) != nil {
-			return frame
-		}
-		var content []map[string]json.RawMessage
-		if json.Unmarshal(it["content"], &content) != nil {
-			return frame
-		}
-		for _, c := range content {
-			if a, ok := c["audio"]; ok {
-				c["audio"] = audioPlaceholder(a)
-			}
-		}
-		it["content"], _ = json.Marshal(content)
-		top["item"], _ = json.Marshal(it)
-	}
-	out, err := json.Marshal(top)
-	if err != nil {
-		return frame
-	}
-	return out
+	return frame
 }
 
-// audioPlaceholder turns a base64 JSON string into "<N bytes>" (N decoded bytes).
-func audioPlaceholder(v json.RawMessage) json.RawMessage {
-	var s string
-	if json.Unmarshal(v, &s) != nil {
-		return v // null or not a string: leave it
+// elideStrings replaces the string values of key (at the top level only, or at any
+// depth) by their audio placeholder. Input it cannot follow is returned unchanged.
+func elideStrings(frame []byte, key string, topOnly bool) []byte {
+	var out []byte
+	last := 0
+	var stack [64]bool // true: inside an object
+	depth := 0
+	expectKey := false
+	var lastKey []byte
+	for i := 0; i < len(frame); i++ {
+		switch c := frame[i]; c {
+		case '{', '[':
+			if depth == len(stack) {
+				return frame
+			}
+			stack[depth] = c == '{'
+			depth++
+			expectKey = c == '{'
+		case '}', ']':
+			if depth == 0 {
+				return frame
+			}
+			depth--
+			expectKey = false
+		case ',':
+			expectKey = depth > 0 && stack[depth-1]
+		case ':':
+			expectKey = false
+		case '"':
+			end, escaped, ok := skipString(frame, i)
+			if !ok {
+				return frame
+			}
+			switch {
+			case expectKey:
+				lastKey = frame[i+1 : end-1]
+				expectKey = false
+			case depth > 0 && stack[depth-1] && string(lastKey) == key && (!topOnly || depth == 1):
+				out = append(out, frame[last:i]...)
+				out = appendAudioPlaceholder(out, frame[i:end], escaped)
+				last = end
+			}
+			i = end - 1
+		}
 	}
-	n := len(s) / 4 * 3
-	if len(s)%4 != 0 {
-		n += len(s) % 4 * 3 / 4
+	if out == nil {
+		return frame
 	}
-	for i := len(s) - 1; i >= 0 && i >= len(s)-2 && s[i] == '='; i-- {
+	return append(out, frame[last:]...)
+}
+
+// skipString finds the end of the JSON string at b[i] == '"' with a byte search (the
+// base64 of a delta is long): the index after the closing quote, and whether the
+// string holds escapes.
+func skipString(b []byte, i int) (end int, escaped, ok bool) {
+	j := i + 1
+	for {
+		k := bytes.IndexByte(b[j:], '"')
+		if k < 0 {
+			return 0, false, false
+		}
+		q := j + k
+		bs := 0
+		for p := q - 1; p > i && b[p] == '\\'; p-- {
+			bs++
+		}
+		if bs > 0 || bytes.IndexByte(b[j:q], '\\') >= 0 {
+			escaped = true
+		}
+		if bs%2 == 0 {
+			return q + 1, escaped, true
+		}
+		j = q + 1
+	}
+}
+
+// appendAudioPlaceholder appends "<N bytes>" for the quoted base64 string s.
+func appendAudioPlaceholder(out, s []byte, escaped bool) []byte {
+	b64 := s[1 : len(s)-1]
+	if escaped {
+		var str string
+		if json.Unmarshal(s, &str) != nil {
+			return append(out, s...)
+		}
+		b64 = []byte(str)
+	}
+	n := len(b64) / 4 * 3
+	if len(b64)%4 != 0 {
+		n += len(b64) % 4 * 3 / 4
+	}
+	for i := len(b64) - 1; i >= 0 && i >= len(b64)-2 && b64[i] == '='; i-- {
 		n--
 	}
-	out, _ := json.Marshal("<" + strconv.Itoa(n) + " bytes>")
-	return out
+	out = append(out, `"<`...)
+	out = strconv.AppendInt(out, int64(n), 10)
+	return append(out, ` bytes>"`...)
 }

@@ -1,0 +1,102 @@
+package audio
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"runtime"
+	"testing"
+	"testing/synctest"
+	"time"
+)
+
+// wavData returns the data chunk of a WAV file written by WAVWriter.
+func wavData(t *testing.T, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(b) < wavHeaderSize {
+		t.Fatalf("%s: %d bytes, no header", path, len(b))
+	}
+	return b[wavHeaderSize:]
+}
+
+func testPCM(n int) []byte {
+	pcm := make([]byte, n)
+	for i := range pcm {
+		pcm[i] = byte(i*31 + 7)
+	}
+	return pcm
+}
+
+// Both modes write the enqueued PCM bytes as they are.
+func TestWAVSinkWritesBytesAsTheyAre(t *testing.T) {
+	for _, fast := range []bool{true, false} {
+		path := filepath.Join(t.TempDir(), "out.wav")
+		s, err := CreateWAVSink(WAVSinkConfig{Path: path, Fast: fast})
+		must(t, err)
+		var want []byte
+		for i := range 30 { // 30 × 40 ms: crosses the one-second header patch
+			pcm := testPCM(1920 + 2*i)
+			want = append(want, pcm...)
+			s.Enqueue("r", "i", 0, pcm)
+			pcm[0] ^= 0xff // the sink does not keep the caller's buffer
+		}
+		must(t, s.Close())
+		if got := wavData(t, path); !bytes.Equal(got, want) {
+			t.Errorf("fast=%v: file holds %d bytes, not the %d enqueued", fast, len(got), len(want))
+		}
+	}
+}
+
+// The real-time clock owns no goroutine: an idle sink never wakes up.
+func TestWAVSinkClockHasNoGoroutine(t *testing.T) {
+	before := runtime.NumGoroutine()
+	s, err := CreateWAVSink(WAVSinkConfig{Path: filepath.Join(t.TempDir(), "out.wav")})
+	must(t, err)
+	s.Enqueue("r", "i", 0, testPCM(4800))
+	if n := runtime.NumGoroutine(); n != before {
+		t.Errorf("%d goroutines after creating a real-time WAV sink, want %d", n, before)
+	}
+	must(t, s.Close())
+}
+
+// WaitPlayed sleeps until the queue runs out by the clock — exactly then, and
+// audio enqueued meanwhile extends the wait; the file holds what played.
+func TestWAVSinkWaitPlayed(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "out.wav")
+		s, err := CreateWAVSink(WAVSinkConfig{Path: path})
+		must(t, err)
+		start := time.Now()
+		must(t, s.WaitPlayed(context.Background())) // idle: at once
+		if d := time.Since(start); d != 0 {
+			t.Fatalf("idle WaitPlayed took %v", d)
+		}
+		s.Enqueue("r", "i", 0, testPCM(4800)) // 100 ms
+		done := make(chan error)
+		go func() { done <- s.WaitPlayed(context.Background()) }()
+		time.Sleep(60 * time.Millisecond)
+		if !s.State().Active {
+			t.Fatal("not active 60 ms into 100 ms of audio")
+		}
+		s.Enqueue("r", "i", 0, testPCM(2400)) // +50 ms
+		must(t, <-done)
+		if d := time.Since(start); d != 150*time.Millisecond {
+			t.Errorf("WaitPlayed returned after %v, want 150ms", d)
+		}
+		if st := s.State(); st.Active || st.PlayedBytes != 7200 {
+			t.Errorf("after WaitPlayed: %+v", st)
+		}
+		ctx, cancel := context.WithCancel(context.Background())
+		s.Enqueue("r", "j", 0, testPCM(4800))
+		cancel()
+		if err := s.WaitPlayed(ctx); err != context.Canceled {
+			t.Errorf("WaitPlayed with a cancelled context: %v", err)
+		}
+		must(t, s.Close())
+	})
+}
