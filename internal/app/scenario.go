@@ -33,8 +33,8 @@ type ScenarioOptions struct {
 	JudgeClient *http.Client
 
 	// TraceDir, if set, receives each run's trace (<name>.trace.jsonl) and
-	// Markdown transcript (<name>.md); <name> is the scenario file's path with
-	// separators as "_", and ".runN" from the second run of the same file on.
+	// Markdown transcript (<name>.md); <name> is the scenario file's name
+	// without .test.yaml (see traceName).
 	TraceDir string
 
 	// ReplayTimeout bounds the replay server's wait for each recorded client
@@ -62,14 +62,16 @@ func NewScenarioOpener(o ScenarioOptions) scenario.Opener {
 	if o.JudgeURL == "" {
 		o.JudgeURL = DefaultOpenAIBaseURL
 	}
-	op := &scenarioOpener{o: o, runs: map[string]int{}}
+	op := &scenarioOpener{o: o, runs: map[string]int{}, names: map[string]string{}, taken: map[string]bool{}}
 	return op.open
 }
 
 type scenarioOpener struct {
-	o    ScenarioOptions
-	mu   sync.Mutex
-	runs map[string]int // trace-dir base name → runs opened
+	o     ScenarioOptions
+	mu    sync.Mutex
+	runs  map[string]int    // scenario path → runs opened
+	names map[string]string // scenario path → its trace-dir base name
+	taken map[string]bool   // base names given out
 }
 
 func (op *scenarioOpener) open(ctx context.Context, sc *scenario.Scenario) (_ *scenario.Conn, err error) {
@@ -181,19 +183,25 @@ func (rt *Runtime) speak(ctx context.Context, path string) error {
 	return nil
 }
 
-// traceName is the --trace-dir base name of the next run of the scenario at path.
+// traceName is the --trace-dir base name of the next run of the scenario at
+// path: the file's name without .test.yaml, "-2", "-3" … when files in other
+// directories share it, and ".runN" from a file's second run on.
 func (op *scenarioOpener) traceName(path string) string {
-	p := filepath.ToSlash(filepath.Clean(strings.TrimSuffix(path, scenario.Suffix)))
-	for strings.HasPrefix(p, "../") {
-		p = p[3:]
-	}
-	p = strings.TrimPrefix(p, "/")
-	base := strings.NewReplacer("/", "_", ":", "_", " ", "_").Replace(p)
+	stem := strings.TrimSuffix(filepath.Base(path), scenario.Suffix)
+	key := filepath.Clean(path)
 	op.mu.Lock()
-	op.runs[base]++
-	n := op.runs[base]
-	op.mu.Unlock()
-	if n > 1 {
+	defer op.mu.Unlock()
+	base, ok := op.names[key]
+	if !ok {
+		base = stem
+		for i := 2; op.taken[base]; i++ {
+			base = stem + "-" + strconv.Itoa(i)
+		}
+		op.taken[base] = true
+		op.names[key] = base
+	}
+	op.runs[key]++
+	if n := op.runs[key]; n > 1 {
 		base += ".run" + strconv.Itoa(n)
 	}
 	return base
