@@ -138,6 +138,9 @@ func (op *scenarioOpener) open(ctx context.Context, sc *scenario.Scenario) (_ *s
 	var tw *transcript.Writer
 	var tpath string
 	if o.TraceDir != "" {
+		if err := os.MkdirAll(o.TraceDir, 0o755); err != nil {
+			return nil, usageErrorf("--trace-dir: %v", err)
+		}
 		base := op.traceName(sc.Path)
 		aopts.Trace = filepath.Join(o.TraceDir, base+".trace.jsonl")
 		tpath = filepath.Join(o.TraceDir, base+".md")
