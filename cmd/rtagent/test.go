@@ -113,6 +113,9 @@ func runTest(ctx context.Context, f *factory, opts *testOptions) error {
 		return usageErrorf("%v", err)
 	}
 	sel := scenario.Select(all, scenario.Options{Run: opts.run, Shard: opts.shard})
+	if err := checkAgentsFiles(sel); err != nil {
+		return err
+	}
 	if opts.TraceDir != "" {
 		if err := os.MkdirAll(opts.TraceDir, 0o755); err != nil {
 			return usageErrorf("--trace-dir: %v", err)
@@ -161,6 +164,29 @@ func runTest(ctx context.Context, f *factory, opts *testOptions) error {
 		return errSilent{code: exitFailure} // the report said why
 	}
 	return nil
+}
+
+// checkAgentsFiles validates the agents file of every selected scenario once
+// (with its vars) before anything runs: an invalid one is a configuration error
+// (exit 2, file:line:column), not a failure of each scenario that uses it.
+func checkAgentsFiles(scs []*scenario.Scenario) error {
+	seen := map[string]bool{}
+	var errs []error
+	for _, sc := range scs {
+		vars, _ := json.Marshal(sc.Vars) // map keys marshal sorted
+		key := sc.AgentsPath + "\x00" + string(vars)
+		if seen[key] {
+			continue
+		}
+		seen[key] = true
+		if _, err := app.LoadAgents(sc.AgentsPath, sc.Vars); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	if len(errs) == 0 {
+		return nil
+	}
+	return &configError{Err: errors.Join(errs...)}
 }
 
 func writeJUnit(opts *testOptions, rs []*scenario.Result, wall time.Duration) (err error) {
