@@ -14,6 +14,8 @@ import (
 	"testing"
 	"time"
 
+	"go.uber.org/goleak"
+
 	"github.com/rtagent/rtagent/internal/realtime/sim"
 	"github.com/rtagent/rtagent/internal/scenario"
 	"github.com/rtagent/rtagent/internal/testkit"
@@ -220,4 +222,13 @@ func TestScenarioOpenAIWithoutKey(t *testing.T) {
 	if !rs[0].Failed() || rs[0].Error != "endpoint openai: OPENAI_API_KEY is not set: export it, or use the simulator (endpoint: sim)" {
 		t.Fatalf("result: %+v", rs[0])
 	}
+}
+
+// After a suite, the opener has left nothing running: simulators, replay servers
+// and their connections, sessions and tool processes are all closed.
+func TestScenarioOpenerLeavesNothingRunning(t *testing.T) {
+	t.Run("replay", TestScenarioReplayEndpoint)
+	t.Run("judge", TestScenarioJudgeOnRealEndpointsOnly)
+	t.Run("examples", TestExampleScenariosPass)
+	goleak.VerifyNone(t)
 }
