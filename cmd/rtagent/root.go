@@ -32,6 +32,8 @@ func newRootCmd(f *factory) *cobra.Command {
 	cmd.AddCommand(
 		newChatCmd(f),
 		newRunCmd(f),
+		newTestCmd(f),
+		newReplayCmd(f),
 		newAgentsCmd(f),
 		newSchemaCmd(f),
 		newDevicesCmd(f),

@@ -149,7 +149,7 @@ func (sc *Scenario) evaluate(i int, e *Expect, rec *stepRecord) []Check {
 		c := Check{Step: i, What: "judge: " + e.Judge}
 		switch {
 		case rec.judge == nil:
-			c.Result, c.Detail = Skipped, "no judge on this endpoint (the simulator cannot judge); run against a real endpoint"
+			c.Result, c.Detail = Skipped, "no judge on this endpoint: the simulator and replays cannot judge; run against a real endpoint with OPENAI_API_KEY set"
 		default:
 			ok, why, err := rec.judge(e.Judge)
 			switch {

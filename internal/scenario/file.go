@@ -183,6 +183,13 @@ func (sc *Scenario) validate(doc *agent.Document) {
 		}
 	} else if p := findUp(sc.Dir, "agents.yaml"); p != "" {
 		sc.AgentsPath = p
+		if !filepath.IsAbs(sc.Path) { // name it as relative as the scenario
+			if wd, err := os.Getwd(); err == nil {
+				if r, err := filepath.Rel(wd, p); err == nil {
+					sc.AgentsPath = r
+				}
+			}
+		}
 	} else {
 		doc.Errorf("name", "no agents file: set agents: to its path (no agents.yaml found in %s or a parent)", sc.Dir)
 	}
@@ -249,9 +256,14 @@ func (sc *Scenario) compile(doc *agent.Document, path, expr string) {
 	sc.regexps[expr] = re
 }
 
+// rel resolves p against the scenario file's directory; it stays relative when
+// the scenario's path is, so messages name files as the user named them.
 func (sc *Scenario) rel(p string) string {
 	if filepath.IsAbs(p) {
 		return p
+	}
+	if !filepath.IsAbs(sc.Path) {
+		return filepath.Join(filepath.Dir(sc.Path), p)
 	}
 	return filepath.Join(sc.Dir, p)
 }

@@ -107,6 +107,9 @@ type Replay struct {
 	frames []TraceFrame
 	// ReadTimeout bounds the wait for each recorded client frame.
 	ReadTimeout time.Duration
+	// OnDivergence, if set, is called with each divergence as it is found, from
+	// the connection's goroutine (rtagent replay prints them live).
+	OnDivergence func(Divergence)
 
 	mu    sync.Mutex
 	divs  []Divergence
@@ -160,6 +163,22 @@ func (r *Replay) diverge(d Divergence) {
 	r.mu.Lock()
 	r.divs = append(r.divs, d)
 	r.mu.Unlock()
+	if r.OnDivergence != nil {
+		r.OnDivergence(d)
+	}
+}
+
+// Frames reports how many frames the recording has from the client and from
+// the server.
+func (r *Replay) Frames() (client, server int) {
+	for _, f := range r.frames {
+		if f.Dir == "client" {
+			client++
+		} else {
+			server++
+		}
+	}
+	return client, server
 }
 
 func (r *Replay) serve(w http.ResponseWriter, req *http.Request) {

@@ -33,6 +33,17 @@ func Summarize(rs []*Result, wall time.Duration) Summary {
 	return s
 }
 
+// Where names the place of a check: "step N", or for a check about the whole
+// run the first word of What ("budget", "replay").
+func (c Check) Where() string {
+	if c.Step >= 0 {
+		return fmt.Sprintf("step %d", c.Step+1)
+	}
+	where, _, _ := strings.Cut(c.What, ":")
+	where, _, _ = strings.Cut(where, ".")
+	return where
+}
+
 // ProgressLine is the one line printed as each run finishes.
 func ProgressLine(r *Result) string {
 	mark := "ok  "
@@ -61,11 +72,7 @@ func WriteText(w io.Writer, rs []*Result, s Summary) {
 			if c.Result != Failed {
 				continue
 			}
-			where := fmt.Sprintf("step %d", c.Step+1)
-			if c.Step < 0 {
-				where = "budget"
-			}
-			fmt.Fprintf(w, "    %s: expected %s\n        got: %s\n", where, c.What, c.Detail)
+			fmt.Fprintf(w, "    %s: expected %s\n        got: %s\n", c.Where(), c.What, c.Detail)
 		}
 		if len(r.Transcript) > 0 {
 			fmt.Fprintf(w, "    conversation:\n")
@@ -100,7 +107,6 @@ type junitSuites struct {
 	Tests    int          `xml:"tests,attr"`
 	Failures int          `xml:"failures,attr"`
 	Errors   int          `xml:"errors,attr"`
-	Skipped  int          `xml:"skipped,attr"`
 	Time     string       `xml:"time,attr"`
 	Suites   []junitSuite `xml:"testsuite"`
 }
@@ -144,7 +150,7 @@ func WriteJUnit(w io.Writer, suite string, rs []*Result, wall time.Duration) err
 		c := junitCase{Name: name, Classname: r.Path, Time: seconds(r.Duration)}
 		var out []string
 		for _, ch := range r.Checks {
-			out = append(out, fmt.Sprintf("%s step %d: %s %s", ch.Result, ch.Step+1, ch.What, ch.Detail))
+			out = append(out, fmt.Sprintf("%s %s: %s %s", ch.Result, ch.Where(), ch.What, ch.Detail))
 		}
 		out = append(out, "", "conversation:")
 		out = append(out, r.Transcript...)
@@ -158,7 +164,7 @@ func WriteJUnit(w io.Writer, suite string, rs []*Result, wall time.Duration) err
 			for _, ch := range r.Checks {
 				if ch.Result == Failed {
 					msgs = append(msgs, ch.What)
-					body = append(body, fmt.Sprintf("step %d: expected %s\ngot: %s", ch.Step+1, ch.What, ch.Detail))
+					body = append(body, fmt.Sprintf("%s: expected %s\ngot: %s", ch.Where(), ch.What, ch.Detail))
 				}
 			}
 			c.Failure = &junitProblem{Message: strings.Join(msgs, "; "), Type: "expectation", Body: strings.Join(body, "\n\n")}

@@ -20,9 +20,18 @@ type Conn struct {
 	// text model; nil where there is none (the simulator): judge expectations
 	// are then skipped, never passed.
 	Judge func(ctx context.Context, conversation, statement string) (ok bool, why string, err error)
+	// Speak plays a WAV file into the session as a spoken user turn (an audio
+	// step); nil where the opener cannot, and audio steps then fail.
+	Speak func(ctx context.Context, path string) error
+	// Observe, if set, sees every session event as the runner reads it (a
+	// transcript); it runs on the runner's reader goroutine and must not block.
+	Observe func(session.Event)
 	// Close releases what the opener built besides the session (a simulator, a
 	// replay server). It may be nil.
 	Close func() error
+	// Checks, if set, is called after Close and returns checks about the whole
+	// run (a replay's divergences from its recording).
+	Checks func() []Check
 }
 
 // Opener starts a session for sc (connected; readiness may come later).
@@ -69,6 +78,10 @@ type runner struct {
 	stepLat   []time.Duration // latencies of the turns answered during the current step
 	lines     []string
 	turns     int
+	quiet     bool // the latest Idle came after the latest sign of activity
+	speaking  bool // an audio step is in progress
+	endAfter  bool // an agent_end arrived since the current audio step began
+	endIdle   int  // idleSeq at the last agent_end
 }
 
 // Run plays sc once with open and returns its result. ctx bounds the whole run.
@@ -109,6 +122,9 @@ func playScenario(ctx context.Context, sc *Scenario, open Opener, res *Result) e
 		<-consumed
 		if conn.Close != nil {
 			_ = conn.Close()
+		}
+		if conn.Checks != nil {
+			res.Checks = append(res.Checks, conn.Checks()...)
 		}
 		r.mu.Lock()
 		res.Transcript = r.lines
@@ -164,6 +180,7 @@ func (r *runner) step(ctx context.Context, st *Step) error {
 		r.mu.Lock()
 		seq := r.idleSeq
 		r.turns++
+		r.quiet = false
 		turns := r.turns
 		r.sentAt = append(r.sentAt, time.Now())
 		r.lines = append(r.lines, "you: "+st.Say)
@@ -196,9 +213,13 @@ func (r *runner) step(ctx context.Context, st *Step) error {
 		})
 	case st.Interrupt:
 		r.mu.Lock()
-		seq := r.idleSeq
+		seq, quiet := r.idleSeq, r.quiet
+		r.lines = append(r.lines, "(you interrupt)")
 		r.mu.Unlock()
 		r.sess.Interrupt(session.ReasonManual)
+		if quiet {
+			return nil // nothing was running: no Idle will follow
+		}
 		return r.waitFor(ctx, timeout, "the session to settle after the interrupt", func() bool { return r.idleSeq > seq })
 	case st.Wait > 0:
 		t := time.NewTimer(st.Wait.D())
@@ -210,7 +231,27 @@ func (r *runner) step(ctx context.Context, st *Step) error {
 			return ctx.Err()
 		}
 	case st.Audio != "":
-		return errors.New("audio steps are not supported by this runner yet")
+		if r.conn.Speak == nil {
+			return errors.New("audio steps are not supported on this endpoint")
+		}
+		r.mu.Lock()
+		r.endAfter, r.speaking, r.quiet = false, true, false
+		r.lines = append(r.lines, "(you speak "+st.Audio+")")
+		r.mu.Unlock()
+		defer func() {
+			r.mu.Lock()
+			r.speaking = false
+			r.mu.Unlock()
+		}()
+		if err := r.conn.Speak(ctx, r.sc.rel(st.Audio)); err != nil {
+			return fmt.Errorf("speaking %s: %w", st.Audio, err)
+		}
+		// Settled: a response ended after the audio began and the session was
+		// quiet after it (tool calls and handoffs included), or it stopped at an
+		// approval for a later step.
+		return r.waitFor(ctx, timeout, "the answer to "+st.Audio, func() bool {
+			return (r.endAfter && r.idleSeq > r.endIdle) || len(r.approvals) > 0
+		})
 	}
 	return nil
 }
@@ -229,6 +270,9 @@ func (r *runner) record(ctx context.Context) *stepRecord {
 
 func (r *runner) consume() {
 	for ev := range r.sess.Events() {
+		if r.conn.Observe != nil {
+			r.conn.Observe(ev)
+		}
 		r.mu.Lock()
 		r.buf = append(r.buf, ev)
 		switch e := ev.(type) {
@@ -238,10 +282,17 @@ func (r *runner) consume() {
 		case session.Idle:
 			r.idleSeq++
 			r.idleTurns = e.Turns
+			r.quiet = true
+		case session.SpeechStarted, session.ToolStart:
+			r.quiet = false
 		case session.ToolApprovalRequired:
 			r.approvals = append(r.approvals, e)
+			r.quiet = false
 		case session.AgentStart:
 			r.agent = e.Agent
+			r.quiet = false
+		case session.AgentEnd:
+			r.endAfter, r.endIdle = true, r.idleSeq
 		case session.Handoff:
 			r.agent = e.ToAgent
 			r.lines = append(r.lines, fmt.Sprintf("(handoff %s → %s)", e.FromAgent, e.ToAgent))
@@ -249,6 +300,9 @@ func (r *runner) consume() {
 			r.cost = e.CostUSD
 			r.tokens = e.Total.TotalTokens
 		case session.Transcript:
+			if e.Role == "user" && e.Final && r.speaking {
+				r.lines = append(r.lines, "you: "+e.Text)
+			}
 			if e.Role == "assistant" {
 				r.noteAnswer()
 				if e.Final && strings.TrimSpace(e.Text) != "" {
