@@ -14,7 +14,7 @@ import (
 // Echo guard defaults (see BargeInConfig).
 const (
 	DefaultEchoGuardDB = -10.0
-	DefaultWarmup      = 2 * time.Second
+	DefaultWarmup      = 3 * time.Second
 	// gapReset: a jump in the capture timeline this long (mute, dropped frames)
 	// restarts the detector, so speech on either side is not joined.
 	gapReset = 100 * time.Millisecond
@@ -60,7 +60,8 @@ type BargeInConfig struct {
 	EchoGuardDB float64
 	// Warmup is how much assistant audio must have played before local barge-in is
 	// trusted: the echo canceller starts cold and lets the first echo through. 0 means
-	// 2 s; negative means none (headphones).
+	// 3 s (what the echo fixtures need for 0 self-interruptions); negative means none
+	// (headphones).
 	Warmup time.Duration
 }
 

@@ -95,29 +95,41 @@ func clamp(v float64) int16 {
 }
 
 // room is a simulated loudspeaker-to-microphone path: a direct path after delay
-// with gain, then exponentially decaying random reflections (rt decay constant),
-// like internal/audio's echoFixture.
+// with gain, then exponentially decaying random reflections (decay constant decayMS)
+// arriving every reflStep samples, like internal/audio's echoFixture but sparse so
+// that the convolution stays quick under the race detector.
 type room struct {
 	delayMS, tailMS, decayMS float64
 	gain, refl               float64
 	seed                     int64
 }
 
+const reflStep = 6
+
 func (r room) apply(far []int16) []int16 {
 	rng := rand.New(rand.NewSource(r.seed))
 	d := int(r.delayMS * 24)
-	h := make([]float64, d+int(r.tailMS*24))
-	h[d] = r.gain
-	for i := d + 1; i < len(h); i++ {
-		h[i] = r.refl * rng.NormFloat64() * math.Exp(-float64(i-d)/(r.decayMS*24))
+	type tap struct {
+		k int
+		h float64
+	}
+	taps := []tap{{d, r.gain}}
+	for i := d + 1; i < d+int(r.tailMS*24); i += reflStep {
+		taps = append(taps, tap{i, r.refl * math.Sqrt(reflStep) * rng.NormFloat64() * math.Exp(-float64(i-d)/(r.decayMS*24))})
+	}
+	acc := make([]float64, len(far))
+	for _, tp := range taps {
+		if tp.k >= len(far) {
+			break
+		}
+		dst := acc[tp.k:]
+		for n, v := range far[:len(dst)] {
+			dst[n] += tp.h * float64(v)
+		}
 	}
 	mic := make([]int16, len(far))
-	for n := range far {
-		var acc float64
-		for k := d; k < len(h) && k <= n; k++ {
-			acc += h[k] * float64(far[n-k])
-		}
-		mic[n] = clamp(acc)
+	for n, v := range acc {
+		mic[n] = clamp(v)
 	}
 	return mic
 }
