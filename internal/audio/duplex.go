@@ -20,6 +20,8 @@ type DuplexConfig struct {
 	// OnFrame and OnPlayed are passed to the capture and the player (e.g. a Recorder).
 	OnFrame  func(Frame)
 	OnPlayed func(at time.Time, pcm []int16)
+	// OnMic is passed to the capture: every frame, raw and echo-cancelled (local VAD).
+	OnMic func(captured time.Time, mic, out []int16)
 }
 
 // Duplex is an open microphone and speaker sharing an echo canceller and gate.
@@ -46,7 +48,7 @@ func OpenDuplex(cfg DuplexConfig) (*Duplex, error) {
 		d.Close()
 		return nil, err
 	}
-	d.Capture, err = OpenCapture(CaptureConfig{Device: cfg.InputDevice, PaceToClock: cfg.PaceToClock, OnFrame: cfg.OnFrame, AEC: d.AEC, Gate: d.Gate})
+	d.Capture, err = OpenCapture(CaptureConfig{Device: cfg.InputDevice, PaceToClock: cfg.PaceToClock, OnFrame: cfg.OnFrame, OnMic: cfg.OnMic, AEC: d.AEC, Gate: d.Gate})
 	if err != nil {
 		d.Close()
 		return nil, err
