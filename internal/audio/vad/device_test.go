@@ -11,23 +11,27 @@ import (
 )
 
 // TestBargeInDevice measures local barge-in end to end through real PortAudio on the
-// ALSA file device: the assistant's voice plays through the duplex (AEC on) while
+// ALSA file device: the assistant's voice plays through the duplex (AEC on, and off
+// as with headphones) while
 // the microphone file holds room noise and then the user's speech; the BargeIn on
 // the capture's OnMic interrupts the player (what session.Interrupt does first,
 // R7.6 steps 1–2). The figure is from the speech onset in the microphone signal to
 // the last audible output sample, both on the stream timelines (capture: when a
 // sample entered the microphone; playback: when it is heard).
 func TestBargeInDevice(t *testing.T) {
-	for _, ms := range []int{20, DefaultMinSpeechMS} {
-		lat := bargeInDevice(t, ms)
-		t.Logf("min_speech %d ms: speech onset → playback silent %.1f ms", ms, float64(lat)/float64(time.Millisecond))
-		if lat <= 0 || lat > time.Duration(ms+100)*time.Millisecond {
-			t.Errorf("min_speech %d ms: onset → silent %v, want (0, %d ms]", ms, lat, ms+100)
+	for _, c := range []struct {
+		noAEC bool
+		ms    int
+	}{{false, 20}, {false, 40}, {false, DefaultMinSpeechMS}, {true, 20}} {
+		lat := bargeInDevice(t, c.noAEC, c.ms)
+		t.Logf("AEC off %v, min_speech %d ms: speech onset → playback silent %.1f ms", c.noAEC, c.ms, float64(lat)/float64(time.Millisecond))
+		if lat <= 0 || lat > time.Duration(c.ms+100)*time.Millisecond {
+			t.Errorf("AEC off %v, min_speech %d ms: onset → silent %v, want (0, %d ms]", c.noAEC, c.ms, lat, c.ms+100)
 		}
 	}
 }
 
-func bargeInDevice(t *testing.T, minSpeechMS int) time.Duration {
+func bargeInDevice(t *testing.T, noAEC bool, minSpeechMS int) time.Duration {
 	dir := t.TempDir()
 	t.Setenv("FAKEAUDIO_DIR", dir)
 	u := user(t)
@@ -80,7 +84,7 @@ func bargeInDevice(t *testing.T, minSpeechMS int) time.Duration {
 	term, err := audio.Init()
 	must(t, err)
 	defer term()
-	d, err := audio.OpenDuplex(audio.DuplexConfig{Mode: audio.EchoFullDuplex, PaceToClock: true, OnMic: onMic, OnPlayed: onPlayed})
+	d, err := audio.OpenDuplex(audio.DuplexConfig{NoAEC: noAEC, Mode: audio.EchoFullDuplex, PaceToClock: true, OnMic: onMic, OnPlayed: onPlayed})
 	must(t, err)
 	defer d.Close()
 	bi.Attach(d.Player, func(o Onset) {
