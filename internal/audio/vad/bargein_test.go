@@ -2,12 +2,14 @@ package vad
 
 import (
 	"sort"
+	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/rtagent/rtagent/internal/audio"
 	"github.com/rtagent/rtagent/internal/realtime"
+	"go.yaml.in/yaml/v3"
 )
 
 // playing is a Playback that is always (or never) active.
@@ -209,6 +211,17 @@ func TestOptions(t *testing.T) {
 	}
 	if _, err := NewDetector(Options{MinSpeechMS: 2000}); err == nil {
 		t.Error("NewDetector accepted min_speech_ms 2000")
+	}
+	// The agents.yaml shape, decoded strictly as internal/agent does.
+	var o Options
+	dec := yaml.NewDecoder(strings.NewReader("enabled: true\nsensitivity: high\nmin_speech_ms: 40\n"))
+	dec.KnownFields(true)
+	if err := dec.Decode(&o); err != nil || o != (Options{Enabled: true, Sensitivity: SensitivityHigh, MinSpeechMS: 40}) {
+		t.Errorf("yaml: %+v %v", o, err)
+	}
+	dec = yaml.NewDecoder(strings.NewReader("sensitivity: loud\n"))
+	if err := dec.Decode(&o); err == nil || !strings.Contains(err.Error(), "want low, medium, high or very_high") {
+		t.Errorf("yaml sensitivity loud: %v", err)
 	}
 }
 
