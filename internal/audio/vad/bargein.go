@@ -138,9 +138,9 @@ func (b *BargeIn) Observe(captured time.Time, mic, out []int16) {
 	}
 	b.started = true
 	b.next = captured.Add(time.Duration(len(out)) * time.Second / audio.SampleRate)
+	guard := b.echoGuard(mic, out) // on every frame: it keeps the echo envelope current
 	allow := true
 	if playing {
-		guard := b.echoGuard(mic, out) // always: it keeps the echo envelope
 		allow = guard && b.heard >= b.warmupN
 		b.heard += int64(len(out))
 	}
