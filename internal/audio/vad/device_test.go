@@ -25,8 +25,10 @@ func TestBargeInDevice(t *testing.T) {
 	}{{false, 20}, {false, 40}, {false, DefaultMinSpeechMS}, {true, 20}} {
 		lat := bargeInDevice(t, c.noAEC, c.ms)
 		t.Logf("AEC off %v, min_speech %d ms: speech onset → playback silent %.1f ms", c.noAEC, c.ms, float64(lat)/float64(time.Millisecond))
-		if lat <= 0 || lat > time.Duration(c.ms+100)*time.Millisecond {
-			t.Errorf("AEC off %v, min_speech %d ms: onset → silent %v, want (0, %d ms]", c.noAEC, c.ms, lat, c.ms+100)
+		// About ms+50 on an idle machine; the bound leaves room for a loaded one (the
+		// capture timeline is nominal, the interrupt happens when the goroutine runs).
+		if lat <= 0 || lat > time.Duration(c.ms+250)*time.Millisecond {
+			t.Errorf("AEC off %v, min_speech %d ms: onset → silent %v, want (0, %d ms]", c.noAEC, c.ms, lat, c.ms+250)
 		}
 	}
 }
