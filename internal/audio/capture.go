@@ -31,6 +31,11 @@ type CaptureConfig struct {
 	Gate *EchoGate
 	// Logger receives the device's diagnostics (nil discards them).
 	Logger *slog.Logger
+	// OnMic, if set, sees every frame on the capture goroutine before mute and gate:
+	// mic as captured and out after AEC (the same slice without AEC). For the local
+	// voice detector (internal/audio/vad.BargeIn.Observe). It must return quickly and
+	// not retain the slices.
+	OnMic func(captured time.Time, mic, out []int16)
 }
 
 // frameReader is the device side of a capture: one blocking read of the stream buffer.
@@ -191,9 +196,13 @@ func (c *Capture) run() {
 			// The stream timeline: sample k entered the microphone k/24000 s after start.
 			captured := start.Add(durationOf(int(outPos), SampleRate))
 			outPos += FrameSamples
+			raw := s
 			if c.cfg.AEC != nil {
 				c.cfg.AEC.Process(captured, s, cancel)
 				s = cancel
+			}
+			if c.cfg.OnMic != nil {
+				c.cfg.OnMic(captured, raw, s)
 			}
 			deliver := !c.muted.Load()
 			if deliver && c.cfg.Gate != nil {

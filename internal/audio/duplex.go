@@ -23,6 +23,8 @@ type DuplexConfig struct {
 	OnPlayed func(at time.Time, pcm []int16)
 	// Logger receives the devices' diagnostics (nil discards them).
 	Logger *slog.Logger
+	// OnMic is passed to the capture: every frame, raw and echo-cancelled (local VAD).
+	OnMic func(captured time.Time, mic, out []int16)
 }
 
 // Duplex is an open microphone and speaker sharing an echo canceller and gate.
@@ -49,7 +51,7 @@ func OpenDuplex(cfg DuplexConfig) (*Duplex, error) {
 		d.Close()
 		return nil, err
 	}
-	d.Capture, err = OpenCapture(CaptureConfig{Device: cfg.InputDevice, PaceToClock: cfg.PaceToClock, OnFrame: cfg.OnFrame, AEC: d.AEC, Gate: d.Gate, Logger: cfg.Logger})
+	d.Capture, err = OpenCapture(CaptureConfig{Device: cfg.InputDevice, PaceToClock: cfg.PaceToClock, OnFrame: cfg.OnFrame, OnMic: cfg.OnMic, AEC: d.AEC, Gate: d.Gate, Logger: cfg.Logger})
 	if err != nil {
 		d.Close()
 		return nil, err
