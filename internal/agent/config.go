@@ -61,6 +61,19 @@ type Model struct {
 	Speed            float64        `yaml:"speed,omitempty" jsonschema:"minimum=0.25,maximum=1.5" jsonschema_description:"Output speech speed 0.25 to 1.5. 0 or unset: not sent."`
 	MaxOutputTokens  TokenLimit     `yaml:"max_output_tokens,omitempty" jsonschema_description:"Limit per response: an integer 1 to 4096 or the string inf. Unset: not sent."`
 	ToolChoice       string         `yaml:"tool_choice,omitempty" jsonschema_description:"auto, none, required or the name of a function tool. Default for every agent that sets none. Default: auto."`
+	// Reasoning and ParallelToolCalls are base settings: the protocol keeps them
+	// identical for every agent of a connection (PROTOCOL.md R2.3 rule 2), so they
+	// exist here only, not per agent.
+	Reasoning         *Reasoning `yaml:"reasoning,omitempty" jsonschema_description:"Reasoning models (gpt-realtime-2 and later): reasoning settings. Unset: not sent (server default effort low)."`
+	ParallelToolCalls *bool      `yaml:"parallel_tool_calls,omitempty" jsonschema_description:"Reasoning models: whether the model may call several tools in one response. Unset: not sent."`
+}
+
+// ReasoningEfforts are the values of model.reasoning.effort (PROTOCOL.md R2.1).
+var ReasoningEfforts = []string{"minimal", "low", "medium", "high", "xhigh"}
+
+// Reasoning configures reasoning models.
+type Reasoning struct {
+	Effort string `yaml:"effort" jsonschema:"required,enum=minimal,enum=low,enum=medium,enum=high,enum=xhigh" jsonschema_description:"Reasoning effort: minimal, low, medium, high or xhigh."`
 }
 
 // TextOnly reports whether the session answers in text.
