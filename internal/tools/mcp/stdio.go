@@ -187,4 +187,3 @@ func startError(argv0 string, err error) error {
 	}
 	return fmt.Errorf("cannot start %s: %w", argv0, err)
 }
-

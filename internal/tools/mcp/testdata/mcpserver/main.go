@@ -128,11 +128,15 @@ func newServer() *mcp.Server {
 			return nil, nil
 		})
 	add("bad_schema", "Its schema does not compile.", `{"type":"object","properties":{"x":{"type":"nonsense"}}}`,
-		func(context.Context, *mcp.CallToolRequest) (*mcp.CallToolResult, error) { return text("unreachable"), nil })
+		func(context.Context, *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+			return text("unreachable"), nil
+		})
 	add("grow", "Adds the tool extra (tools/list_changed).", `{"type":"object"}`,
 		func(context.Context, *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
 			s.AddTool(&mcp.Tool{Name: "extra", Description: "Added later.", InputSchema: schema(`{"type":"object"}`)},
-				func(context.Context, *mcp.CallToolRequest) (*mcp.CallToolResult, error) { return text("extra here"), nil })
+				func(context.Context, *mcp.CallToolRequest) (*mcp.CallToolResult, error) {
+					return text("extra here"), nil
+				})
 			return text("grown"), nil
 		})
 	return s
