@@ -90,6 +90,7 @@ func (v *validator) run() {
 	}
 	v.prices()
 	v.guardrailSettings()
+	v.mcpServers()
 	v.agents()
 }
 
