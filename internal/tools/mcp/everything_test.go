@@ -1,12 +1,15 @@
 package mcp
 
 import (
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/rtagent/rtagent/internal/testkit"
 )
 
 // everythingDir holds the pinned reference server (package.json, package-lock.json).
@@ -63,4 +66,28 @@ func TestEverythingReferenceServer(t *testing.T) {
 	if res.Err != nil || !strings.Contains(res.Output, "[image: image/png, ") || len(res.Output) > 1000 {
 		t.Errorf("get-tiny-image: %q %v", res.Output, res.Err)
 	}
+
+	// Declared to the model, every tool is a valid GA function tool: a
+	// session.update carrying them all validates strictly (R2.3 rule 5, R8.1).
+	type wireTool struct {
+		Type        string          `json:"type"`
+		Name        string          `json:"name"`
+		Description string          `json:"description,omitempty"`
+		Parameters  json.RawMessage `json:"parameters"`
+	}
+	var wt []wireTool
+	for _, x := range ts {
+		d := x.Definition()
+		wt = append(wt, wireTool{Type: "function", Name: d.Name, Description: d.Description, Parameters: d.Parameters})
+	}
+	pcm := map[string]any{"type": "audio/pcm", "rate": 24000}
+	frame, err := json.Marshal(map[string]any{"type": "session.update", "event_id": "rtagent_session_update_1", "session": map[string]any{
+		"type": "realtime", "model": "gpt-realtime-2", "output_modalities": []string{"text"}, "instructions": "",
+		"audio": map[string]any{"input": map[string]any{"format": pcm, "turn_detection": nil}, "output": map[string]any{"format": pcm, "voice": "marin"}},
+		"tools": wt, "tool_choice": "auto", "reasoning": map[string]any{"effort": "low"}, "parallel_tool_calls": true,
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	testkit.ValidateClientFrames(t, [][]byte{frame})
 }
