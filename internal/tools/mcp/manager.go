@@ -6,6 +6,8 @@ import (
 	"slices"
 	"sync"
 
+	"github.com/modelcontextprotocol/go-sdk/mcp"
+
 	"github.com/rtagent/rtagent/internal/tools"
 )
 
@@ -13,9 +15,12 @@ import (
 type Manager struct {
 	servers []*server
 	byName  map[string]*server
+	ctx     context.Context // the servers' lifetime: cancelled by Close
 	cancel  context.CancelFunc
 	wg      sync.WaitGroup // supervisors and probes
-	changed chan struct{}  // buffered 1: coalescing, never lost
+	mu      sync.Mutex     // guards closed against wg.Add after Close began
+	closed  bool
+	changed chan struct{} // buffered 1: coalescing, never lost
 	closeMu sync.Once
 }
 
@@ -30,7 +35,7 @@ func Open(ctx context.Context, servers []ServerConfig, opts Options) (*Manager, 
 	opts.defaults()
 	// The servers live until Close, not until ctx: ctx only bounds this call's wait.
 	rctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
-	m := &Manager{byName: map[string]*server{}, cancel: cancel, changed: make(chan struct{}, 1)}
+	m := &Manager{byName: map[string]*server{}, ctx: rctx, cancel: cancel, changed: make(chan struct{}, 1)}
 	var started []chan struct{}
 	for _, cfg := range servers {
 		cfg.Command = slices.Clone(cfg.Command)
@@ -66,6 +71,9 @@ func Open(ctx context.Context, servers []ServerConfig, opts Options) (*Manager, 
 // StopGrace) and waits for the supervisors.
 func (m *Manager) Close() error {
 	m.closeMu.Do(func() {
+		m.mu.Lock()
+		m.closed = true
+		m.mu.Unlock()
 		m.cancel()
 		m.wg.Wait()
 	})
@@ -77,6 +85,21 @@ func (m *Manager) Close() error {
 // failure). Several changes may coalesce into one value: on receiving, rebuild
 // every agent's tools with Tools and send a session.update at the next safe point.
 func (m *Manager) Changed() <-chan struct{} { return m.changed }
+
+// goProbe runs the liveness probe of a server after a timed-out call, owned by the
+// Manager (Close cancels and joins it).
+func (m *Manager) goProbe(s *server, sess *mcp.ClientSession, p *stdioProc) {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	if m.closed {
+		return
+	}
+	m.wg.Add(1)
+	go func() {
+		defer m.wg.Done()
+		s.probe(m.ctx, sess, p)
+	}()
+}
 
 func (m *Manager) signalChanged() {
 	select {

@@ -54,11 +54,7 @@ func (t *Tool) Call(ctx context.Context, arguments json.RawMessage) (string, err
 			// Timed out or cancelled: tools.Invoke reports it. A server that does not
 			// answer a ping either is restarted.
 			if errors.Is(ctx.Err(), context.DeadlineExceeded) {
-				t.m.wg.Add(1)
-				go func() {
-					defer t.m.wg.Done()
-					t.s.probe(context.WithoutCancel(ctx), sess, p)
-				}()
+				t.m.goProbe(t.s, sess, p)
 			}
 			return "", ctx.Err()
 		}
