@@ -138,6 +138,13 @@ func names(ts []tools.Tool) []string {
 
 // startHTTPServer runs the test server in HTTP mode and returns its URL.
 func startHTTPServer(t *testing.T, env ...string) string {
+	url, _ := startHTTPServerStop(t, env...)
+	return url
+}
+
+// startHTTPServerStop is startHTTPServer that also returns a function ending the
+// server (and waiting for it).
+func startHTTPServerStop(t *testing.T, env ...string) (string, func()) {
 	t.Helper()
 	cmd := exec.Command(serverBin, "-http")
 	cmd.Env = append(os.Environ(), env...)
@@ -152,15 +159,19 @@ func startHTTPServer(t *testing.T, env ...string) string {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() {
-		stdin.Close() // the server exits when its stdin closes
-		cmd.Wait()
-	})
+	var once sync.Once
+	stop := func() {
+		once.Do(func() {
+			stdin.Close() // the server exits when its stdin closes
+			cmd.Wait()
+		})
+	}
+	t.Cleanup(stop)
 	line, err := bufio.NewReader(stdout).ReadString('\n')
 	if err != nil {
 		t.Fatalf("reading the server URL: %v", err)
 	}
-	return strings.TrimSpace(line)
+	return strings.TrimSpace(line), stop
 }
 
 func invoke(t *testing.T, tool tools.Tool, args string) tools.Result {

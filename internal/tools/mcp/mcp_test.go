@@ -275,3 +275,28 @@ func TestHTTPServer(t *testing.T) {
 		t.Error("the token is in the log")
 	}
 }
+
+// An HTTP server that goes away mid-session: the call gets a clear error naming
+// the server, and closing the Manager does not hang.
+func TestHTTPServerGone(t *testing.T) {
+	url, stop := startHTTPServerStop(t)
+	r := open(t, []ServerConfig{{Name: "web", URL: url}}, Options{Backoff: func(int) time.Duration { return time.Hour }})
+	echo := r.tool(t, "echo", Use{Server: "web"})
+	if res := invoke(t, echo, `{"message":"up"}`); res.Output != "Echo: up" {
+		t.Fatalf("before: %q %v", res.Output, res.Err)
+	}
+	stop()
+	res := invoke(t, echo, `{"message":"down"}`)
+	if res.Err == nil || !strings.HasPrefix(res.Output, "Error running tool echo: MCP server web") {
+		t.Errorf("after the server went away: %q", res.Output)
+	} else {
+		t.Log(res.Output)
+	}
+	done := make(chan struct{})
+	go func() { r.Close(); close(done) }()
+	select {
+	case <-done:
+	case <-time.After(15 * time.Second):
+		t.Fatal("Close hangs")
+	}
+}
