@@ -40,6 +40,7 @@ type Config struct {
 	Endpoint     *Endpoint         `yaml:"endpoint,omitempty" jsonschema_description:"Optional realtime endpoint override (Azure, a local server, a standalone simulator)."`
 	Prices       map[string]Price  `yaml:"prices,omitempty" jsonschema_description:"Price table per model name. An entry replaces the built-in estimate for that model."`
 	Guardrails   GuardrailSettings `yaml:"guardrails,omitempty" jsonschema_description:"Global guardrail settings and guardrails applied to every agent."`
+	MCPServers   []MCPServer       `yaml:"mcp_servers,omitempty" jsonschema_description:"MCP servers (stdio or streamable HTTP) whose tools agents use through their mcp lists. A server starts with the session when an agent uses it."`
 	Agents       []Agent           `yaml:"agents" jsonschema:"required,minItems=1" jsonschema_description:"The agents. Names must be unique."`
 
 	File string            `yaml:"-"` // the path or name the config was read from
@@ -61,6 +62,19 @@ type Model struct {
 	Speed            float64        `yaml:"speed,omitempty" jsonschema:"minimum=0.25,maximum=1.5" jsonschema_description:"Output speech speed 0.25 to 1.5. 0 or unset: not sent."`
 	MaxOutputTokens  TokenLimit     `yaml:"max_output_tokens,omitempty" jsonschema_description:"Limit per response: an integer 1 to 4096 or the string inf. Unset: not sent."`
 	ToolChoice       string         `yaml:"tool_choice,omitempty" jsonschema_description:"auto, none, required or the name of a function tool. Default for every agent that sets none. Default: auto."`
+	// Reasoning and ParallelToolCalls are base settings: the protocol keeps them
+	// identical for every agent of a connection (PROTOCOL.md R2.3 rule 2), so they
+	// exist here only, not per agent.
+	Reasoning         *Reasoning `yaml:"reasoning,omitempty" jsonschema_description:"Reasoning models (gpt-realtime-2 and later): reasoning settings. Unset: not sent (server default effort low)."`
+	ParallelToolCalls *bool      `yaml:"parallel_tool_calls,omitempty" jsonschema_description:"Reasoning models: whether the model may call several tools in one response. Unset: not sent."`
+}
+
+// ReasoningEfforts are the values of model.reasoning.effort (PROTOCOL.md R2.1).
+var ReasoningEfforts = []string{"minimal", "low", "medium", "high", "xhigh"}
+
+// Reasoning configures reasoning models.
+type Reasoning struct {
+	Effort string `yaml:"effort" jsonschema:"required,enum=minimal,enum=low,enum=medium,enum=high,enum=xhigh" jsonschema_description:"Reasoning effort: minimal, low, medium, high or xhigh."`
 }
 
 // TextOnly reports whether the session answers in text.
@@ -134,6 +148,7 @@ type Agent struct {
 	Interruptible      *bool       `yaml:"interruptible,omitempty" jsonschema_description:"Whether the user can barge in on this agent. Default: true."`
 	HandoffPreamble    *string     `yaml:"handoff_preamble,omitempty" jsonschema_description:"Text added to the instructions after a handoff to this agent; empty string: none. Default: the rtagent preamble."`
 	Tools              []Tool      `yaml:"tools,omitempty" jsonschema_description:"Function tools of this agent."`
+	MCP                []MCPUse    `yaml:"mcp,omitempty" jsonschema_description:"MCP servers whose tools this agent uses: names, or objects with server, allow, deny and needs_approval. A tool named like one of the agent's own tools or handoffs, or like a tool of an earlier server, is left out (set a prefix on the server)."`
 	Handoffs           []Handoff   `yaml:"handoffs,omitempty" jsonschema_description:"Agents this agent can hand off to: names, or objects with agent, tool_name and description."`
 	OutputGuardrails   []Guardrail `yaml:"output_guardrails,omitempty" jsonschema_description:"Guardrails checked on this agent's output text."`
 	InputGuardrails    []Guardrail `yaml:"input_guardrails,omitempty" jsonschema_description:"Guardrails checked on user input while this agent is active."`

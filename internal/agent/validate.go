@@ -90,6 +90,7 @@ func (v *validator) run() {
 	}
 	v.prices()
 	v.guardrailSettings()
+	v.mcpServers()
 	v.agents()
 }
 
@@ -129,6 +130,14 @@ func (v *validator) model(m *Model) {
 	}
 	if v.has("model.speed") && !(m.Speed >= 0.25 && m.Speed <= 1.5) {
 		v.fail("model.speed", "must be between 0.25 and 1.5, got %g", m.Speed)
+	}
+	if r := m.Reasoning; r != nil {
+		switch {
+		case r.Effort == "":
+			v.fail("model.reasoning.effort", "is required (want %s)", orList(ReasoningEfforts))
+		case !slices.Contains(ReasoningEfforts, r.Effort):
+			v.fail("model.reasoning.effort", "unknown value %q (want %s)", r.Effort, orList(ReasoningEfforts))
+		}
 	}
 	if m.ToolChoice == "" {
 		m.ToolChoice = "auto"

@@ -80,17 +80,18 @@ func (v *validator) agent(i int, a *Agent) {
 	}
 	v.guardrails(p+".output_guardrails", a.OutputGuardrails)
 	v.guardrails(p+".input_guardrails", a.InputGuardrails)
+	v.agentMCP(p, a)
 
 	if a.ToolChoice != "" {
 		if v.toolChoiceSyntax(p+".tool_choice", a.ToolChoice) && !isChoiceMode(a.ToolChoice) {
-			if _, ok := names[a.ToolChoice]; !ok {
+			if _, ok := names[a.ToolChoice]; !ok && len(a.MCP) == 0 { // an MCP tool is known only at run time
 				v.fail(p+".tool_choice", "%q is not a tool of this agent", a.ToolChoice)
 			}
 		}
 	} else {
 		a.ToolChoice = v.cfg.Model.ToolChoice
 		if !isChoiceMode(a.ToolChoice) && toolNameRE.MatchString(a.ToolChoice) {
-			if _, ok := names[a.ToolChoice]; !ok {
+			if _, ok := names[a.ToolChoice]; !ok && len(a.MCP) == 0 {
 				v.fail("model.tool_choice", "%q is not a tool of agent %q, which sets no tool_choice", a.ToolChoice, a.Name)
 			}
 		}

@@ -231,6 +231,10 @@ func baseSettings(cfg *agent.Config, start *agent.Agent, o *Options) realtime.Se
 		MaxOutputTokens:  int(m.MaxOutputTokens),
 		ToolChoice:       m.ToolChoice,
 	}
+	if m.Reasoning != nil {
+		s.ReasoningEffort = m.Reasoning.Effort
+	}
+	s.ParallelToolCalls = m.ParallelToolCalls
 	if o.Model != "" {
 		s.Model = o.Model
 	}

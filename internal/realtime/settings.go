@@ -41,6 +41,13 @@ type Settings struct {
 	// MaxOutputTokens: 0 not configured, -1 "inf", otherwise 1..4096.
 	MaxOutputTokens int
 
+	// ReasoningEffort is the reasoning effort of reasoning models: "" not configured,
+	// otherwise minimal, low, medium, high or xhigh (PROTOCOL.md R2.1, R2.3 rule 2).
+	ReasoningEffort string
+	// ParallelToolCalls lets a reasoning model call several tools in one response;
+	// nil: not configured (R2.3 rule 2).
+	ParallelToolCalls *bool
+
 	// Tracing is sent only in the first update of a connection: "" (omitted) or "auto".
 	Tracing string
 }

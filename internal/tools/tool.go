@@ -33,3 +33,8 @@ type Tool interface {
 	// by the caller (Invoke).
 	Call(ctx context.Context, arguments json.RawMessage) (string, error)
 }
+
+// CheckDefinition reports whether def is usable: a name and a parameters schema
+// that compiles (the check every constructor runs; for tools built elsewhere, such
+// as MCP tools).
+func CheckDefinition(def Definition) error { return checkDefinition(def) }

@@ -83,7 +83,7 @@ func bargeInDevice(t *testing.T, noAEC bool, minSpeechMS int) time.Duration {
 		}
 	}
 
-	term, err := audio.Init()
+	term, err := audio.Init(nil)
 	must(t, err)
 	defer term()
 	d, err := audio.OpenDuplex(audio.DuplexConfig{NoAEC: noAEC, Mode: audio.EchoFullDuplex, PaceToClock: true, OnMic: onMic, OnPlayed: onPlayed})

@@ -32,7 +32,14 @@ type wireSession struct {
 	Tools            []wireTool            `json:"tools"`
 	ToolChoice       toolChoice            `json:"tool_choice"`
 	MaxOutputTokens  maxTokens             `json:"max_output_tokens,omitzero"`
-	Tracing          string                `json:"tracing,omitempty"`
+	// Reasoning and ParallelToolCalls are sent only when configured (R2.3 rule 2).
+	Reasoning         *wireReasoning `json:"reasoning,omitempty"`
+	ParallelToolCalls *bool          `json:"parallel_tool_calls,omitempty"`
+	Tracing           string         `json:"tracing,omitempty"`
+}
+
+type wireReasoning struct {
+	Effort string `json:"effort"`
 }
 
 type wireSessionAudio struct {

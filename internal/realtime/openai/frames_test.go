@@ -22,6 +22,8 @@ func TestClientFramesStrict(t *testing.T) {
 	a.Speed = 1.0
 	a.MaxOutputTokens = -1
 	a.Tracing = "auto"
+	a.ReasoningEffort = "xhigh"
+	a.ParallelToolCalls = ptr(true)
 	a.Transcription = &realtime.Transcription{Model: "gpt-4o-mini-transcribe", Language: "en", Prompt: "orders"}
 	a.Prompt = &realtime.Prompt{ID: "pmpt_1", Version: "2", Variables: map[string]string{"city": "Paris"}}
 	a.Tools = []realtime.Tool{{Name: "get_order_status", Description: "Look up an order.",
@@ -32,6 +34,9 @@ func TestClientFramesStrict(t *testing.T) {
 	sess := first["session"].(map[string]any)
 	if sess["tracing"] != "auto" || sess["max_output_tokens"] != "inf" || sess["prompt"] == nil {
 		t.Errorf("first update: %v", sess)
+	}
+	if r, _ := sess["reasoning"].(map[string]any); r["effort"] != "xhigh" || sess["parallel_tool_calls"] != true {
+		t.Errorf("first update reasoning %v, parallel_tool_calls %v", sess["reasoning"], sess["parallel_tool_calls"])
 	}
 	audio := sess["audio"].(map[string]any)
 	if in := audio["input"].(map[string]any); in["noise_reduction"] == nil || in["transcription"] == nil {
@@ -46,6 +51,8 @@ func TestClientFramesStrict(t *testing.T) {
 		SilenceDurationMS: ptr(500), IdleTimeoutMS: ptr(6000), CreateResponse: ptr(true), InterruptResponse: ptr(false), Eagerness: "high"}
 	b.ToolChoice = "get_order_status"
 	b.MaxOutputTokens = 4096
+	b.ReasoningEffort = "minimal"
+	b.ParallelToolCalls = ptr(false) // configured false is sent, not omitted
 	b.Instructions = ""
 	send(t, m, realtime.UpdateSession{Settings: b})
 	fb := p.expect(t, "session.update")
@@ -55,6 +62,9 @@ func TestClientFramesStrict(t *testing.T) {
 	}
 	if _, ok := sb["tracing"]; ok {
 		t.Error("tracing sent in a later update")
+	}
+	if r, _ := sb["reasoning"].(map[string]any); r["effort"] != "minimal" || sb["parallel_tool_calls"] != false {
+		t.Errorf("B reasoning %v, parallel_tool_calls %v", sb["reasoning"], sb["parallel_tool_calls"])
 	}
 	if sb["max_output_tokens"] != 4096.0 || sb["instructions"] != "" {
 		t.Errorf("B: %v", sb)
@@ -79,7 +89,7 @@ func TestClientFramesStrict(t *testing.T) {
 	if tools, ok := sc["tools"].([]any); !ok || len(tools) != 0 {
 		t.Errorf("tools not []: %s", rawC)
 	}
-	for _, k := range []string{"prompt", "max_output_tokens", "tracing"} {
+	for _, k := range []string{"prompt", "max_output_tokens", "tracing", "reasoning", "parallel_tool_calls"} {
 		if _, ok := sc[k]; ok {
 			t.Errorf("%s sent although not configured: %s", k, rawC)
 		}

@@ -55,6 +55,10 @@ func buildSession(s realtime.Settings, model string, first, prevPrompt bool) wir
 	default:
 		ws.ToolChoice = toolChoice{Function: s.ToolChoice}
 	}
+	if s.ReasoningEffort != "" {
+		ws.Reasoning = &wireReasoning{Effort: s.ReasoningEffort}
+	}
+	ws.ParallelToolCalls = s.ParallelToolCalls
 	if first {
 		ws.Tracing = s.Tracing
 	}

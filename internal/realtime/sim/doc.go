@@ -108,9 +108,13 @@
 //     lower-cased, every non-alphanumeric run made one space, whole-word match):
 //     (a) handoffs first: a tool transfer_to_<x> whose <x> (underscores as spaces)
 //     appears, which covers "transfer to <x>"; (b) then any other tool whose name
-//     appears, with "_" or spaces. Ties: the earliest mention, then the longer name,
-//     then declaration order. tool_choice "required" falls back to the first tool;
-//     {"type":"function","name":N} forces N. A match → a function call; its
+//     appears, with "_" or spaces. A handoff is called alone (ties: the earliest
+//     mention, then the longer name, then declaration order). Otherwise every other
+//     tool the message names is called, all in one response in order of mention
+//     (parallel tool calls, each with its own output_index; a tool named twice is
+//     called once; where two names overlap in the message the longer one counts).
+//     tool_choice "required" falls back to the first tool;
+//     {"type":"function","name":N} forces N alone. Each call's
 //     arguments list the schema's properties in schema order: from key=value pairs
 //     in the message (value in double or single quotes, or up to white space, "," or ";",
 //     trailing ".!?)" dropped; typed by the property's type), else the property's

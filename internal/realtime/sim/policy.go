@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"regexp"
+	"sort"
 	"strconv"
 	"strings"
 	"unicode"
@@ -18,10 +19,15 @@ const (
 	handoffPrefix = "transfer_to_"
 )
 
-// plan is what a response will produce: a message or one function call.
+// plan is what a response will produce: a message, or one or more function calls
+// (several when the message names several tools: parallel tool calls).
 type plan struct {
-	call bool
-	text string // message text
+	text  string        // message text
+	calls []plannedCall // function calls, in output order
+}
+
+// plannedCall is one function call of a plan.
+type plannedCall struct {
 	tool string // function name
 	args string // JSON arguments
 }
@@ -59,8 +65,12 @@ func decide(in policyInput) plan {
 	msg := userText(user)
 	choice := parseToolChoice(in.toolChoice)
 	if choice.mode != "none" {
-		if t := matchTool(msg, in.tools, choice); t != nil {
-			return plan{call: true, tool: t.Name, args: toolArguments(msg, t.Parameters)}
+		if ts := matchTools(msg, in.tools, choice); len(ts) > 0 {
+			var p plan
+			for _, t := range ts {
+				p.calls = append(p.calls, plannedCall{tool: t.Name, args: toolArguments(msg, t.Parameters)})
+			}
+			return p
 		}
 	}
 	if strings.TrimSpace(msg) == "" {
@@ -173,22 +183,26 @@ func normalizeWords(s string) string {
 	return b.String()
 }
 
-// matchTool picks the tool the message names: handoffs first, then other tools;
-// within a group the earliest mention wins, then the longer name, then declaration
-// order. tool_choice "required" falls back to the first tool, and a named
-// tool_choice forces that tool.
-func matchTool(msg string, tools []toolDef, choice toolChoice) *toolDef {
+// matchTools picks the tools the message names. A handoff wins alone: the
+// earliest mentioned, then the longer name, then declaration order. Otherwise every
+// other tool the message names is called, in order of mention (parallel tool calls);
+// where two names overlap in the message the longer one counts. tool_choice
+// "required" falls back to the first tool, and a named tool_choice forces that tool.
+func matchTools(msg string, tools []toolDef, choice toolChoice) []*toolDef {
 	if choice.mode == "function" {
 		for i := range tools {
 			if tools[i].Name == choice.name {
-				return &tools[i]
+				return []*toolDef{&tools[i]}
 			}
 		}
 	}
 	norm := normalizeWords(msg)
-	best := func(handoffs bool) *toolDef {
-		var found *toolDef
-		pos, length := -1, 0
+	type mention struct {
+		t       *toolDef
+		at, len int
+	}
+	mentions := func(handoffs bool) []mention {
+		var out []mention
 		for i := range tools {
 			t := &tools[i]
 			if strings.HasPrefix(t.Name, handoffPrefix) != handoffs {
@@ -202,24 +216,38 @@ func matchTool(msg string, tools []toolDef, choice toolChoice) *toolDef {
 			if p == "" {
 				continue
 			}
-			at := strings.Index(norm, " "+p+" ")
-			if at < 0 {
-				continue
-			}
-			if found == nil || at < pos || (at == pos && len(p) > length) {
-				found, pos, length = t, at, len(p)
+			if at := strings.Index(norm, " "+p+" "); at >= 0 {
+				out = append(out, mention{t, at, len(p)})
 			}
 		}
-		return found
+		// Earliest mention first, then the longer name; stable keeps declaration order.
+		sort.SliceStable(out, func(i, j int) bool {
+			if out[i].at != out[j].at {
+				return out[i].at < out[j].at
+			}
+			return out[i].len > out[j].len
+		})
+		return out
 	}
-	if t := best(true); t != nil {
-		return t
+	if hs := mentions(true); len(hs) > 0 {
+		return []*toolDef{hs[0].t}
 	}
-	if t := best(false); t != nil {
-		return t
+	var picked []*toolDef
+	end := -1 // end of the last picked mention in norm
+	seen := map[string]bool{}
+	for _, m := range mentions(false) {
+		if m.at < end || seen[m.t.Name] {
+			continue // inside a longer name already picked, or named twice
+		}
+		picked = append(picked, m.t)
+		seen[m.t.Name] = true
+		end = m.at + 1 + m.len
+	}
+	if len(picked) > 0 {
+		return picked
 	}
 	if choice.mode == "required" && len(tools) > 0 {
-		return &tools[0]
+		return []*toolDef{&tools[0]}
 	}
 	return nil
 }

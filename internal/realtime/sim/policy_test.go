@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"encoding/json"
+	"reflect"
 	"testing"
 	"time"
 )
@@ -21,7 +22,14 @@ func TestDecide(t *testing.T) {
 		{Type: "function", Name: "transfer_to_billing_support"},
 		{Type: "function", Name: "transfer_to_sales"},
 	}
-	call := func(tool, args string) plan { return plan{call: true, tool: tool, args: args} }
+	call := func(tool, args string) plan { return plan{calls: []plannedCall{{tool: tool, args: args}}} }
+	calls := func(pairs ...string) plan {
+		var p plan
+		for i := 0; i+1 < len(pairs); i += 2 {
+			p.calls = append(p.calls, plannedCall{tool: pairs[i], args: pairs[i+1]})
+		}
+		return p
+	}
 	cases := []struct {
 		name  string
 		items []*item
@@ -64,6 +72,14 @@ func TestDecide(t *testing.T) {
 			plan{text: "You said: [640 ms of audio]"}},
 		{"audio transcript", []*item{{typ: "message", role: "user", content: []content{{typ: "input_audio", transcript: strp("hi there")}}}}, nil, tools, "",
 			plan{text: "You said: hi there"}},
+		{"two tools in one message", []*item{userItem("get time and lookup order order_id=B-2")}, nil, tools, "",
+			calls("get_time", `{"order_id":"B-2"}`, "lookup_order", `{"order_id":"B-2","verbose":true,"limit":5,"tags":[]}`)},
+		{"two tools in mention order", []*item{userItem("lookup_order id=1 then get_time")}, nil, tools, "",
+			calls("lookup_order", `{"order_id":"","verbose":true,"limit":5,"tags":[]}`, "get_time", `{"id":"1"}`)},
+		{"a tool named twice is called once", []*item{userItem("get time, get time again")}, nil, tools, "", call("get_time", "{}")},
+		{"longer name wins an overlap", []*item{userItem("get time zone")}, nil, append(tools[:2:2], toolDef{Type: "function", Name: "get_time_zone"}), "",
+			call("get_time_zone", "{}")},
+		{"forced tool is alone", []*item{userItem("get time and lookup order")}, nil, tools, `{"type":"function","name":"get_time"}`, call("get_time", "{}")},
 		{"idle", []*item{{typ: "message", role: "user", idle: true, content: []content{{typ: "input_audio"}}}}, nil, tools, "", plan{text: IdleText}},
 	}
 	for _, tc := range cases {
@@ -72,7 +88,7 @@ func TestDecide(t *testing.T) {
 			if tc.tc != "" {
 				in.toolChoice = json.RawMessage(tc.tc)
 			}
-			if got := decide(in); got != tc.want {
+			if got := decide(in); !reflect.DeepEqual(got, tc.want) {
 				t.Fatalf("decide = %+v, want %+v", got, tc.want)
 			}
 		})

@@ -166,8 +166,8 @@ func (c *conn) runResponse(r *response) {
 	defer c.wg.Done()
 	defer close(r.done)
 	defer r.cancel()
-	if r.plan.call {
-		c.streamCall(r)
+	if len(r.plan.calls) > 0 {
+		c.streamCalls(r)
 	} else {
 		c.streamMessage(r)
 	}
@@ -296,13 +296,14 @@ func (c *conn) sendItemDoneLocked(r *response, it *item) {
 	}
 	w := it.wire(false)
 	_ = c.send(&itemEvent{header: hdr("conversation.item.done"), PreviousItemID: prev, Item: w})
-	_ = c.send(&outputItemEvent{header: hdr("response.output_item.done"), ResponseID: r.id, Item: w})
+	_ = c.send(&outputItemEvent{header: hdr("response.output_item.done"), ResponseID: r.id, OutputIndex: len(r.output), Item: w})
 	r.output = append(r.output, w)
 }
 
-// streamCall emits one function call. It runs under one lock, so a cancel lands
-// either before the call or after it completed ([R8.2]).
-func (c *conn) streamCall(r *response) {
+// streamCalls emits the plan's function calls one after the other in one response
+// (parallel tool calls when there are several). It runs under one lock, so a cancel
+// lands either before the calls or after they completed ([R8.2]).
+func (c *conn) streamCalls(r *response) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.ctx.Err() != nil {
@@ -312,19 +313,23 @@ func (c *conn) streamCall(r *response) {
 		c.finishLocked(r)
 		return
 	}
-	it := &item{id: c.newItemID(), typ: "function_call", status: "in_progress", name: r.plan.tool, callID: c.newCallID()}
-	prev, _ := c.conv.insert(it, "")
-	_ = c.send(&outputItemEvent{header: hdr("response.output_item.added"), ResponseID: r.id, Item: it.wire(false)})
-	_ = c.send(&itemEvent{header: hdr("conversation.item.added"), PreviousItemID: prev, Item: it.wire(false)})
-	for _, d := range splitRunes(r.plan.args, 16) {
-		_ = c.send(&argsDeltaEvent{header: hdr("response.function_call_arguments.delta"), ResponseID: r.id, ItemID: it.id, CallID: it.callID, Delta: d})
+	for _, pc := range r.plan.calls {
+		idx := len(r.output)
+		it := &item{id: c.newItemID(), typ: "function_call", status: "in_progress", name: pc.tool, callID: c.newCallID()}
+		prev, _ := c.conv.insert(it, "")
+		_ = c.send(&outputItemEvent{header: hdr("response.output_item.added"), ResponseID: r.id, OutputIndex: idx, Item: it.wire(false)})
+		_ = c.send(&itemEvent{header: hdr("conversation.item.added"), PreviousItemID: prev, Item: it.wire(false)})
+		for _, d := range splitRunes(pc.args, 16) {
+			_ = c.send(&argsDeltaEvent{header: hdr("response.function_call_arguments.delta"), ResponseID: r.id, ItemID: it.id,
+				OutputIndex: idx, CallID: it.callID, Delta: d})
+		}
+		it.arguments = pc.args
+		_ = c.send(&argsDoneEvent{header: hdr("response.function_call_arguments.done"), ResponseID: r.id, ItemID: it.id,
+			OutputIndex: idx, CallID: it.callID, Name: it.name, Arguments: it.arguments})
+		it.status = "completed"
+		r.outText += (len(pc.args) + 3) / 4
+		c.sendItemDoneLocked(r, it)
 	}
-	it.arguments = r.plan.args
-	_ = c.send(&argsDoneEvent{header: hdr("response.function_call_arguments.done"), ResponseID: r.id, ItemID: it.id,
-		CallID: it.callID, Name: it.name, Arguments: it.arguments})
-	it.status = "completed"
-	r.outText += (len(r.plan.args) + 3) / 4
-	c.sendItemDoneLocked(r, it)
 	c.finishLocked(r)
 }
 

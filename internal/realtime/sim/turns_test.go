@@ -3,6 +3,7 @@ package sim
 import (
 	"bytes"
 	"encoding/base64"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -470,4 +471,51 @@ func TestUsageDeterministic(t *testing.T) {
 	if !bytes.Contains(a, []byte(`"usage":{"total_tokens":`)) {
 		t.Fatalf("no usage in %s", a)
 	}
+}
+
+// A message that names two tools → both calls in one response (parallel tool calls),
+// with their own output_index; both outputs are answered in one follow-up.
+func TestTwoToolsOneResponse(t *testing.T) {
+	_, url := startSim(t, Options{})
+	c := dial(t, url)
+	c.send(textSession(c, map[string]any{
+		"tools":               []any{weatherTool(), tool("get_time", nil)},
+		"reasoning":           map[string]any{"effort": "low"},
+		"parallel_tool_calls": true,
+	}))
+	c.until("session.updated")
+
+	c.send(userMsg(c, "get_time and get weather city=Oslo"))
+	c.send(c.ev("response.create"))
+	evs := c.turn()
+	calls := findAll(evs, "response.function_call_arguments.done")
+	if len(calls) != 2 || calls[0].Name != "get_time" || calls[1].Name != "get_weather" {
+		t.Fatalf("calls = %v", types(evs))
+	}
+	if calls[0].ResponseID != calls[1].ResponseID || calls[0].CallID == calls[1].CallID {
+		t.Fatalf("not two calls of one response: %s / %s", calls[0].raw, calls[1].raw)
+	}
+	for i, d := range findAll(evs, "response.output_item.done") {
+		var idx struct {
+			OutputIndex int `json:"output_index"`
+		}
+		_ = json.Unmarshal(d.raw, &idx)
+		if idx.OutputIndex != i {
+			t.Errorf("output_item.done %d has output_index %d", i, idx.OutputIndex)
+		}
+	}
+	if done := find(t, evs, "response.done"); strings.Count(string(done.raw), `"type":"function_call"`) != 2 {
+		t.Fatalf("response.done output: %s", done.raw)
+	}
+
+	for i, out := range []string{"12:00", "sunny"} {
+		c.send(c.ev("conversation.item.create", "item", map[string]any{
+			"type": "function_call_output", "call_id": calls[i].CallID, "output": out}))
+		c.until("conversation.item.done")
+	}
+	c.send(c.ev("response.create"))
+	if text, _ := spoken(t, c.turn()); text != "get_time returned: 12:00 get_weather returned: sunny" {
+		t.Fatalf("follow-up = %q", text)
+	}
+	c.validate()
 }
