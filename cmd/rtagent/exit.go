@@ -41,7 +41,12 @@ func reportError(w io.Writer, err error) int {
 	if errors.Is(err, errInterrupted) || errors.Is(err, context.Canceled) {
 		return exitInterrupted
 	}
-	msg := strings.TrimSpace(err.Error())
+	if errors.Is(err, errRunTimeout) {
+		// The run's own deadline ended a dial or a wait below: say so, not the
+		// connection failure it caused (issue 11 item 7).
+		err = errTimeoutReached
+	}
+	msg := terminalText(strings.TrimSpace(err.Error()))
 	if isConfigError(err) {
 		// One problem per line, compiler-style (file:line:column: path: message), so
 		// editors and CI annotate them.

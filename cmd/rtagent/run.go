@@ -98,7 +98,7 @@ func runRun(ctx context.Context, f *factory, opts *runOptions) (err error) {
 	aopts.AudioOut = opts.AudioOut
 	rt, err := app.Open(ctx, aopts)
 	if err != nil {
-		return err
+		return finishErr(ctx, err)
 	}
 	defer func() { err = closeInto(err, rt.Close()) }()
 
@@ -115,7 +115,7 @@ func runRun(ctx context.Context, f *factory, opts *runOptions) (err error) {
 	drv.Approve = approvalPrompt(f, opts.conn.Approve)
 
 	if err := rt.Session.Start(ctx); err != nil {
-		return err
+		return finishErr(ctx, err)
 	}
 	go drv.Consume()
 	defer drv.Stop()
@@ -196,7 +196,7 @@ var errRunTimeout = errors.New("timed out")
 func finishErr(ctx context.Context, err error) error {
 	if cause := context.Cause(ctx); cause != nil {
 		if errors.Is(cause, errRunTimeout) {
-			return fmt.Errorf("--timeout reached before the session finished")
+			return errTimeoutReached
 		}
 		if errors.Is(cause, context.Canceled) {
 			return errInterrupted

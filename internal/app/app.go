@@ -170,22 +170,18 @@ func Open(ctx context.Context, o Options) (_ *Runtime, err error) {
 			return nil, err
 		}
 	}
+	registerSecrets(ep, cfg, getenv)
 
 	mcfg := openai.Config{
 		URL: ep.URL, APIKey: ep.APIKey, Azure: ep.Azure, Headers: ep.Headers,
 		UserAgent: o.UserAgent, Logger: log, TraceAudio: o.TraceAudio,
 	}
 	if o.Trace != "" {
-		tf, err := os.Create(o.Trace)
+		tf, err := createTraceFile(o.Trace)
 		if err != nil {
-			return nil, usageErrorf("--trace: %v", err)
+			return nil, err
 		}
-		rt.addCloser(func() error {
-			if err := tf.Close(); err != nil {
-				return fmt.Errorf("--trace %s: %w", o.Trace, err)
-			}
-			return nil
-		})
+		rt.addCloser(tf.Close)
 		mcfg.Trace = tf
 	}
 	mcfg.Frames = o.Tap

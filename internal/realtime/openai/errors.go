@@ -1,9 +1,10 @@
 package openai
 
 import (
+	"encoding/json"
 	"errors"
-	"fmt"
 	"strconv"
+	"strings"
 )
 
 // Sentinel errors, for errors.Is. The CLI maps them to exit codes and friendly text.
@@ -55,7 +56,13 @@ func (e *CloseError) Error() string {
 		s += ": " + msg
 	}
 	if e.Err != nil {
-		s += ": " + e.Err.Error()
+		// The common breaks in a few words, not the library's chain ("failed to get
+		// reader: failed to read frame header: EOF").
+		if r := transportReason(e.Err); r != "" {
+			s += ": " + r
+		} else {
+			s += ": " + e.Err.Error()
+		}
 	}
 	return s
 }
@@ -85,11 +92,32 @@ type HandshakeError struct {
 }
 
 func (e *HandshakeError) Error() string {
-	s := fmt.Sprintf("connect: HTTP %s", orDefault(e.Status, strconv.Itoa(e.StatusCode)))
-	if e.Body != "" {
-		s += ": " + e.Body
+	// No "connect:" here: the session names the step ("connect: HTTP 401 …").
+	s := "HTTP " + orDefault(e.Status, strconv.Itoa(e.StatusCode))
+	switch {
+	case e.StatusCode == 401 || e.StatusCode == 403:
+		s += " (the server refused the credentials)"
+	case e.StatusCode == 404:
+		s += " (no realtime endpoint at this URL)"
+	}
+	if msg := bodyMessage(e.Body); msg != "" {
+		s += ": " + msg
 	}
 	return s
+}
+
+// bodyMessage is the message of a refused upgrade's body on one line: the
+// error.message of an OpenAI-style JSON error, else the body's text.
+func bodyMessage(body string) string {
+	var v struct {
+		Error struct {
+			Message string `json:"message"`
+		} `json:"error"`
+	}
+	if json.Unmarshal([]byte(body), &v) == nil && v.Error.Message != "" {
+		body = v.Error.Message
+	}
+	return strings.Join(strings.Fields(body), " ")
 }
 
 // Is implements errors.Is for the sentinel errors.

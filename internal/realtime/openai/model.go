@@ -184,7 +184,7 @@ func (m *Model) dialError(resp *http.Response, err error) error {
 			Body:       m.scrub(strings.TrimSpace(string(body))),
 		}
 	}
-	return &CloseError{Message: "cannot connect", Err: m.scrubErr(err)}
+	return dialFailure(m.cfg.URL, m.cfg.HandshakeTimeout, m.scrubErr(err))
 }
 
 // Close closes the connection with code 1000 after the queued frames are written.

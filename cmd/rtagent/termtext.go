@@ -1,0 +1,22 @@
+package main
+
+import (
+	"errors"
+
+	"github.com/rtagent/rtagent/internal/redact"
+	"github.com/rtagent/rtagent/internal/textsafe"
+)
+
+// errTimeoutReached is what the user reads when --timeout ended a run, whatever
+// step it interrupted (a dial, a wait for an answer).
+var errTimeoutReached = errors.New("--timeout reached before the session finished")
+
+// terminalText makes text from outside rtagent fit for the terminal: every
+// registered secret scrubbed (internal/redact: the API key, --header values, HTTP
+// tool header values), then every control character other than newline and tab
+// shown in caret form (internal/textsafe), so a server, a model or a tool can
+// neither reveal a secret nor clear the screen, set the title or write the
+// clipboard (OSC 52).
+func terminalText(s string) string {
+	return textsafe.String(redact.Process().String(s))
+}
