@@ -32,7 +32,7 @@ func approvalPrompt(f *factory, policy string) func(session.ToolApprovalRequired
 
 // askApproval asks once and reads the answer: y yes, n no, a always, v never.
 func askApproval(in *os.File, out *os.File, e session.ToolApprovalRequired) (approve, always bool, why string) {
-	fmt.Fprintf(out, "rtagent: %s wants to run %s %s — allow? [y]es, [n]o, [a]lways, ne[v]er: ", e.Agent, e.Tool, e.Arguments)
+	fmt.Fprintf(out, "rtagent: %s wants to run %s %s — allow? [y]es, [n]o, [a]lways, ne[v]er: ", e.Agent, e.Tool, terminalText(e.Arguments))
 	line, _ := bufio.NewReader(in).ReadString('\n')
 	switch strings.ToLower(strings.TrimSpace(line)) {
 	case "y", "yes":

@@ -74,7 +74,7 @@ func runChat(ctx context.Context, f *factory, opts *chatOptions) (err error) {
 			if useTUI {
 				notices = append(notices, note)
 			} else {
-				fmt.Fprintf(f.IO.ErrOut, "rtagent: %s\n", note)
+				fmt.Fprintf(f.IO.ErrOut, "rtagent: %s\n", terminalText(note))
 			}
 			opts.Text = true
 		default:
@@ -182,7 +182,7 @@ func chatTUI(ctx context.Context, f *factory, rt *app.Runtime, voice *app.Voice,
 func chatLines(ctx context.Context, f *factory, rt *app.Runtime, voice *app.Voice, tw *transcript.Writer) error {
 	printer := &eventPrinter{w: f.IO.Out, format: "text"}
 	if voice != nil {
-		voice.OnFault = func(err error) { fmt.Fprintf(f.IO.ErrOut, "rtagent: %v\n", err) }
+		voice.OnFault = func(err error) { fmt.Fprintf(f.IO.ErrOut, "rtagent: %s\n", terminalText(err.Error())) }
 		voice.Start(ctx, rt.Session, true)
 	}
 	approvals := &lineApprovals{}
@@ -190,7 +190,7 @@ func chatLines(ctx context.Context, f *factory, rt *app.Runtime, voice *app.Voic
 		tw.Add(ev)
 		if a, ok := ev.(session.ToolApprovalRequired); ok {
 			if approvals.add(a) {
-				fmt.Fprintf(f.IO.Out, "  ? %s %s needs approval — allow? [y]es, [n]o, [a]lways, ne[v]er\n", a.Tool, a.Arguments)
+				fmt.Fprintf(f.IO.Out, "  ? %s %s needs approval — allow? [y]es, [n]o, [a]lways, ne[v]er\n", a.Tool, terminalText(a.Arguments))
 			} else {
 				rt.Session.Reject(a.CallID, false, endOfInputRefusal(a.Tool))
 			}
@@ -257,7 +257,7 @@ func lineCommand(f *factory, drv *app.Driver, voice *app.Voice, approvals *lineA
 		fmt.Fprintln(f.IO.Out, "/agent NAME  switch agent · /interrupt  stop the answer · /mute  toggle the microphone · /quit")
 	case strings.HasPrefix(line, "/agent "):
 		if err := s.SwitchAgent(strings.TrimSpace(strings.TrimPrefix(line, "/agent "))); err != nil {
-			fmt.Fprintf(f.IO.Out, "  error: %v\n", err)
+			fmt.Fprintf(f.IO.Out, "  error: %s\n", terminalText(err.Error()))
 		}
 	case line == "/interrupt":
 		s.Interrupt(session.ReasonManual)
@@ -270,7 +270,7 @@ func lineCommand(f *factory, drv *app.Driver, voice *app.Voice, approvals *lineA
 		}
 	default:
 		if err := drv.Send(line); err != nil {
-			fmt.Fprintf(f.IO.Out, "  error: %v\n", err)
+			fmt.Fprintf(f.IO.Out, "  error: %s\n", terminalText(err.Error()))
 		}
 	}
 	return false

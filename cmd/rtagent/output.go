@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/rtagent/rtagent/internal/redact"
 	"github.com/rtagent/rtagent/internal/session"
 )
 
@@ -41,6 +42,7 @@ func (p *eventPrinter) print(ev session.Event) error {
 		if err != nil {
 			return err
 		}
+		line = redact.Process().Bytes(line) // JSON escapes control characters already
 		_, err = p.w.Write(append(line, '\n'))
 		return err
 	}
@@ -74,7 +76,12 @@ func marshalEvent(ev session.Event) ([]byte, error) {
 	return line, nil
 }
 
-func textLine(ev session.Event) string {
+// textLine is ev's line in the text output of run and line-mode chat: untrusted
+// text (model text, tool arguments and output, errors) can neither reveal a
+// registered secret nor reach the terminal as a control sequence (terminalText).
+func textLine(ev session.Event) string { return terminalText(rawTextLine(ev)) }
+
+func rawTextLine(ev session.Event) string {
 	switch e := ev.(type) {
 	case session.Transcript:
 		if e.Role == "user" {

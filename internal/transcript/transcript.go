@@ -4,7 +4,9 @@
 // handoff, guardrail trip and error is written and flushed when it happens — so a
 // transcript survives Ctrl-C and crashes with everything already said. It never
 // writes partial (delta) text and never sees audio. It never writes a control
-// character other than newline and tab: untrusted text goes through textsafe.
+// character other than newline and tab: untrusted text goes through textsafe. It
+// never writes a registered secret (internal/redact): a server or a model that
+// echoes an API key or a --header value finds it scrubbed.
 package transcript
 
 import (
@@ -16,6 +18,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rtagent/rtagent/internal/redact"
 	"github.com/rtagent/rtagent/internal/session"
 	"github.com/rtagent/rtagent/internal/textsafe"
 )
@@ -71,16 +74,18 @@ func New(w io.Writer, h Header, now func() time.Time) *Writer {
 // transcript with cat cannot clear the screen, set the title or write the
 // clipboard.
 func (t *Writer) Add(ev session.Event) {
-	line := textsafe.String(render(ev))
+	scrub := redact.Process()
+	line := textsafe.String(scrub.String(render(ev)))
 	if line == "" {
 		return
 	}
+	machine := scrub.String(machineLine(ev)) // JSON: control characters are escaped
 	t.mu.Lock()
 	defer t.mu.Unlock()
 	if t.err != nil {
 		return
 	}
-	t.w.WriteString(machineLine(ev))
+	t.w.WriteString(machine)
 	t.w.WriteString(line)
 	t.w.WriteString("\n\n")
 	t.err = t.w.Flush()

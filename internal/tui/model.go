@@ -266,7 +266,7 @@ func (m *Model) View() tea.View {
 		v.MouseMode = tea.MouseModeCellMotion
 	}
 	v.KeyboardEnhancements.ReportEventTypes = true
-	v.WindowTitle = "rtagent · " + m.status.agent
+	v.WindowTitle = "rtagent · " + safe(m.status.agent)
 	v.Cursor = m.cursor
 	return v
 }

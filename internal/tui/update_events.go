@@ -39,7 +39,7 @@ func (m *Model) handleEvent(ev session.Event) (coalesce bool) {
 		}
 	case session.SessionReady:
 		m.status.conn = "connected"
-		m.status.sessionID = e.SessionID
+		m.status.sessionID = safe(e.SessionID)
 		if e.Agent != "" {
 			m.status.agent = e.Agent
 		}
@@ -243,7 +243,8 @@ func (m *Model) handleFrame(f realtime.Frame) (coalesce bool) {
 	if at.IsZero() {
 		at = m.now()
 	}
-	m.log.push(logLine{At: at, Direction: f.Direction, Type: f.Type, Summary: frameSummary(f.Type, f.Data)})
+	// A malformed frame arrives as its raw bytes: neutralised once, here (safe).
+	m.log.push(logLine{At: at, Direction: f.Direction, Type: safe(f.Type), Summary: safe(frameSummary(f.Type, f.Data))})
 	if m.logOpen {
 		m.dirty = true
 	}

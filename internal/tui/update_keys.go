@@ -406,7 +406,7 @@ func (m *Model) handleLogKey(msg tea.KeyPressMsg) (tea.Cmd, bool) {
 }
 
 func (m *Model) setNotice(s string) {
-	m.notice = s
+	m.notice = safe(s)
 	m.noticeAt = m.now()
 	m.noticeTTL = noticeLifetime
 }

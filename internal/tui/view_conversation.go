@@ -130,7 +130,7 @@ func renderEntry(e *Entry, st styles, width, frame int) []string {
 }
 
 func renderTurn(st styles, head lipgloss.Style, name string, e *Entry, width int) []string {
-	header := st.render(head, name)
+	header := st.render(head, safe(name))
 	if !e.Final {
 		header += st.render(st.Muted, " …")
 	}
@@ -160,7 +160,7 @@ func renderToolCard(e *Entry, st styles, width, frame int) []string {
 	const indent = "  "
 	bw := width - len(indent) // box width
 	if bw < 8 {
-		return styledWrap(st, st.ToolName, "ƒ "+e.Tool, width, "")
+		return styledWrap(st, st.ToolName, "ƒ "+e.Tool, width, "") // styledWrap neutralises
 	}
 	inner := bw - 4
 	border := st.ToolBorder
@@ -179,7 +179,7 @@ func renderToolCard(e *Entry, st styles, width, frame int) []string {
 		}
 		border = st.ToolError
 	}
-	rows := []string{st.render(st.ToolName, "ƒ "+e.Tool) + "  " + state}
+	rows := []string{st.render(st.ToolName, "ƒ "+safe(e.Tool)) + "  " + state}
 	switch {
 	case autoDecision(e.Decision):
 		rows = append(rows, st.render(st.Muted, e.Decision+" (you chose always)"))
@@ -208,7 +208,7 @@ func renderToolCard(e *Entry, st styles, width, frame int) []string {
 // styledWrap wraps plain text to width (minus the indent) and styles each line.
 func styledWrap(st styles, style lipgloss.Style, text string, width int, indent string) []string {
 	w := max(1, width-ansi.StringWidth(indent))
-	wrapped := ansi.Wrap(text, w, "")
+	wrapped := ansi.Wrap(safe(text), w, "")
 	parts := strings.Split(wrapped, "\n")
 	for i, p := range parts {
 		parts[i] = indent + st.render(style, p)
@@ -217,9 +217,10 @@ func styledWrap(st styles, style lipgloss.Style, text string, width int, indent 
 }
 
 // oneLine collapses whitespace so a JSON blob or a multi-line output fits a
-// card row; the card truncates it to the width.
+// card row; the card truncates it to the width. The text is neutralised (safe):
+// the card styles it afterwards.
 func oneLine(s string) string {
-	s = strings.Join(strings.Fields(s), " ")
+	s = strings.Join(strings.Fields(safe(s)), " ")
 	if s == "" {
 		return "—"
 	}

@@ -35,9 +35,9 @@ func (m *Model) approvalLines(w int) []string {
 	}
 	rows := []string{
 		st.render(st.DialogTitle, title),
-		"tool  " + st.render(st.ToolName, a.Tool) + st.render(st.Muted, "  agent "+a.Agent),
+		"tool  " + st.render(st.ToolName, safe(a.Tool)) + st.render(st.Muted, "  agent "+safe(a.Agent)),
 	}
-	args := prettyArgs(a.Arguments)
+	args := safe(prettyArgs(a.Arguments))
 	wrapped := strings.Split(ansi.Wrap(args, max(1, w-4-6), ""), "\n")
 	if len(wrapped) > maxArgLines {
 		wrapped = append(wrapped[:maxArgLines-1], "…")
@@ -58,7 +58,7 @@ func (m *Model) approvalLines(w int) []string {
 	case m.approval.confirm != "":
 		border = st.Dialog
 		rows[0] += st.render(st.Notice, "  ▸ answering")
-		rows = append(rows, st.render(st.Notice, m.approval.confirm+" every "+a.Tool+" call this session?"),
+		rows = append(rows, st.render(st.Notice, m.approval.confirm+" every "+safe(a.Tool)+" call this session?"),
 			k("enter")+" confirms · any other key cancels")
 	default:
 		border = st.Dialog

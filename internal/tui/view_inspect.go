@@ -16,6 +16,7 @@ func (m *Model) inspectLines(w, h int) []string {
 	st := m.st
 	in := &m.inspect
 	title, body := m.inspected()
+	title, body = safe(title), safe(body) // a raw frame or a tool output as it came
 	header := st.render(st.DialogTitle, title) + st.render(st.Muted,
 		"  "+strconv.Itoa(in.index+1)+" of "+strconv.Itoa(in.len())) + "\n" + st.render(st.Muted, "←/→ previous/next · ↑/↓ scroll · c copies (OSC 52) · esc closes")
 	var lines []string
