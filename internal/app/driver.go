@@ -30,6 +30,7 @@ type Driver struct {
 	endAfter  bool          // an agent_end arrived after the last speech_stopped
 	turns     int           // user turns sent by the driver
 	fatalErr  error
+	closed    *session.Closed // the Closed event, once it came
 	emitErr   error
 }
 
@@ -78,6 +79,7 @@ func (d *Driver) Consume() {
 				d.update(func() { d.fatalErr = errors.New(e.Message) })
 			}
 		case session.Closed:
+			d.update(func() { d.closed = &e })
 			if e.Err != nil {
 				d.update(func() {
 					if d.fatalErr == nil {
@@ -172,11 +174,42 @@ func (d *Driver) Say(ctx context.Context, text string) error {
 // Send sends one user message without waiting for the answer.
 func (d *Driver) Send(text string) error {
 	if err := d.sess.SendText(text); err != nil {
+		if errors.Is(err, session.ErrClosed) {
+			if why := d.closedCause(); why != nil {
+				return why
+			}
+		}
 		return fmt.Errorf("sending %q: %w", text, err)
 	}
 	d.mu.Lock()
 	d.turns++
 	d.mu.Unlock()
+	return nil
+}
+
+// closedCause is why the session closed under a message being sent: the error
+// that ended it, or the server's close, rather than "session closed" (issue 11).
+// The session is closed already, so its event stream ends promptly; the wait for
+// it is bounded all the same.
+func (d *Driver) closedCause() error {
+	select {
+	case <-d.done:
+	case <-time.After(5 * time.Second):
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	switch {
+	case d.fatalErr != nil:
+		return d.fatalErr
+	case d.closed != nil && d.closed.Code != 0:
+		msg := fmt.Sprintf("the server ended the session (close %d", d.closed.Code)
+		if d.closed.Reason != "" {
+			msg += ": " + d.closed.Reason
+		}
+		return errors.New(msg + ")")
+	case d.closed != nil && d.closed.Reason != "":
+		return errors.New("the session ended: " + d.closed.Reason)
+	}
 	return nil
 }
 

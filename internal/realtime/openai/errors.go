@@ -47,6 +47,9 @@ func (e *CloseError) Error() string {
 		return "request rejected: " + orDefault(msg, "close 4000")
 	}
 	s := "connection lost"
+	if e.Code == 1000 {
+		s = "the server ended the session" // a normal close, but not one we asked for
+	}
 	if e.Code != 0 {
 		s += ": close " + strconv.Itoa(e.Code)
 		if msg != "" {
