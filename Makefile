@@ -50,6 +50,7 @@ FUZZ_TARGETS := \
 	./internal/transcript:FuzzWriter \
 	./internal/audio:FuzzDecodeWAV \
 	./internal/realtime/openai:FuzzDecodeEvent \
+	./internal/realtime/openai:FuzzConnection \
 	./internal/textsafe:FuzzString
 
 fuzz: test-deps
