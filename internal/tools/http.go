@@ -197,16 +197,9 @@ func (t *httpTool) expandHeaders() (http.Header, []string, error) {
 	return h, secrets, nil
 }
 
-// redact replaces every secret in s. Secrets shorter than 4 bytes are left alone: they
-// would mangle ordinary text and protect nothing.
-func redact(s string, secrets []string) string {
-	for _, sec := range secrets {
-		if len(sec) >= 4 {
-			s = strings.ReplaceAll(s, sec, "[redacted]")
-		}
-	}
-	return s
-}
+// redact replaces every secret in s the way every other output does
+// (internal/redact: whole values, a short one only as a whole token, "<redacted>").
+func redact(s string, secrets []string) string { return registry.New(secrets...).String(s) }
 
 // queryFromArguments adds the top-level scalar fields of a JSON object to q. Arrays of
 // scalars become repeated parameters; null is skipped; nested objects are an error.

@@ -128,13 +128,13 @@ func TestHTTPSecretNeverShown(t *testing.T) {
 	if got := registry.Process().String("echo " + secret); got != "echo <redacted>" {
 		t.Errorf("process-wide scrubber: %q", got)
 	}
-	if !strings.Contains(res.Output, "HTTP 401 Unauthorized: bad key: Bearer [redacted] (rejected)") {
+	if !strings.Contains(res.Output, "HTTP 401 Unauthorized: bad key: Bearer <redacted> (rejected)") {
 		t.Errorf("got %q", res.Output)
 	}
 	status = http.StatusOK
 	res = Invoke(context.Background(), tool, "{}")
 	check(res)
-	if res.Output != "bad key: Bearer [redacted] (rejected)" {
+	if res.Output != "bad key: Bearer <redacted> (rejected)" {
 		t.Errorf("got %q", res.Output)
 	}
 	// The body is cut in the middle of the secret.

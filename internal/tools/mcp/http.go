@@ -2,9 +2,9 @@ package mcp
 
 import (
 	"net/http"
-	"strings"
 
 	"github.com/rtagent/rtagent/internal/agent"
+	registry "github.com/rtagent/rtagent/internal/redact"
 )
 
 // headerTransport adds the configured headers to every request of an HTTP server.
@@ -47,12 +47,6 @@ type headerError struct {
 
 func (e *headerError) Error() string { return "header " + e.name + ": " + e.err.Error() }
 
-// redact replaces every secret of at least 4 bytes in s.
-func redact(s string, secrets []string) string {
-	for _, sec := range secrets {
-		if len(sec) >= 4 {
-			s = strings.ReplaceAll(s, sec, "[redacted]")
-		}
-	}
-	return s
-}
+// redact replaces every secret in s the way every other output does
+// (internal/redact: whole values, a short one only as a whole token, "<redacted>").
+func redact(s string, secrets []string) string { return registry.New(secrets...).String(s) }
