@@ -98,7 +98,7 @@ func runRun(ctx context.Context, f *factory, opts *runOptions) (err error) {
 	aopts.AudioOut = opts.AudioOut
 	rt, err := app.Open(ctx, aopts)
 	if err != nil {
-		return finishErr(ctx, err)
+		return err // a configuration error stays one, even with --timeout 1ns
 	}
 	defer func() { err = closeInto(err, rt.Close()) }()
 
