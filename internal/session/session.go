@@ -339,7 +339,13 @@ func (s *Session) teardown(final Closed, modelEnded bool) {
 		}
 	}
 	if !modelEnded {
-		s.drainModel()
+		// A connection that had already failed, its Closed still queued behind the
+		// close request, explains the end better than "closed": the run must not
+		// pass as a success (issue 11). The model reports no error for a close it
+		// was asked for.
+		if c, ok := s.drainModel(); ok && c.Err != nil && final.Err == nil {
+			final = Closed{Reason: c.Reason, Err: c.Err, Code: c.Code}
+		}
 	}
 	if final.Err != nil {
 		s.closeErr = final.Err
@@ -349,19 +355,23 @@ func (s *Session) teardown(final Closed, modelEnded bool) {
 }
 
 // drainModel consumes the model's remaining events so its goroutines can finish.
-func (s *Session) drainModel() {
+// It returns the model's Closed event, if one came.
+func (s *Session) drainModel() (closed realtime.Closed, ok bool) {
 	timer := time.NewTimer(cleanupGrace)
 	defer timer.Stop()
 	evs := s.model.Events()
 	for {
 		select {
-		case _, ok := <-evs:
-			if !ok {
-				return
+		case ev, open := <-evs:
+			if !open {
+				return closed, ok
+			}
+			if c, isClosed := ev.(realtime.Closed); isClosed && !ok {
+				closed, ok = c, true
 			}
 		case <-timer.C:
 			s.log.Warn("model events not closed after Close")
-			return
+			return closed, ok
 		}
 	}
 }

@@ -1,0 +1,44 @@
+package session
+
+import (
+	"context"
+	"errors"
+	"testing"
+
+	"github.com/rtagent/rtagent/internal/realtime"
+)
+
+// failedModel is a model whose connection had already failed when the session was
+// closed: its Closed, with the error, comes out only after the close request.
+type failedModel struct{ *fakeModel }
+
+var errLostBefore = errors.New("connection lost: the server closed the connection without a close frame")
+
+func (f failedModel) Close() error {
+	f.end(realtime.Closed{Err: errLostBefore})
+	return nil
+}
+
+// A session closed while its connection had already failed ends with that error,
+// not a clean "closed": a run whose connection dropped must not pass as a success
+// (issue 11; the engine may take the close request before the model's Closed).
+func TestCloseReportsAnEarlierConnectionFailure(t *testing.T) {
+	m := failedModel{newFakeModel()}
+	s, err := New(Config{Model: m, Base: baseSettings(), Agents: []*Agent{{Name: "A", Instructions: "a"}}, Audio: &fakeSink{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := record(s)
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.Close(); !errors.Is(err, errLostBefore) {
+		t.Errorf("Close() = %v, want the connection failure", err)
+	}
+	<-rec.done
+	evs := rec.events()
+	last, ok := evs[len(evs)-1].(Closed)
+	if !ok || !errors.Is(last.Err, errLostBefore) {
+		t.Fatalf("last event %+v, want Closed with the connection failure", evs[len(evs)-1])
+	}
+}
