@@ -133,6 +133,9 @@ func (d *Driver) waitFor(ctx context.Context, cond func() bool) error {
 			if fatal != nil {
 				return fatal
 			}
+			if why := d.closedCauseNow(); why != nil {
+				return why
+			}
 			return errors.New("the session ended early")
 		case <-ctx.Done():
 			return ctx.Err()
@@ -196,6 +199,11 @@ func (d *Driver) closedCause() error {
 	case <-d.done:
 	case <-time.After(5 * time.Second):
 	}
+	return d.closedCauseNow()
+}
+
+// closedCauseNow is closedCause without the wait, for a stream that has ended.
+func (d *Driver) closedCauseNow() error {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	switch {
