@@ -25,6 +25,7 @@ const (
 func TestHostileTextNeverReachesTheTerminal(t *testing.T) {
 	h := newHarness(t, 120, 60)
 	h.ev(
+		session.SessionReady{SessionID: "sess_" + setTitle, Settings: realtime.Settings{Model: "gpt" + clearScreen, Voice: "v" + clipboard}},
 		session.Transcript{Role: "user", ItemID: "u1", Final: true, Text: "hi " + hostile},
 		session.Transcript{Role: "assistant", Agent: "concierge", ItemID: "a1", ResponseID: "r1", Delta: "model " + clearScreen},
 		session.Transcript{Role: "assistant", Agent: "concierge", ItemID: "a1", ResponseID: "r1", Delta: setTitle},

@@ -41,13 +41,13 @@ func (m *Model) handleEvent(ev session.Event) (coalesce bool) {
 		m.status.conn = "connected"
 		m.status.sessionID = safe(e.SessionID)
 		if e.Agent != "" {
-			m.status.agent = e.Agent
+			m.status.agent = safe(e.Agent)
 		}
 		if e.Settings.Model != "" {
-			m.status.model = e.Settings.Model
+			m.status.model = safe(e.Settings.Model) // as the server reported it
 		}
 		if e.Settings.Voice != "" {
-			m.status.voice = e.Settings.Voice
+			m.status.voice = safe(e.Settings.Voice)
 		}
 		m.status.spoken = slices.Contains(e.Settings.OutputModalities, realtime.ModalityAudio)
 		return false
