@@ -134,3 +134,16 @@ func TestHeaderSecretEchoedAppearsNowhere(t *testing.T) {
 		}
 	}
 }
+
+// `rtagent test`'s text report quotes the conversation of a failing scenario: the
+// model's escape sequences arrive in caret form there too.
+func TestTestReportNeutralisesEscapes(t *testing.T) {
+	dir := t.TempDir()
+	writeFile(t, dir, "agents.yaml", shoutAgents)
+	sc := writeFile(t, dir, "esc.test.yaml", "name: escapes\nsteps:\n  - say: \"echo \\e[2J\\e[H\\e]0;pwned\\a\\e]52;c;cm0gLXJmIH4K\\a\"\n    expect:\n      transcript: {contains: goodbye}\n")
+	code, stdout, stderr := run(t, "test", sc)
+	if code != exitFailure {
+		t.Fatalf("exit %d, want 1 (the scenario fails); stderr %q\n%s", code, stderr, stdout)
+	}
+	assertNeutralised(t, "report", stdout)
+}

@@ -55,7 +55,7 @@ func runReplay(ctx context.Context, f *factory, opts *replayOptions) error {
 	printf := func(format string, a ...any) {
 		mu.Lock()
 		defer mu.Unlock()
-		fmt.Fprintf(f.IO.Out, format, a...)
+		fmt.Fprint(f.IO.Out, terminalText(fmt.Sprintf(format, a...))) // divergences quote frames
 	}
 	rp.OnDivergence = func(d scenario.Divergence) { printf("DIVERGED %s\n", d) }
 	url, err := rp.Start(opts.Addr)

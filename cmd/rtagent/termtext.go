@@ -2,6 +2,7 @@ package main
 
 import (
 	"errors"
+	"io"
 
 	"github.com/rtagent/rtagent/internal/redact"
 	"github.com/rtagent/rtagent/internal/textsafe"
@@ -20,3 +21,22 @@ var errTimeoutReached = errors.New("--timeout reached before the session finishe
 func terminalText(s string) string {
 	return textsafe.String(redact.Process().String(s))
 }
+
+// terminalWriter applies terminalText to everything written through it, for
+// reports that quote model text or server frames (`rtagent test`'s text report).
+// Each Write is scrubbed whole, so a caller writes a line or more at a time;
+// Flush writes what the neutraliser held back (an incomplete UTF-8 sequence).
+type terminalWriter struct{ safe *textsafe.Writer }
+
+func newTerminalWriter(w io.Writer) *terminalWriter {
+	return &terminalWriter{safe: textsafe.NewWriter(w)}
+}
+
+func (w *terminalWriter) Write(p []byte) (int, error) {
+	if _, err := w.safe.Write(redact.Process().Bytes(p)); err != nil {
+		return 0, err
+	}
+	return len(p), nil
+}
+
+func (w *terminalWriter) Flush() error { return w.safe.Flush() }

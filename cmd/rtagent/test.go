@@ -125,7 +125,12 @@ func runTest(ctx context.Context, f *factory, opts *testOptions) error {
 		Getenv: f.Getenv, Logger: f.Logger, UserAgent: "rtagent/" + versionString(),
 		JudgeModel: opts.JudgeModel, TraceDir: opts.TraceDir,
 	})
-	out := f.IO.Out
+	out := io.Writer(f.IO.Out)
+	if opts.Format != "jsonl" { // the report quotes model text: neutralised (JSONL escapes it)
+		tw := newTerminalWriter(f.IO.Out)
+		defer tw.Flush()
+		out = tw
+	}
 	var writeErr error
 	start := time.Now()
 	results := scenario.RunAll(ctx, sel, open, scenario.Options{
