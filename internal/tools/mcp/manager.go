@@ -180,7 +180,7 @@ func (m *Manager) Tools(uses []Use, taken func(name string) bool) (out []tools.T
 }
 
 // declaredName is prefix+name with every character outside [A-Za-z0-9_-] made "_"
-// and cut to 64 bytes (PROTOCOL.md R8.1).
+// and cut to 64 bytes (docs/protocol.md R8.1).
 func declaredName(prefix, name string) string {
 	b := []byte(prefix + name)
 	for i, c := range b {
