@@ -4,6 +4,7 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 
@@ -25,6 +26,12 @@ type connectOptions struct {
 	Trace      string
 	TraceAudio bool
 	Approve    string
+
+	SimFaults    string
+	NoReconnect  bool
+	StallTimeout time.Duration
+	RecycleAfter time.Duration
+	Resume       string
 }
 
 func (o *connectOptions) bind(fl *pflag.FlagSet) {
@@ -41,6 +48,11 @@ func (o *connectOptions) bind(fl *pflag.FlagSet) {
 	fl.StringVar(&o.Trace, "trace", "", "write every WebSocket frame to this JSONL file")
 	fl.BoolVar(&o.TraceAudio, "trace-audio", false, "keep base64 audio in the trace")
 	fl.StringVar(&o.Approve, "approve", "ask", "tools that need approval: ask, always or never")
+	fl.StringVar(&o.SimFaults, "sim-faults", "", "with --sim: inject faults to rehearse network trouble (see rtagent sim --help; also $RTAGENT_SIM_FAULTS)")
+	fl.BoolVar(&o.NoReconnect, "no-reconnect", false, "end the session when the connection is lost instead of reconnecting")
+	fl.DurationVar(&o.StallTimeout, "stall-timeout", 0, "replace a connection that sends nothing this long while an answer is due (default 15s; negative: off)")
+	fl.DurationVar(&o.RecycleAfter, "recycle-after", 0, "renew the connection at a quiet moment after this long (default 50m, before the service's 60-minute cap; negative: never)")
+	fl.StringVar(&o.Resume, "resume", "", "start from the conversation of a transcript rtagent wrote (--transcript FILE)")
 }
 
 func (o *connectOptions) validate() error {
@@ -51,6 +63,9 @@ func (o *connectOptions) validate() error {
 	}
 	if o.Sim && o.URL != "" {
 		return usageErrorf("--sim and --url exclude each other")
+	}
+	if o.SimFaults != "" && !o.Sim {
+		return usageErrorf("--sim-faults needs --sim")
 	}
 	if o.URL != "" {
 		u, err := url.Parse(o.URL)
@@ -104,10 +119,16 @@ func redactHeader(h string) string {
 // appOptions turns the connection flags into the application's options.
 func (o *connectOptions) appOptions(f *factory) app.Options {
 	vars, _ := parseVars(o.Vars) // validate checked them
+	faults := o.SimFaults
+	if faults == "" && o.Sim && f.Getenv != nil {
+		faults = f.Getenv("RTAGENT_SIM_FAULTS")
+	}
 	return app.Options{
 		AgentsFile: o.AgentsFile, Agent: o.Agent, Vars: vars,
 		Sim: o.Sim, Fast: o.Fast, URL: o.URL, Azure: o.Azure, Headers: o.headers(),
 		Model: o.Model, Voice: o.Voice, Trace: o.Trace, TraceAudio: o.TraceAudio,
 		Approval: o.Approve, Getenv: f.Getenv, Logger: f.Logger, UserAgent: "rtagent/" + versionString(),
+		SimFaults: faults, NoReconnect: o.NoReconnect, StallTimeout: o.StallTimeout,
+		RecycleAfter: o.RecycleAfter, Resume: o.Resume,
 	}
 }

@@ -7,11 +7,13 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/rtagent/rtagent/internal/app"
+	"github.com/rtagent/rtagent/internal/realtime/sim"
 )
 
 type simOptions struct {
-	Addr string
-	Fast bool
+	Addr   string
+	Fast   bool
+	Faults string
 }
 
 func newSimCmd(f *factory) *cobra.Command {
@@ -28,11 +30,12 @@ func newSimCmd(f *factory) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:8765", "address to listen on")
 	cmd.Flags().BoolVar(&opts.Fast, "fast", false, "send audio as fast as possible instead of in real time")
+	cmd.Flags().StringVar(&opts.Faults, "faults", "", "inject faults to rehearse network trouble: "+sim.FaultSpecHelp)
 	return cmd
 }
 
 func runSim(ctx context.Context, f *factory, opts *simOptions) error {
-	url, stop, err := app.ServeSim(opts.Addr, opts.Fast, f.Logger)
+	url, stop, err := app.ServeSim(opts.Addr, opts.Fast, opts.Faults, f.Logger)
 	if err != nil {
 		return err
 	}

@@ -22,8 +22,12 @@ func Devices(ctx context.Context, log *slog.Logger) ([]audio.Device, error) {
 
 // ServeSim starts the built-in simulator on addr as a standalone server (`rtagent
 // sim`). It returns the URL clients connect to; close stops it.
-func ServeSim(addr string, fast bool, log *slog.Logger) (url string, close func() error, err error) {
-	srv := sim.New(SimOptions(fast, log))
+func ServeSim(addr string, fast bool, faults string, log *slog.Logger) (url string, close func() error, err error) {
+	so := SimOptions(fast, log)
+	if err := so.ApplyFaultSpec(faults); err != nil {
+		return "", nil, usageErrorf("--faults: %v", err)
+	}
+	srv := sim.New(so)
 	url, err = srv.Start(addr)
 	if err != nil {
 		return "", nil, fmt.Errorf("starting the simulator on %s: %w", addr, err)

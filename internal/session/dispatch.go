@@ -96,7 +96,9 @@ func (s *Session) onSessionUpdated(e realtime.SessionUpdated) {
 	}
 	s.emitHistoryUpdated(nil, "")
 	if len(s.cfg.Seed) > 0 {
-		s.send(realtime.Replay{Items: ReplayItems(s.cfg.Seed, s.cfg.ReplayBudget, nil)})
+		items := ReplayItems(s.cfg.Seed, s.cfg.ReplayBudget, nil)
+		s.link.replayLeft, s.link.replayed, s.link.seeding = len(items), map[string]bool{}, true
+		s.send(realtime.Replay{Items: items})
 	}
 	if s.cfg.Greeting != "" {
 		s.send(realtime.CreateResponse{Instructions: s.cfg.Greeting})

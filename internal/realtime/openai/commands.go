@@ -19,9 +19,26 @@ func (m *Model) Send(ctx context.Context, cmd realtime.Command) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if !m.st.connected || m.st.done || m.st.closing {
+	if !m.st.connected || m.st.closing || (m.st.done && m.rc.phase == phaseLive) {
 		return ErrClosed
 	}
+	switch c := cmd.(type) {
+	case realtime.Reconnect:
+		return m.recycleLocked(c.Reason)
+	case realtime.Replay:
+		return m.replayLocked(c)
+	case realtime.UpdateSession:
+		m.rc.settings = c.Settings // what a new connection is configured with (R14.4)
+	}
+	if m.rc.phase != phaseLive {
+		m.holdLocked(cmd)
+		return nil
+	}
+	return m.sendLocked(cmd)
+}
+
+// sendLocked turns one command into client events on the current connection.
+func (m *Model) sendLocked(cmd realtime.Command) error {
 	switch c := cmd.(type) {
 	case realtime.UpdateSession:
 		_, err := m.sessionUpdateLocked(c.Settings)
@@ -31,7 +48,7 @@ func (m *Model) Send(ctx context.Context, cmd realtime.Command) error {
 		if len(c.Audio) == 0 {
 			return errors.New("openai: AppendAudio without audio")
 		}
-		if !m.out.Push(appendFrame(c.Audio)) { // no event_id: nothing to correlate
+		if !m.ln.out.Push(appendFrame(c.Audio)) { // no event_id: nothing to correlate
 			return ErrClosed
 		}
 		return nil
@@ -60,7 +77,7 @@ func (m *Model) Send(ctx context.Context, cmd realtime.Command) error {
 		}
 		text := c.Text
 		item := wireItem{Type: realtime.ItemMessage, Role: role, Content: []wireContent{{Type: "input_text", Text: &text}}}
-		return m.createItemLocked(item, "", c.Respond, itemAck{typ: realtime.ItemMessage, role: role, text: c.Text})
+		return m.createItemLocked(item, "", c.Respond, itemAck{typ: realtime.ItemMessage, role: role, text: c.Text, resend: c})
 
 	case realtime.SendToolOutput:
 		if c.CallID == "" {
@@ -74,6 +91,9 @@ func (m *Model) Send(ctx context.Context, cmd realtime.Command) error {
 		item, ack, err := itemToWire(c.Item)
 		if err != nil {
 			return err
+		}
+		if c.Item.Type != realtime.ItemFunctionCallOutput {
+			ack.resend = c
 		}
 		return m.createItemLocked(item, c.PreviousItemID, c.Respond, ack)
 
@@ -120,7 +140,7 @@ func (m *Model) Send(ctx context.Context, cmd realtime.Command) error {
 			m.st.sent[head.EventID] = sentEvent{kind: head.Type, at: time.Now()}
 			m.st.sentOrder = append(m.st.sentOrder, head.EventID)
 		}
-		if !m.out.Push(buf.Bytes()) {
+		if !m.ln.out.Push(buf.Bytes()) {
 			return ErrClosed
 		}
 		return nil
