@@ -109,7 +109,9 @@ func (s *Session) replayPlan() ([]realtime.Item, bool) {
 
 // scheduleRecycle sets the recycle deadlines for the connection that just became
 // ready (R14.3 #1): at RecycleAfter or expires_at − 5 min, whichever is first, at
-// the next safe point; at expires_at − 60 s whatever happens.
+// the next safe point; at expires_at − 60 s whatever happens. A session that lives
+// less than ten minutes (a test server, a simulator with a short expire) uses
+// half its lifetime and a quarter of it instead, so it never recycles in a loop.
 func (s *Session) scheduleRecycle(expires time.Time) {
 	after := s.cfg.RecycleAfter
 	if after < 0 || s.link.scheduled {
@@ -121,13 +123,14 @@ func (s *Session) scheduleRecycle(expires time.Time) {
 	now := time.Now()
 	due := now.Add(after)
 	hard := due.Add(recycleBeforeExpiry - forceBeforeExpiry)
-	// An expires_at that is not comfortably in the future (a recorded stream, a
-	// skewed clock) says nothing about this connection: only RecycleAfter counts.
-	if !expires.IsZero() && expires.After(now.Add(forceBeforeExpiry)) {
-		if e := expires.Add(-recycleBeforeExpiry); e.Before(due) {
+	// An expires_at in the past (a recorded stream, a skewed clock) says nothing
+	// about this connection: only RecycleAfter counts then.
+	if life := expires.Sub(now); !expires.IsZero() && life > 0 {
+		margin, force := min(recycleBeforeExpiry, life/2), min(forceBeforeExpiry, life/4)
+		if e := expires.Add(-margin); e.Before(due) {
 			due = e
 		}
-		hard = expires.Add(-forceBeforeExpiry)
+		hard = expires.Add(-force)
 	}
 	s.link.scheduled = true
 	s.link.timers = append(s.link.timers,
