@@ -10,6 +10,7 @@ import (
 
 	"github.com/rtagent/rtagent/internal/audio"
 	"github.com/rtagent/rtagent/internal/realtime/sim"
+	"github.com/rtagent/rtagent/internal/scenario"
 	"github.com/rtagent/rtagent/internal/testkit"
 )
 
@@ -43,7 +44,8 @@ func TestScripts(t *testing.T) {
 			return nil
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
-			"simserve": simServe,
+			"simserve":    simServe,
+			"replayserve": replayServe,
 		},
 	})
 }
@@ -59,4 +61,22 @@ func simServe(ts *testscript.TestScript, neg bool, args []string) {
 	ts.Check(err)
 	ts.Defer(func() { _ = srv.Close() })
 	ts.Setenv("SIMURL", url)
+}
+
+// replayServe serves a scripted server stream on a free loopback port for the rest
+// of the script and sets $REPLAYURL: the server frames of the trace file (in the
+// --trace format) are sent once the client frames before them have arrived. It is
+// how a script meets server behaviour the simulator does not produce (a rejected
+// message). The client frames are not checked: the script checks what rtagent does.
+func replayServe(ts *testscript.TestScript, neg bool, args []string) {
+	if neg || len(args) != 1 {
+		ts.Fatalf("usage: replayserve TRACE.jsonl")
+	}
+	frames, err := scenario.LoadTrace(ts.MkAbs(args[0]))
+	ts.Check(err)
+	rp := scenario.NewReplay(frames)
+	url, err := rp.Start("127.0.0.1:0")
+	ts.Check(err)
+	ts.Defer(func() { _ = rp.Close() })
+	ts.Setenv("REPLAYURL", url)
 }

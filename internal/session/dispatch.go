@@ -116,7 +116,12 @@ func (s *Session) onModelError(e realtime.Error) {
 	if src == "" {
 		src = SourceServer
 	}
-	s.emit(Error{Source: src, Type: e.Type, Code: e.Code, Message: e.Message, Param: e.Param, EventID: e.EventID, Fatal: e.Fatal})
+	var cmd string
+	if e.Command != realtime.CommandUnknown {
+		cmd = e.Command.String()
+	}
+	s.emit(Error{Source: src, Type: e.Type, Code: e.Code, Message: e.Message, Param: e.Param, EventID: e.EventID,
+		Command: cmd, Fatal: e.Fatal})
 }
 
 // onAudioCommitted: for a non-interruptible agent the user's turn was committed while a

@@ -77,7 +77,7 @@ func (m *Model) sendLocked(cmd realtime.Command) error {
 		}
 		text := c.Text
 		item := wireItem{Type: realtime.ItemMessage, Role: role, Content: []wireContent{{Type: "input_text", Text: &text}}}
-		return m.createItemLocked(item, "", c.Respond, itemAck{typ: realtime.ItemMessage, role: role, text: c.Text, resend: c})
+		return m.createItemLocked(kindUserText, item, "", c.Respond, itemAck{typ: realtime.ItemMessage, role: role, text: c.Text, resend: c})
 
 	case realtime.SendToolOutput:
 		if c.CallID == "" {
@@ -85,7 +85,7 @@ func (m *Model) sendLocked(cmd realtime.Command) error {
 		}
 		out := c.Output
 		item := wireItem{Type: realtime.ItemFunctionCallOutput, CallID: c.CallID, Output: &out}
-		return m.createItemLocked(item, "", c.Respond, itemAck{typ: realtime.ItemFunctionCallOutput, callID: c.CallID})
+		return m.createItemLocked(kindToolOutput, item, "", c.Respond, itemAck{typ: realtime.ItemFunctionCallOutput, callID: c.CallID})
 
 	case realtime.CreateItem:
 		item, ack, err := itemToWire(c.Item)
@@ -95,7 +95,7 @@ func (m *Model) sendLocked(cmd realtime.Command) error {
 		if c.Item.Type != realtime.ItemFunctionCallOutput {
 			ack.resend = c
 		}
-		return m.createItemLocked(item, c.PreviousItemID, c.Respond, ack)
+		return m.createItemLocked("conversation.item.create", item, c.PreviousItemID, c.Respond, ack)
 
 	case realtime.CreateResponse:
 		m.requestTriggerLocked(Trigger{Instructions: c.Instructions})
@@ -148,12 +148,20 @@ func (m *Model) sendLocked(cmd realtime.Command) error {
 	return fmt.Errorf("openai: unsupported command %T", cmd)
 }
 
+// Correlation kinds of the conversation.item.create events that carry a user text
+// or a tool output, so an error for one names the command it rejected (commandKind).
+const (
+	kindUserText   = "conversation.item.create (user text)"
+	kindToolOutput = "conversation.item.create (tool output)"
+)
+
 // createItemLocked sends conversation.item.create, registers the acknowledgement
 // it waits for, and with respond a response trigger after the item (wire order).
-func (m *Model) createItemLocked(item wireItem, previous string, respond bool, ack itemAck) error {
+// kind is what an error correlated to it is reported as (commandKind).
+func (m *Model) createItemLocked(kind string, item wireItem, previous string, respond bool, ack itemAck) error {
 	id := m.nextIDLocked("item_create")
 	if err := m.enqueueLocked(itemCreateEvent{Type: "conversation.item.create", EventID: id, PreviousItemID: previous, Item: item},
-		"conversation.item.create", id, 0); err != nil {
+		kind, id, 0); err != nil {
 		return err
 	}
 	ack.eventID, ack.at = id, time.Now()
@@ -249,6 +257,10 @@ func commandKind(wireType string) realtime.CommandKind {
 		return realtime.CommandClearAudio
 	case "conversation.item.create":
 		return realtime.CommandCreateItem
+	case kindUserText:
+		return realtime.CommandSendUserText
+	case kindToolOutput:
+		return realtime.CommandSendToolOutput
 	case "response.create":
 		return realtime.CommandCreateResponse
 	case "response.cancel":

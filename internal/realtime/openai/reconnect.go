@@ -286,7 +286,7 @@ func (m *Model) replayLocked(r realtime.Replay) error {
 			m.cfg.Logger.Warn("history item not replayed", "type", it.Type, "err", err)
 			continue
 		}
-		if err := m.createItemLocked(item, "", false, ack); err != nil {
+		if err := m.createItemLocked("conversation.item.create", item, "", false, ack); err != nil {
 			return err
 		}
 	}
