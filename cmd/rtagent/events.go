@@ -59,7 +59,7 @@ type agentStartLine struct {
 type agentEndLine struct {
 	stamp
 	session.AgentEnd
-	LatencyMS *int64 `json:"latency_ms,omitempty" jsonschema:"description=from the user's turn (typed message added, or speech_stopped) to the first text or audio of this response"`
+	LatencyMS *int64 `json:"latency_ms,omitempty" jsonschema:"description=from the user's turn (typed message sent or speech_stopped) to the first text or audio of this response"`
 }
 
 type transcriptLine struct {

@@ -2,7 +2,12 @@ package main
 
 import (
 	"context"
+	"errors"
+	stdio "io"
+	"io/fs"
 	"os"
+	"strings"
+	"sync/atomic"
 	"path/filepath"
 	"testing"
 
@@ -17,7 +22,19 @@ import (
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
 		"rtagent": func() {
-			os.Exit(execute(context.Background(), systemIO(), os.Args[1:]))
+			io := systemIO()
+			// Every line `run --format jsonl` prints in a script is kept for
+			// TestScripts to validate against the events schema.
+			if path := os.Getenv("RTAGENT_TEST_EVENTS"); path != "" && isJSONLRun(os.Args[1:]) {
+				f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+				if err != nil {
+					panic(err)
+				}
+				defer f.Close()
+				io.Out = stdio.MultiWriter(io.Out, f)
+			}
+			code := execute(context.Background(), io, os.Args[1:])
+			os.Exit(code)
 		},
 	})
 }
@@ -25,6 +42,12 @@ func TestMain(m *testing.M) {
 // TestScripts runs the end-to-end command-line scripts against the built-in simulator.
 func TestScripts(t *testing.T) {
 	root := testkit.Root(t)
+	var checked atomic.Int64
+	t.Cleanup(func() {
+		if !t.Failed() && checked.Load() == 0 {
+			t.Errorf("no line of run --format jsonl was validated against the events schema")
+		}
+	})
 	testscript.Run(t, testscript.Params{
 		Dir: filepath.Join("testdata", "script"),
 		Setup: func(env *testscript.Env) error {
@@ -32,6 +55,24 @@ func TestScripts(t *testing.T) {
 			env.Setenv("KIT", filepath.Join(root, "testdata", "realtime"))
 			env.Setenv("OPENAI_API_KEY", "")
 			env.Setenv("XDG_STATE_HOME", filepath.Join(env.WorkDir, ".state"))
+			env.Setenv("XDG_CONFIG_HOME", filepath.Join(env.WorkDir, ".config"))
+			// Every JSONL line `run` prints validates against `rtagent schema --events`.
+			events := filepath.Join(env.WorkDir, ".events.jsonl")
+			env.Setenv("RTAGENT_TEST_EVENTS", events)
+			env.Defer(func() {
+				data, err := os.ReadFile(events)
+				if errors.Is(err, fs.ErrNotExist) {
+					return
+				}
+				if err != nil {
+					env.T().Fatal(err)
+				}
+				n, problems := validateEventLines(data)
+				checked.Add(int64(n))
+				if len(problems) > 0 {
+					env.T().Fatal("lines of run --format jsonl that do not match the events schema:\n" + strings.Join(problems, "\n"))
+				}
+			})
 			// The example agents and their tools, as a user has them in a checkout.
 			for _, p := range []string{"agents.yaml", "tools"} {
 				if err := os.Symlink(filepath.Join(root, p), filepath.Join(env.WorkDir, p)); err != nil {

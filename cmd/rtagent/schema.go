@@ -7,12 +7,19 @@ import (
 )
 
 func newSchemaCmd(f *factory) *cobra.Command {
-	return &cobra.Command{
+	var events bool
+	cmd := &cobra.Command{
 		Use:   "schema",
-		Short: "Print the JSON Schema of agents.yaml (for editors)",
-		Args:  cobra.NoArgs,
+		Short: "Print the JSON Schema of agents.yaml (for editors), or of run's JSONL events",
+		Example: `  rtagent schema > agents.schema.json
+  rtagent schema --events > events.schema.json`,
+		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			data, err := agent.Schema()
+			gen := agent.Schema
+			if events {
+				gen = eventsSchema
+			}
+			data, err := gen()
 			if err != nil {
 				return err
 			}
@@ -20,4 +27,6 @@ func newSchemaCmd(f *factory) *cobra.Command {
 			return err
 		},
 	}
+	cmd.Flags().BoolVar(&events, "events", false, "the schema of one line of `rtagent run --format jsonl` (docs/events.md)")
+	return cmd
 }

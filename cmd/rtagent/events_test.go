@@ -1,0 +1,270 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"regexp"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/santhosh-tekuri/jsonschema/v6"
+
+	"github.com/rtagent/rtagent/internal/agent"
+	"github.com/rtagent/rtagent/internal/realtime"
+	"github.com/rtagent/rtagent/internal/session"
+)
+
+// compiledEvents is the events schema compiled once with an independent validator.
+var compiledEvents = sync.OnceValues(func() (*jsonschema.Schema, error) {
+	raw, err := eventsSchema()
+	if err != nil {
+		return nil, err
+	}
+	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	if err != nil {
+		return nil, err
+	}
+	c := jsonschema.NewCompiler()
+	c.AssertFormat()
+	if err := c.AddResource(eventsSchemaID, doc); err != nil {
+		return nil, err
+	}
+	return c.Compile(eventsSchemaID)
+})
+
+// validateEventLines checks every line of a JSONL stream against the events
+// schema; it returns the number of lines checked and the problems found.
+func validateEventLines(data []byte) (int, []string) {
+	s, err := compiledEvents()
+	if err != nil {
+		return 0, []string{"the events schema does not compile: " + err.Error()}
+	}
+	var problems []string
+	n := 0
+	sc := bufio.NewScanner(bytes.NewReader(data))
+	sc.Buffer(make([]byte, 64<<10), 4<<20)
+	for sc.Scan() {
+		line := sc.Bytes()
+		if len(bytes.TrimSpace(line)) == 0 {
+			continue
+		}
+		n++
+		v, err := jsonschema.UnmarshalJSON(bytes.NewReader(line))
+		if err == nil {
+			err = s.Validate(v)
+		}
+		if err != nil {
+			problems = append(problems, string(line)+"\n  "+err.Error())
+		}
+	}
+	return n, problems
+}
+
+// isJSONLRun reports whether a command line is `rtagent run ... --format jsonl`.
+func isJSONLRun(args []string) bool {
+	if len(args) == 0 || args[0] != "run" {
+		return false
+	}
+	for i, a := range args {
+		if a == "--format=jsonl" || a == "--format" && i+1 < len(args) && args[i+1] == "jsonl" {
+			return true
+		}
+	}
+	return false
+}
+
+// Every event type the printer can produce validates against the schema, with its
+// optional fields set and unset.
+func TestEveryEventLineValidates(t *testing.T) {
+	var out bytes.Buffer
+	clock := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	now := func() time.Time { clock = clock.Add(7 * time.Millisecond); return clock }
+	p := newEventPrinter(&out, "jsonl", now)
+	cfg := &agent.Config{Agents: []agent.Agent{{Name: "billing", Tools: []agent.Tool{{Name: "issue_refund", NeedsApproval: true}}}}}
+	p.configure(cfg, "ask")
+	must := func(err error) {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	must(p.sessionStart(sessionStartLine{Endpoint: "wss://api.openai.com/v1/realtime", Model: "m", Agent: "billing", AgentsFile: "agents.yaml", Modality: "audio", Version: "dev"}))
+	usage := realtime.Usage{TotalTokens: 10, InputTokens: 7, OutputTokens: 3, InputTextTokens: 7, OutputAudioTokens: 3, Requests: 1}
+	ask := session.ToolApprovalRequired{Agent: "billing", Tool: "issue_refund", CallID: "c1", Arguments: `{"order_id":"A"}`}
+	for _, ev := range []session.Event{
+		session.ConnectionEvent{State: "connected"},
+		session.SpeechStarted{ItemID: "u1", AudioMS: 100},
+		session.SpeechStopped{ItemID: "u1", AudioMS: 900},
+		session.Transcript{Role: "user", ItemID: "u1", Final: true, Text: "[800 ms of audio]"},
+		session.AgentStart{Agent: "billing", ResponseID: "r1"},
+		session.Transcript{Role: "assistant", Agent: "billing", ItemID: "a1", ResponseID: "r1", Delta: "Hi"},
+		session.Transcript{Role: "assistant", Agent: "billing", ItemID: "a1", ResponseID: "r1", Final: true, Text: "Hi"},
+		ask,
+		session.ToolStart{Agent: "billing", Tool: "issue_refund", CallID: "c1", Arguments: ask.Arguments},
+		session.ToolEnd{Agent: "billing", Tool: "issue_refund", CallID: "c1", Arguments: ask.Arguments, Output: "{}", Duration: time.Second},
+		session.ToolStart{Agent: "billing", Tool: "issue_refund", CallID: "c2", Arguments: "{}"}, // policy: auto
+		session.ToolEnd{Agent: "billing", Tool: "issue_refund", CallID: "c2", Output: "boom", Error: "exit 1", Duration: time.Millisecond},
+		session.Handoff{FromAgent: "billing", ToAgent: "concierge", CallID: "c3"},
+		session.Handoff{FromAgent: "concierge", ToAgent: "billing", Manual: true},
+		session.GuardrailTripped{Kind: "output", Agent: "billing", ResponseID: "r1", ItemID: "a1", Guardrails: []string{"g"}, Message: "x"},
+		session.AudioInterrupted{ResponseID: "r1", ItemID: "a1", PlayedMS: 1200, Reason: session.ReasonBargeIn},
+		session.InputAudioTimeout{ItemID: "u2", AudioStartMS: 1, AudioEndMS: 2},
+		session.UsageEvent{ResponseID: "r1", Usage: usage, Total: usage},
+		session.UsageEvent{ResponseID: "r1", Usage: usage, Total: usage, CostUSD: 0.01,
+			TranscriptionTotal: realtime.TranscriptionUsage{Type: "duration", Seconds: 1.5}},
+		session.AgentEnd{Agent: "billing", ResponseID: "r1", Status: "cancelled", StatusReason: "turn_detected"},
+		session.ConnectionEvent{State: "reconnecting", CloseCode: 1011, Reason: "internal", Attempt: 1},
+		session.ConnectionEvent{State: "reconnected", Replayed: 14, DownMS: 1200},
+		session.ConnectionEvent{State: "lost", CloseCode: 1006},
+		session.Error{Source: "server", Type: "invalid_request_error", Code: "x", Message: "bad", Param: "p", EventID: "e", Fatal: true},
+		session.Audio{ResponseID: "r1", Bytes: 10}, // not printed
+		session.Idle{},                             // not printed
+	} {
+		if ev == session.Event(ask) {
+			must(p.print(ev))
+			p.decided(ask, true, true, "user")
+			continue
+		}
+		must(p.print(ev))
+	}
+	must(p.sessionEnd(errors.New("the session ended early"), nil, summaryInfo{}))
+
+	n, problems := validateEventLines(out.Bytes())
+	for _, pr := range problems {
+		t.Error(pr)
+	}
+	types := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var v struct{ Type string }
+		if err := json.Unmarshal([]byte(line), &v); err != nil {
+			t.Fatal(err)
+		}
+		types[v.Type] = true
+	}
+	for _, l := range eventLines() {
+		if !types[l.Type] {
+			t.Errorf("the test printed no %s line", l.Type)
+		}
+	}
+	// The validator is not lenient: a missing field, an unknown one or an unknown
+	// type is a problem.
+	for _, bad := range []string{
+		`{"type":"agent_start","t":"2026-01-02T03:04:05.000Z","t_ms":1,"agent":"a"}`,
+		`{"type":"agent_start","t":"2026-01-02T03:04:05.000Z","t_ms":1,"agent":"a","response_id":"r","extra":1}`,
+		`{"type":"agent_begin","t":"2026-01-02T03:04:05.000Z","t_ms":1}`,
+		`{"type":"agent_start","t":"yesterday","t_ms":1,"agent":"a","response_id":"r"}`,
+	} {
+		if _, problems := validateEventLines([]byte(bad)); len(problems) != 1 {
+			t.Errorf("%s: not rejected", bad)
+		}
+	}
+	if n < len(eventLines()) {
+		t.Errorf("%d lines checked", n)
+	}
+	if !strings.Contains(out.String(), `"type":"approval","t":"2026-01-02T03:04:05.`) {
+		t.Errorf("approval lines are stamped like the others:\n%s", out.String())
+	}
+	if strings.Contains(out.String(), `_tokens":0`) {
+		t.Errorf("usage has zero counts:\n%s", out.String())
+	}
+}
+
+// The committed events.schema.json is the generated one, and docs/events.md
+// documents every type and every field.
+func TestEventsSchemaCommittedAndDocumented(t *testing.T) {
+	raw, err := eventsSchema()
+	if err != nil {
+		t.Fatal(err)
+	}
+	committed, err := os.ReadFile("../../events.schema.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !bytes.Equal(bytes.TrimSpace(committed), bytes.TrimSpace(raw)) {
+		t.Errorf("events.schema.json is stale: run `go run ./cmd/rtagent schema --events > events.schema.json`")
+	}
+	docs, err := os.ReadFile("../../docs/events.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var schema struct {
+		Defs map[string]struct {
+			Properties map[string]any `json:"properties"`
+		} `json:"$defs"`
+	}
+	if err := json.Unmarshal(raw, &schema); err != nil {
+		t.Fatal(err)
+	}
+	sections := regexp.MustCompile("(?m)^### `").Split(string(docs), -1)
+	for typ, def := range schema.Defs {
+		var section string
+		for _, s := range sections {
+			if strings.HasPrefix(s, typ+"`") {
+				section = s
+			}
+		}
+		if section == "" {
+			t.Errorf("docs/events.md has no section ### `%s`", typ)
+			continue
+		}
+		for field := range def.Properties {
+			if field == "type" || field == "t" || field == "t_ms" {
+				continue
+			}
+			if !strings.Contains(section, "`"+field+"`") {
+				t.Errorf("docs/events.md: %s does not document `%s`", typ, field)
+			}
+		}
+	}
+}
+
+// The text form of connection changes: losses and recoveries only.
+func TestConnectionText(t *testing.T) {
+	for _, c := range []struct {
+		ev   session.ConnectionEvent
+		want string
+	}{
+		{session.ConnectionEvent{State: "reconnecting", CloseCode: 1011, Reason: "keepalive ping timeout", Attempt: 1}, "— connection lost (close 1011: keepalive ping timeout), reconnecting (attempt 1) —"},
+		{session.ConnectionEvent{State: "reconnecting", Attempt: 2}, "— reconnecting (attempt 2) —"},
+		{session.ConnectionEvent{State: "reconnected", Replayed: 14, DownMS: 1200}, "— reconnected after 1.2s; 14 items replayed —"},
+		{session.ConnectionEvent{State: "reconnected", Replayed: 1, DownMS: 80}, "— reconnected after 80ms; 1 item replayed —"},
+		{session.ConnectionEvent{State: "lost", CloseCode: 1006}, "— connection lost (close 1006) —"},
+		{session.ConnectionEvent{State: "connected"}, ""},
+		{session.ConnectionEvent{State: "disconnected", CloseCode: 1000}, ""},
+	} {
+		if got := connectionText(c.ev); got != c.want {
+			t.Errorf("%+v: %q, want %q", c.ev, got, c.want)
+		}
+	}
+}
+
+// The summary counts turns, tools, interruptions and measures latency from the
+// events alone.
+func TestSessionSummary(t *testing.T) {
+	t0 := time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+	s := newSessionStats(t0)
+	at := func(ms int) time.Time { return t0.Add(time.Duration(ms) * time.Millisecond) }
+	s.sent(at(0))
+	s.observe(session.Transcript{Role: "user", ItemID: "u1", Final: true, Text: "hi"}, at(5))
+	s.observe(session.Transcript{Role: "assistant", ResponseID: "r1", Delta: "You"}, at(400))
+	s.observe(session.SpeechStopped{ItemID: "u2"}, at(1000))
+	s.observe(session.Audio{ResponseID: "r2"}, at(1800))
+	s.observe(session.Transcript{Role: "user", ItemID: "u2", Final: true, Text: "[1 s]"}, at(1900)) // late: no new turn
+	s.observe(session.ToolEnd{}, at(2000))
+	s.observe(session.AudioInterrupted{}, at(2100))
+	s.observe(session.UsageEvent{CostUSD: 0.0123}, at(2200))
+	if d, ok := s.takeLatency("r1"); !ok || d != 400*time.Millisecond {
+		t.Errorf("r1 latency %v %v", d, ok)
+	}
+	var b bytes.Buffer
+	s.writeSummary(&b, t0.Add(62*time.Second), summaryInfo{Simulated: true, Transcript: "t.md", Recording: "r.wav"})
+	want := "session 1m02s · 2 turns · 1 tool call · 1 interruption · latency p50 400ms p95 800ms · cost $0.0123 (simulated)\ntranscript t.md · recording r.wav\n"
+	if b.String() != want {
+		t.Errorf("summary\n%q, want\n%q", b.String(), want)
+	}
+}
