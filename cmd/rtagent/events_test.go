@@ -123,7 +123,7 @@ func TestEveryEventLineValidates(t *testing.T) {
 		session.ConnectionEvent{State: "lost", CloseCode: 1006},
 		session.Error{Source: "server", Type: "invalid_request_error", Code: "x", Message: "bad", Param: "p", EventID: "e", Fatal: true},
 		session.Audio{ResponseID: "r1", Bytes: 10}, // not printed
-		session.Idle{},                             // not printed
+		session.Idle{}, // not printed
 	} {
 		if ev == session.Event(ask) {
 			must(p.print(ev))
