@@ -23,14 +23,14 @@ func newAgentsCmd(f *factory) *cobra.Command {
 		Use:   "agents",
 		Short: "List, validate and show the agents of agents.yaml",
 	}
-	cmd.PersistentFlags().StringVar(&opts.File, "agents", "agents.yaml", "agents file")
+	cmd.PersistentFlags().StringVar(&opts.File, "agents", "agents.yaml", "agents file (default: ./agents.yaml, else $XDG_CONFIG_HOME/rtagent/agents.yaml)")
 	cmd.PersistentFlags().StringArrayVar(&opts.Vars, "var", nil, "template variable key=value for instructions (repeatable)")
 	cmd.AddCommand(&cobra.Command{
 		Use:   "list",
 		Short: "List the agents",
 		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			cfg, err := loadAgents(opts.File, opts.Vars)
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := opts.load(f, cmd)
 			if err != nil {
 				return err
 			}
@@ -41,8 +41,8 @@ func newAgentsCmd(f *factory) *cobra.Command {
 		Use:   "validate",
 		Short: "Check the file; print every problem with file:line:column",
 		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
-			cfg, err := loadAgents(opts.File, opts.Vars)
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			cfg, err := opts.load(f, cmd)
 			if err != nil {
 				return err
 			}
@@ -58,8 +58,8 @@ func newAgentsCmd(f *factory) *cobra.Command {
 		Use:   "show NAME",
 		Short: "Show one agent: instructions, tools, handoffs, guardrails",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error {
-			cfg, err := loadAgents(opts.File, opts.Vars)
+		RunE: func(cmd *cobra.Command, args []string) error {
+			cfg, err := opts.load(f, cmd)
 			if err != nil {
 				return err
 			}
@@ -69,12 +69,16 @@ func newAgentsCmd(f *factory) *cobra.Command {
 	return cmd
 }
 
-func loadAgents(path string, vars []string) (*agent.Config, error) {
-	m, err := parseVars(vars)
+// load resolves the agents file (see resolveAgentsFile) and loads it.
+func (o *agentsOptions) load(f *factory, cmd *cobra.Command) (*agent.Config, error) {
+	m, err := parseVars(o.Vars)
 	if err != nil {
 		return nil, err
 	}
-	return app.LoadAgents(path, m)
+	if o.File, err = resolveAgentsFile(f.Getenv, o.File, cmd.Flags().Changed("agents")); err != nil {
+		return nil, err
+	}
+	return app.LoadAgents(o.File, m)
 }
 
 func listAgents(f *factory, cfg *agent.Config) error {

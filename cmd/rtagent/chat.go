@@ -41,6 +41,9 @@ func newChatCmd(f *factory) *cobra.Command {
 			if err := opts.conn.validate(); err != nil {
 				return err
 			}
+			if err := opts.conn.resolveAgents(f, cmd.Flags()); err != nil {
+				return err
+			}
 			return runChat(cmd.Context(), f, opts)
 		},
 	}

@@ -28,7 +28,7 @@ type connectOptions struct {
 }
 
 func (o *connectOptions) bind(fl *pflag.FlagSet) {
-	fl.StringVar(&o.AgentsFile, "agents", "agents.yaml", "agents file")
+	fl.StringVar(&o.AgentsFile, "agents", "agents.yaml", "agents file (default: ./agents.yaml, else $XDG_CONFIG_HOME/rtagent/agents.yaml)")
 	fl.StringVar(&o.Agent, "agent", "", "start with this agent (default: the file's default_agent)")
 	fl.BoolVar(&o.Sim, "sim", false, "use the built-in offline simulator")
 	fl.BoolVar(&o.Fast, "fast", false, "no real-time pacing: the simulator, --audio-in and --audio-out run as fast as possible")
@@ -41,6 +41,13 @@ func (o *connectOptions) bind(fl *pflag.FlagSet) {
 	fl.StringVar(&o.Trace, "trace", "", "write every WebSocket frame to this JSONL file")
 	fl.BoolVar(&o.TraceAudio, "trace-audio", false, "keep base64 audio in the trace")
 	fl.StringVar(&o.Approve, "approve", "ask", "tools that need approval: ask, always or never")
+}
+
+// resolveAgents picks the agents file (see resolveAgentsFile).
+func (o *connectOptions) resolveAgents(f *factory, fl *pflag.FlagSet) error {
+	path, err := resolveAgentsFile(f.Getenv, o.AgentsFile, fl.Changed("agents"))
+	o.AgentsFile = path
+	return err
 }
 
 func (o *connectOptions) validate() error {

@@ -178,17 +178,15 @@ func (p *eventPrinter) approvalLocked(l approvalLine) {
 		_ = p.writeJSONLocked(l)
 		return
 	}
+	if l.By == "user" {
+		return // the user just typed the answer
+	}
 	mark := "✓"
 	if l.Decision != "approved" {
 		mark = "✗"
 	}
 	var why string
 	switch l.By {
-	case "user":
-		why = "by you"
-		if l.Always {
-			why += ", from now on"
-		}
 	case "policy":
 		why = "automatically (--approve " + p.approval.policy + ")"
 	case "remembered":
@@ -214,7 +212,8 @@ func (p *eventPrinter) sessionEnd(err error, summary io.Writer, info summaryInfo
 	defer p.mu.Unlock()
 	now := p.now()
 	if p.format != "jsonl" {
-		if summary != nil {
+		// Nothing to sum up when no turn was taken (e.g. the connection failed).
+		if summary != nil && p.stats.turns > 0 {
 			p.stats.writeSummary(summary, now, info)
 		}
 		return p.err

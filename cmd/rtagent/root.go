@@ -30,6 +30,7 @@ func newRootCmd(f *factory) *cobra.Command {
 	cmd.PersistentFlags().StringVar(&logOpts.File, "log-file", "", "log file (default: $XDG_STATE_HOME/rtagent/rtagent.log)")
 
 	cmd.AddCommand(
+		newInitCmd(f),
 		newChatCmd(f),
 		newRunCmd(f),
 		newAgentsCmd(f),

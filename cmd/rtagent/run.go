@@ -40,6 +40,9 @@ func newRunCmd(f *factory) *cobra.Command {
 			if err := opts.validate(); err != nil {
 				return err
 			}
+			if err := opts.conn.resolveAgents(f, cmd.Flags()); err != nil {
+				return err
+			}
 			return runRun(cmd.Context(), f, opts)
 		},
 	}

@@ -301,7 +301,7 @@ func TestTmuxRunApproveAsk(t *testing.T) {
 
 	s.waitText(`billing wants to run issue_refund {"order_id":"A-1234"`, "[y]es, [n]o, [a]lways, ne[v]er:")
 	s.typeLine("n")
-	s.waitText("✗ issue_refund: Tool execution was not approved.")
+	s.waitText("✗ issue_refund not run: Tool execution was not approved.")
 	s.waitText(`billing wants to run issue_refund {"order_id":"A-7"`, "[y]es, [n]o, [a]lways, ne[v]er:")
 	s.typeLine("y")
 	s.waitText(`billing: issue_refund returned: {"refund_id":"R-7"`, "rtagent exited: 0")
