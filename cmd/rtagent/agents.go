@@ -50,6 +50,10 @@ func newAgentsCmd(f *factory) *cobra.Command {
 			for _, a := range cfg.Agents {
 				tools += len(a.Tools)
 			}
+			// Valid, but a call would fail: say so now rather than at call time.
+			for _, w := range cfg.UnsetEnv(func(k string) (string, bool) { v := f.Getenv(k); return v, v != "" }) {
+				fmt.Fprintf(f.IO.ErrOut, "%s: warning: %s (export it before a session, or the call fails)\n", opts.File, w)
+			}
 			_, err = fmt.Fprintf(f.IO.Out, "%s: ok (%d agents, %d tools, default agent %s)\n", opts.File, len(cfg.Agents), tools, cfg.DefaultAgent)
 			return err
 		},
