@@ -26,6 +26,7 @@ type chatOptions struct {
 	Record       string
 	TranscriptTo string
 	Plain        bool
+	NoMouse      bool
 }
 
 func newChatCmd(f *factory) *cobra.Command {
@@ -55,6 +56,7 @@ func newChatCmd(f *factory) *cobra.Command {
 	fl.StringVar(&opts.Record, "record", "", "record both sides to this stereo WAV (left: microphone, right: model)")
 	fl.StringVar(&opts.TranscriptTo, "transcript", "", "write a Markdown transcript to this file (kept up to date as you talk)")
 	fl.BoolVar(&opts.Plain, "plain", false, "a plain line-mode interface instead of the full-screen UI")
+	fl.BoolVar(&opts.NoMouse, "no-mouse", false, "start without mouse capture, so the terminal selects text to copy (f7 toggles; the wheel scrolls only with capture)")
 	return cmd
 }
 
@@ -118,15 +120,9 @@ func runChat(ctx context.Context, f *factory, opts *chatOptions) (err error) {
 // chatTUI runs the full-screen UI. Session events go to the transcript and the UI;
 // audio never reaches the UI (the player has it already).
 func chatTUI(ctx context.Context, f *factory, rt *app.Runtime, voice *app.Voice, tw *transcript.Writer, opts *chatOptions, notices []string, tap *app.TraceTap) error {
-	var names []string
-	for _, a := range rt.Config.Agents {
-		names = append(names, a.Name)
-	}
-	topts := tui.Options{
-		Backend: app.PushToTalk{Session: rt.Session, Voice: voice}, Agents: names, ActiveAgent: rt.StartAgent,
-		Model: rt.Settings.Model, Voice: rt.Settings.Voice, PushToTalk: opts.PushToTalk,
-		Title: "rtagent · " + opts.conn.AgentsFile, Notices: notices,
-	}
+	topts := tuiOptions(rt, opts)
+	topts.Backend = app.PushToTalk{Session: rt.Session, Voice: voice}
+	topts.Notices = notices
 	if voice != nil {
 		topts.Audio = voice
 	}
@@ -156,11 +152,13 @@ func chatTUI(ctx context.Context, f *factory, rt *app.Runtime, voice *app.Voice,
 	}()
 	defer func() { close(stopTap); <-tapDone }()
 	var fatal error
+	stats := newSessionStats(time.Now())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		for ev := range rt.Session.Events() {
 			tw.Add(ev)
+			stats.observe(ev, time.Now())
 			if c, ok := ev.(session.Closed); ok && c.Err != nil {
 				fatal = c.Err
 			}
@@ -173,6 +171,13 @@ func chatTUI(ctx context.Context, f *factory, rt *app.Runtime, voice *app.Voice,
 	_, err := p.Run()
 	_ = rt.Session.Close()
 	<-done
+	if stats.turns > 0 {
+		info := summaryInfo{Simulated: rt.Simulated, Transcript: opts.TranscriptTo}
+		if voice != nil {
+			info.Recording = opts.Record
+		}
+		stats.writeSummary(f.IO.Out, time.Now(), info)
+	}
 	if err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("terminal UI: %w", err)
 	}
@@ -183,6 +188,36 @@ func chatTUI(ctx context.Context, f *factory, rt *app.Runtime, voice *app.Voice,
 		return errInterrupted
 	}
 	return nil
+}
+
+// tuiOptions describes the session to the UI: endpoint, agents, examples.
+func tuiOptions(rt *app.Runtime, opts *chatOptions) tui.Options {
+	o := tui.Options{
+		ActiveAgent: rt.StartAgent, Model: rt.Settings.Model, Voice: rt.Settings.Voice,
+		PushToTalk: opts.PushToTalk, NoMouse: opts.NoMouse,
+		Title:     "rtagent · " + opts.conn.AgentsFile,
+		Endpoint:  rt.Endpoint,
+		Simulated: rt.Simulated,
+		AgentInfo: map[string]tui.AgentInfo{},
+	}
+	if rt.Simulated {
+		o.Endpoint = "the built-in simulator"
+	}
+	for _, a := range rt.Config.Agents {
+		o.Agents = append(o.Agents, a.Name)
+		info := tui.AgentInfo{Description: a.HandoffDescription}
+		for _, t := range a.Tools {
+			info.Tools = append(info.Tools, t.Name)
+		}
+		for _, h := range a.Handoffs {
+			info.Handoffs = append(info.Handoffs, h.Agent)
+		}
+		o.AgentInfo[a.Name] = info
+		if a.Name == rt.StartAgent {
+			o.Examples = a.Examples
+		}
+	}
+	return o
 }
 
 // chatLines is the plain line-mode interface: one message per line; /commands.
