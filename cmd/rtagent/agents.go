@@ -23,8 +23,8 @@ func newAgentsCmd(f *factory) *cobra.Command {
 		Use:   "agents",
 		Short: "List, validate and show the agents of agents.yaml",
 	}
-	cmd.PersistentFlags().StringVar(&opts.File, "agents", "agents.yaml", "agents file (default: ./agents.yaml, else $XDG_CONFIG_HOME/rtagent/agents.yaml)")
-	cmd.PersistentFlags().StringArrayVar(&opts.Vars, "var", nil, "template variable key=value for instructions (repeatable)")
+	cmd.PersistentFlags().StringVar(&opts.File, "agents", "agents.yaml", "agents `FILE`; without this flag ./agents.yaml, else $XDG_CONFIG_HOME/rtagent/agents.yaml")
+	cmd.PersistentFlags().StringArrayVar(&opts.Vars, "var", nil, "template variable `key=value` for instructions (repeatable)")
 	cmd.AddCommand(&cobra.Command{
 		Use:   "list",
 		Short: "List the agents",

@@ -53,10 +53,11 @@ func newChatCmd(f *factory) *cobra.Command {
 	bindVoice(fl, &opts.voice)
 	fl.BoolVar(&opts.Text, "text", false, "text only: no microphone or speaker")
 	fl.BoolVar(&opts.PushToTalk, "push-to-talk", false, "manual turns: hold (or toggle) the talk key instead of voice activity detection")
-	fl.StringVar(&opts.Record, "record", "", "record both sides to this stereo WAV (left: microphone, right: model)")
-	fl.StringVar(&opts.TranscriptTo, "transcript", "", "write a Markdown transcript to this file (kept up to date as you talk)")
+	fl.StringVar(&opts.Record, "record", "", "record both sides to this stereo WAV `FILE` (left: microphone, right: model)")
+	fl.StringVar(&opts.TranscriptTo, "transcript", "", "write a Markdown transcript to this `FILE` (kept up to date as you talk)")
 	fl.BoolVar(&opts.Plain, "plain", false, "a plain line-mode interface instead of the full-screen UI")
 	fl.BoolVar(&opts.NoMouse, "no-mouse", false, "start without mouse capture, so the terminal selects text to copy (f7 toggles; the wheel scrolls only with capture)")
+	registerCompletions(cmd, f)
 	return cmd
 }
 

@@ -20,6 +20,8 @@ func newRootCmd(f *factory) *cobra.Command {
 			return setupLogging(f, &logOpts)
 		},
 	}
+	cmd.Version = versionString()
+	cmd.SetVersionTemplate(versionLine() + "\n")
 	cmd.SetOut(f.IO.Out)
 	cmd.SetErr(f.IO.ErrOut)
 	cmd.SetIn(f.IO.In)

@@ -48,14 +48,15 @@ func newRunCmd(f *factory) *cobra.Command {
 	}
 	fl := cmd.Flags()
 	opts.conn.bind(fl)
-	fl.StringArrayVar(&opts.Says, "say", nil, "a user message (repeatable; answered in order)")
+	fl.StringArrayVar(&opts.Says, "say", nil, "a user message `TEXT` (repeatable; answered in order)")
 	fl.BoolVar(&opts.Stdin, "stdin", false, "read one user message per line from standard input")
 	fl.StringVar(&opts.Format, "format", "text", "output format: text or jsonl")
 	fl.StringVar(&opts.Modality, "modality", "", "the model answers in text or audio (default text, audio with --audio-in/--audio-out)")
-	fl.StringVar(&opts.AudioIn, "audio-in", "", "a WAV file used as the microphone")
-	fl.StringVar(&opts.AudioOut, "audio-out", "", "write the model's audio to this WAV file")
+	fl.StringVar(&opts.AudioIn, "audio-in", "", "a WAV `FILE` used as the microphone")
+	fl.StringVar(&opts.AudioOut, "audio-out", "", "write the model's audio to this WAV `FILE`")
 	fl.DurationVar(&opts.Timeout, "timeout", 2*time.Minute, "give up after this long (0: no limit)")
-	fl.StringVar(&opts.Transcript, "transcript", "", "write a Markdown transcript to this file on exit")
+	fl.StringVar(&opts.Transcript, "transcript", "", "write a Markdown transcript to this `FILE` on exit")
+	registerCompletions(cmd, f)
 	return cmd
 }
 

@@ -27,6 +27,6 @@ func newSchemaCmd(f *factory) *cobra.Command {
 			return err
 		},
 	}
-	cmd.Flags().BoolVar(&events, "events", false, "the schema of one line of `rtagent run --format jsonl` (docs/events.md)")
+	cmd.Flags().BoolVar(&events, "events", false, "the schema of one line of rtagent run --format jsonl (docs/events.md)")
 	return cmd
 }
