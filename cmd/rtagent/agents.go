@@ -1,7 +1,10 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -10,6 +13,7 @@ import (
 
 	"github.com/rtagent/rtagent/internal/agent"
 	"github.com/rtagent/rtagent/internal/app"
+	"github.com/rtagent/rtagent/internal/tools"
 )
 
 type agentsOptions struct {
@@ -136,6 +140,13 @@ func showAgent(f *factory, cfg *agent.Config, name string) error {
 				extra += ", silent"
 			}
 			fmt.Fprintf(w, "  - %s (%s%s, timeout %s): %s\n", t.Name, toolKind(&t), extra, t.Timeout, dash(t.Description))
+			params := t.ParametersJSON()
+			if len(params) == 0 && t.Kind() == agent.KindBuiltin {
+				params = tools.BuiltinParameters(t.Builtin)
+			}
+			for _, line := range parameterLines(params) {
+				fmt.Fprintf(w, "      %s\n", line)
+			}
 		}
 	}
 	if len(a.Handoffs) > 0 {
@@ -151,6 +162,53 @@ func showAgent(f *factory, cfg *agent.Config, name string) error {
 		fmt.Fprintf(w, "input guardrail: %s\n", g.Name)
 	}
 	return nil
+}
+
+// parameterLines describes a tool's JSON Schema parameters, one per line: name,
+// type, required, description, enum and default. A schema that is not an object
+// with properties gives one line saying so.
+func parameterLines(schema json.RawMessage) []string {
+	var s struct {
+		Properties map[string]struct {
+			Type        any    `json:"type"`
+			Description string `json:"description"`
+			Enum        []any  `json:"enum"`
+			Default     any    `json:"default"`
+		} `json:"properties"`
+		Required []string `json:"required"`
+	}
+	if len(schema) == 0 || json.Unmarshal(schema, &s) != nil || len(s.Properties) == 0 {
+		return []string{"(no parameters)"}
+	}
+	names := slices.Sorted(maps.Keys(s.Properties))
+	width := 0
+	for _, n := range names {
+		width = max(width, len(n))
+	}
+	var out []string
+	for _, n := range names {
+		p := s.Properties[n]
+		typ := "any"
+		if p.Type != nil {
+			typ = fmt.Sprint(p.Type)
+		}
+		line := fmt.Sprintf("%-*s  %s", width, n, typ)
+		if slices.Contains(s.Required, n) {
+			line += ", required"
+		}
+		if p.Description != "" {
+			line += " — " + p.Description
+		}
+		if len(p.Enum) > 0 {
+			line += fmt.Sprintf(" (one of %v)", p.Enum)
+		}
+		if p.Default != nil {
+			d, _ := json.Marshal(p.Default)
+			line += " (default " + string(d) + ")"
+		}
+		out = append(out, line)
+	}
+	return out
 }
 
 func toolKind(t *agent.Tool) string {
