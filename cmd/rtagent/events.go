@@ -33,7 +33,7 @@ type sessionStartLine struct {
 type sessionEndLine struct {
 	stamp
 	Reason        string   `json:"reason" jsonschema:"enum=completed,enum=interrupted,enum=timeout,enum=error,description=why the run ended"`
-	Error         string   `json:"error,omitempty" jsonschema:"description=the error rtagent exits with (reason error)"`
+	Error         string   `json:"error,omitempty" jsonschema:"description=the error rtagent exits with (reason error or timeout)"`
 	ExitCode      int      `json:"exit_code" jsonschema:"description=the process exit code"`
 	DurationMS    int64    `json:"duration_ms"`
 	Turns         int      `json:"turns" jsonschema:"description=user turns (typed messages and spoken utterances)"`

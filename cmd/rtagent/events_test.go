@@ -268,3 +268,22 @@ func TestSessionSummary(t *testing.T) {
 		t.Errorf("summary\n%q, want\n%q", b.String(), want)
 	}
 }
+
+// session_end's reason and exit code follow the error the command exits with.
+func TestEndReason(t *testing.T) {
+	for _, c := range []struct {
+		err    error
+		reason string
+		code   int
+	}{
+		{nil, "completed", exitOK},
+		{errTimeout, "timeout", exitFailure},
+		{errInterrupted, "interrupted", exitInterrupted},
+		{errors.New("the session ended early"), "error", exitFailure},
+		{usageErrorf("bad"), "error", exitUsage},
+	} {
+		if r, code := endReason(c.err), exitCode(c.err); r != c.reason || code != c.code {
+			t.Errorf("%v: %s %d, want %s %d", c.err, r, code, c.reason, c.code)
+		}
+	}
+}

@@ -223,7 +223,7 @@ func (p *eventPrinter) sessionEnd(err error, summary io.Writer, info summaryInfo
 		Reason: endReason(err), ExitCode: exitCode(err), DurationMS: now.Sub(p.start).Milliseconds(),
 		Turns: s.turns, ToolCalls: s.toolCalls, Interruptions: s.interruptions,
 	}
-	if err != nil && l.Reason == "error" {
+	if err != nil && l.Reason != "interrupted" {
 		l.Error = strings.TrimSpace(err.Error())
 	}
 	if p50, ok := s.percentile(50); ok {

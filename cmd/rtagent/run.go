@@ -147,7 +147,7 @@ func runSession(ctx context.Context, f *factory, opts *runOptions, rt *app.Runti
 		}
 	}
 	if err := rt.Session.Start(ctx); err != nil {
-		return err
+		return finishErr(ctx, err)
 	}
 	go drv.Consume()
 	defer drv.Stop()
