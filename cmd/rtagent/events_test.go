@@ -287,3 +287,44 @@ func TestEndReason(t *testing.T) {
 		}
 	}
 }
+
+// Every decision on a tool that needs approval gets one approval line naming who
+// took it; tools that need none, and calls asked about but never answered, get none.
+func TestApprovalDecisions(t *testing.T) {
+	var out bytes.Buffer
+	p := newEventPrinter(&out, "jsonl", nil)
+	cfg := &agent.Config{Agents: []agent.Agent{{Name: "b", Tools: []agent.Tool{{Name: "refund", NeedsApproval: true}, {Name: "lookup"}}}}}
+	p.configure(cfg, "ask")
+	ask := func(id string) session.ToolApprovalRequired {
+		return session.ToolApprovalRequired{Agent: "b", Tool: "refund", CallID: id}
+	}
+	_ = p.print(ask("c1"))
+	p.decided(ask("c1"), false, false, "no_terminal")
+	_ = p.print(session.ToolEnd{Agent: "b", Tool: "refund", CallID: "c1", Error: "not approved"})
+	_ = p.print(ask("c2"))
+	p.decided(ask("c2"), true, true, "user")
+	_ = p.print(session.ToolStart{Agent: "b", Tool: "refund", CallID: "c2"})
+	_ = p.print(session.ToolStart{Agent: "b", Tool: "refund", CallID: "c3"}) // the session remembered "always"
+	_ = p.print(session.ToolStart{Agent: "b", Tool: "lookup", CallID: "c4"}) // needs no approval
+	_ = p.print(ask("c5"))
+	_ = p.print(session.ToolEnd{Agent: "b", Tool: "refund", CallID: "c5", Error: "not approved"}) // closed unanswered
+
+	var got []string
+	for _, line := range strings.Split(strings.TrimSpace(out.String()), "\n") {
+		var v struct{ Type, CallID, Decision, By string }
+		var raw map[string]any
+		_ = json.Unmarshal([]byte(line), &raw)
+		if raw["type"] != "approval" {
+			continue
+		}
+		v.CallID, v.Decision, v.By = raw["call_id"].(string), raw["decision"].(string), raw["by"].(string)
+		if raw["always"] == true {
+			v.By += "+always"
+		}
+		got = append(got, v.CallID+" "+v.Decision+" "+v.By)
+	}
+	want := []string{"c1 refused no_terminal", "c2 approved user+always", "c3 approved remembered"}
+	if strings.Join(got, "\n") != strings.Join(want, "\n") {
+		t.Errorf("approval lines:\n%s\nwant\n%s\nstream:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"), out.String())
+	}
+}

@@ -42,7 +42,7 @@ func newEventPrinter(w io.Writer, format string, now func() time.Time) *eventPri
 		w: w, format: format, now: now, start: start,
 		stats:     newSessionStats(start),
 		toolStart: map[string]bool{},
-		approval:  approvalBook{decided: map[string]bool{}, remembered: map[string]bool{}},
+		approval:  approvalBook{decided: map[string]bool{}, asked: map[string]bool{}, remembered: map[string]bool{}},
 	}
 }
 
@@ -52,6 +52,7 @@ type approvalBook struct {
 	policy     string          // --approve: ask, always or never
 	needs      map[string]bool // agent + "\x00" + tool
 	decided    map[string]bool // call ids with an approval line
+	asked      map[string]bool // call ids the user was asked about
 	remembered map[string]bool // tools with a sticky user decision (always/never)
 }
 
@@ -106,6 +107,8 @@ func (p *eventPrinter) print(ev session.Event) error {
 	switch e := ev.(type) {
 	case session.ToolStart:
 		p.toolStart[e.CallID] = true
+	case session.ToolApprovalRequired:
+		p.approval.asked[e.CallID] = true
 	}
 	if !printable(ev) {
 		return p.err
@@ -124,6 +127,9 @@ func (p *eventPrinter) observe(ev session.Event) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	p.stats.observe(ev, p.now())
+	if a, ok := ev.(session.ToolApprovalRequired); ok {
+		p.approval.asked[a.CallID] = true
+	}
 }
 
 // sent notes that a typed user message goes out now (the latency clock starts).
@@ -161,8 +167,8 @@ func (p *eventPrinter) autoApprovalLocked(ev session.Event) {
 	default:
 		return
 	}
-	if !p.approval.needs[agentName+"\x00"+tool] || p.approval.decided[callID] {
-		return
+	if !p.approval.needs[agentName+"\x00"+tool] || p.approval.decided[callID] || p.approval.asked[callID] {
+		return // no approval needed, already reported, or asked and never answered (closed)
 	}
 	by := "policy"
 	if p.approval.remembered[tool] {
