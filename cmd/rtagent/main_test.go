@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -93,12 +94,21 @@ func TestScripts(t *testing.T) {
 }
 
 // simServe starts the simulator on a free loopback port for the rest of the script,
-// as `rtagent sim` would, and sets $SIMURL to its URL.
+// as `rtagent sim` would, and sets $SIMURL to its URL. With -close-after N it
+// closes every connection with 1011 after its N-th server event.
 func simServe(ts *testscript.TestScript, neg bool, args []string) {
-	if neg || len(args) != 0 {
-		ts.Fatalf("usage: simserve")
+	var opts sim.Options
+	switch {
+	case neg:
+		ts.Fatalf("usage: simserve [-close-after N]")
+	case len(args) == 2 && args[0] == "-close-after":
+		n, err := strconv.Atoi(args[1])
+		ts.Check(err)
+		opts.Faults = sim.Faults{CloseAfterEvents: n, CloseCode: 1011, CloseReason: "simulated server error"}
+	case len(args) != 0:
+		ts.Fatalf("usage: simserve [-close-after N]")
 	}
-	srv := sim.New(sim.Options{})
+	srv := sim.New(opts)
 	url, err := srv.Start("127.0.0.1:0")
 	ts.Check(err)
 	ts.Defer(func() { _ = srv.Close() })
