@@ -32,18 +32,26 @@ func approvalPrompt(f *factory, policy string) func(session.ToolApprovalRequired
 	}
 }
 
-// askApproval asks once and reads the answer: y yes, n no, a always, v never.
+// askApproval asks and reads the answer: y yes, n no, a always, v never (the same
+// four answers as everywhere else). Anything else asks again; end of input is no.
 func askApproval(in *os.File, out *os.File, e session.ToolApprovalRequired) (approve, always bool, why string) {
 	fmt.Fprintf(out, "rtagent: %s wants to run %s %s — allow? [y]es, [n]o, [a]lways, ne[v]er: ", e.Agent, e.Tool, e.Arguments)
-	line, _ := bufio.NewReader(in).ReadString('\n')
-	switch strings.ToLower(strings.TrimSpace(line)) {
-	case "y", "yes":
-		return true, false, ""
-	case "a", "always":
-		return true, true, ""
-	case "v", "never":
-		return false, true, ""
-	default:
-		return false, false, ""
+	r := bufio.NewReader(in)
+	for {
+		line, err := r.ReadString('\n')
+		switch strings.ToLower(strings.TrimSpace(line)) {
+		case "y", "yes":
+			return true, false, ""
+		case "a", "always":
+			return true, true, ""
+		case "v", "never":
+			return false, true, ""
+		case "n", "no":
+			return false, false, ""
+		}
+		if err != nil {
+			return false, false, ""
+		}
+		fmt.Fprint(out, "rtagent: answer y, n, a or v: ")
 	}
 }

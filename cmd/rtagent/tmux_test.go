@@ -309,6 +309,9 @@ func TestTmuxRunApproveAsk(t *testing.T) {
 	s.typeLine("n")
 	s.waitText("✗ issue_refund not run: Tool execution was not approved.")
 	s.waitText(`billing wants to run issue_refund {"order_id":"A-7"`, "[y]es, [n]o, [a]lways, ne[v]er:")
+	// Only y, n, a and v answer (no "r" alias): anything else asks again.
+	s.typeLine("r")
+	s.waitText("rtagent: answer y, n, a or v:")
 	s.typeLine("y")
 	s.waitText(`billing: issue_refund returned: {"refund_id":"R-7"`, "rtagent exited: 0")
 }
