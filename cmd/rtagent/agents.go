@@ -129,6 +129,12 @@ func showAgent(f *factory, cfg *agent.Config, name string) error {
 	}
 	fmt.Fprintf(w, "interruptible: %v\n", a.IsInterruptible())
 	fmt.Fprintf(w, "instructions: |\n%s\n", indent(instr, "  "))
+	if len(a.Examples) > 0 {
+		fmt.Fprintln(w, "examples:")
+		for _, e := range a.Examples {
+			fmt.Fprintf(w, "  - %s\n", e)
+		}
+	}
 	if len(a.Tools) > 0 {
 		fmt.Fprintln(w, "tools:")
 		for _, t := range a.Tools {
