@@ -328,3 +328,17 @@ func TestApprovalDecisions(t *testing.T) {
 		t.Errorf("approval lines:\n%s\nwant\n%s\nstream:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"), out.String())
 	}
 }
+
+// session_start is at t_ms 0 however long the printer waited to print it, and t_ms
+// counts from there.
+func TestSessionStartIsTimeZero(t *testing.T) {
+	var out bytes.Buffer
+	clock := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	p := newEventPrinter(&out, "jsonl", func() time.Time { clock = clock.Add(1500 * time.Microsecond); return clock })
+	_ = p.sessionStart(sessionStartLine{})
+	_ = p.print(session.AgentStart{Agent: "a", ResponseID: "r"})
+	lines := strings.Split(out.String(), "\n")
+	if !strings.Contains(lines[0], `"t":"2026-01-02T03:04:05.001Z","t_ms":0,`) || !strings.Contains(lines[1], `"t":"2026-01-02T03:04:05.004Z","t_ms":3,`) {
+		t.Errorf("stamps:\n%s", out.String())
+	}
+}

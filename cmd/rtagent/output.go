@@ -93,7 +93,7 @@ func (p *eventPrinter) sessionStart(l sessionStartLine) error {
 	if p.format != "jsonl" {
 		return nil
 	}
-	l.stamp = p.stampLocked("session_start")
+	l.stamp = p.stampAt("session_start", p.start) // t_ms 0 by definition
 	return p.writeJSONLocked(l)
 }
 
@@ -293,9 +293,10 @@ func (p *eventPrinter) lineLocked(ev session.Event) any {
 	panic(fmt.Sprintf("printable event %T has no line type", ev))
 }
 
-func (p *eventPrinter) stampLocked(typ string) stamp {
-	now := p.now()
-	return stamp{Type: typ, T: now.UTC().Format("2006-01-02T15:04:05.000Z07:00"), TMS: now.Sub(p.start).Milliseconds()}
+func (p *eventPrinter) stampLocked(typ string) stamp { return p.stampAt(typ, p.now()) }
+
+func (p *eventPrinter) stampAt(typ string, t time.Time) stamp {
+	return stamp{Type: typ, T: t.UTC().Format("2006-01-02T15:04:05.000Z07:00"), TMS: t.Sub(p.start).Milliseconds()}
 }
 
 // writeJSONLocked writes v as one line. HTML escaping is off so tool outputs read as
