@@ -35,17 +35,17 @@ type connectOptions struct {
 }
 
 func (o *connectOptions) bind(fl *pflag.FlagSet) {
-	fl.StringVar(&o.AgentsFile, "agents", "agents.yaml", "agents file")
-	fl.StringVar(&o.Agent, "agent", "", "start with this agent (default: the file's default_agent)")
+	fl.StringVar(&o.AgentsFile, "agents", "agents.yaml", "agents `FILE`; without this flag ./agents.yaml, else $XDG_CONFIG_HOME/rtagent/agents.yaml")
+	fl.StringVar(&o.Agent, "agent", "", "start with this agent `NAME` (default: the file's default_agent)")
 	fl.BoolVar(&o.Sim, "sim", false, "use the built-in offline simulator")
 	fl.BoolVar(&o.Fast, "fast", false, "no real-time pacing: the simulator, --audio-in and --audio-out run as fast as possible")
-	fl.StringVar(&o.URL, "url", "", "realtime endpoint URL (Azure, a local server, a standalone `rtagent sim`)")
+	fl.StringVar(&o.URL, "url", "", "realtime endpoint `URL` (Azure, a local server, a standalone rtagent sim)")
 	fl.BoolVar(&o.Azure, "azure", false, "Azure OpenAI: send the key as api-key (from AZURE_OPENAI_API_KEY or OPENAI_API_KEY)")
-	fl.StringArrayVar(&o.Headers, "header", nil, "extra request header \"Name: value\" (repeatable; replaces the default authentication)")
+	fl.StringArrayVar(&o.Headers, "header", nil, "extra request `HEADER` \"Name: value\" (repeatable; replaces the default authentication)")
 	fl.StringVar(&o.Model, "model", "", "model name (default: the file's model.name); the deployment name on Azure")
 	fl.StringVar(&o.Voice, "voice", "", "voice (default: the starting agent's or the file's)")
-	fl.StringArrayVar(&o.Vars, "var", nil, "template variable key=value for instructions (repeatable)")
-	fl.StringVar(&o.Trace, "trace", "", "write every WebSocket frame to this JSONL file")
+	fl.StringArrayVar(&o.Vars, "var", nil, "template variable `key=value` for instructions (repeatable)")
+	fl.StringVar(&o.Trace, "trace", "", "write every WebSocket frame to this JSONL `FILE`")
 	fl.BoolVar(&o.TraceAudio, "trace-audio", false, "keep base64 audio in the trace")
 	fl.StringVar(&o.Approve, "approve", "ask", "tools that need approval: ask, always or never")
 	fl.StringVar(&o.SimFaults, "sim-faults", "", "with --sim: inject faults to rehearse network trouble (see rtagent sim --help; also $RTAGENT_SIM_FAULTS)")
@@ -53,6 +53,13 @@ func (o *connectOptions) bind(fl *pflag.FlagSet) {
 	fl.DurationVar(&o.StallTimeout, "stall-timeout", 0, "replace a connection that sends nothing this long while an answer is due (default 15s; negative: off)")
 	fl.DurationVar(&o.RecycleAfter, "recycle-after", 0, "renew the connection at a quiet moment after this long (default 50m, before the service's 60-minute cap; negative: never)")
 	fl.StringVar(&o.Resume, "resume", "", "start from the conversation of a transcript rtagent wrote (--transcript FILE)")
+}
+
+// resolveAgents picks the agents file (see resolveAgentsFile).
+func (o *connectOptions) resolveAgents(f *factory, fl *pflag.FlagSet) error {
+	path, err := resolveAgentsFile(f.Getenv, o.AgentsFile, fl.Changed("agents"))
+	o.AgentsFile = path
+	return err
 }
 
 func (o *connectOptions) validate() error {

@@ -3,6 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
@@ -35,12 +37,23 @@ func newSimCmd(f *factory) *cobra.Command {
 }
 
 func runSim(ctx context.Context, f *factory, opts *simOptions) error {
-	url, stop, err := app.ServeSim(opts.Addr, opts.Fast, opts.Faults, f.Logger)
+	var mu sync.Mutex // connections report from their own goroutines
+	notify := func(msg string) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(f.IO.ErrOut, "%s rtagent sim: %s\n", time.Now().Format("15:04:05"), msg)
+	}
+	url, stop, err := app.ServeSim(opts.Addr, opts.Fast, opts.Faults, f.Logger, notify)
 	if err != nil {
 		return err
 	}
-	defer stop()
 	fmt.Fprintf(f.IO.Out, "rtagent simulator listening on %s\n", url)
 	<-ctx.Done()
-	return nil
+	err = stop()
+	notify("stopped")
+	if err != nil {
+		return err
+	}
+	// Ctrl-C is how a server is stopped: a normal exit, not an interruption.
+	return errSilent{code: exitOK}
 }

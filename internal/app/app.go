@@ -87,6 +87,11 @@ type Runtime struct {
 	Config     *agent.Config
 	Settings   realtime.Settings
 	StartAgent string
+	// Endpoint is where the session connects, without query or credentials
+	// (RedactURL): safe to show and log.
+	Endpoint string
+	// Simulated is true on the built-in simulator (Options.Sim): costs are not real.
+	Simulated bool
 
 	opts    *Options
 	log     *slog.Logger
@@ -202,6 +207,13 @@ func Open(ctx context.Context, o Options) (_ *Runtime, err error) {
 		if ep, err = resolveEndpoint(&o, getenv, cfg.Endpoint); err != nil {
 			return nil, err
 		}
+	}
+
+	rt.Simulated = o.Sim
+	if ep.URL == "" {
+		rt.Endpoint = RedactURL(openai.DefaultURL)
+	} else {
+		rt.Endpoint = RedactURL(ep.URL)
 	}
 
 	mcfg := openai.Config{

@@ -33,13 +33,15 @@ type link struct {
 	writeErr   atomic.Pointer[error]
 	dead       atomic.Pointer[string] // why the keepalive gave up on the connection
 	planned    atomic.Bool            // closed by a Reconnect command (a recycle)
+	born       time.Time
 }
 
 func newLink(conn *websocket.Conn) *link {
 	l := &link{conn: conn, out: fifo.New[[]byte](), poke: make(chan struct{}, 1),
 		readerDone: make(chan struct{}), writerDone: make(chan struct{}), aliveDone: make(chan struct{})}
 	l.ctx, l.cancel = context.WithCancel(context.Background())
-	l.lastRead.Store(time.Now().UnixNano())
+	l.born = time.Now()
+	l.lastRead.Store(l.born.UnixNano())
 	return l
 }
 

@@ -29,6 +29,10 @@ const (
 	phaseReplay              // connected, waiting for the consumer's Replay: still held
 )
 
+// stableAfter is how long a connection must live for its successor to start
+// counting attempts from zero again.
+const stableAfter = 10 * time.Second
+
 // replayWait is how long held commands wait for the consumer's Replay before they
 // go out anyway (a consumer that does not replay).
 const replayWait = 2 * time.Second
@@ -88,7 +92,11 @@ func (m *Model) linkEnded(l *link, err error) {
 		why = m.scrub(closed.Err.Error())
 	}
 	planned := l.planned.Load()
-	retry := m.cfg.Reconnect.Enabled && !m.st.closing && m.st.fatal == nil && (planned || retryable(closed))
+	if time.Since(l.born) >= stableAfter {
+		m.rc.attempt = 0
+	}
+	budgetLeft := planned || m.rc.attempt < len(m.backoff())
+	retry := m.cfg.Reconnect.Enabled && !m.st.closing && m.st.fatal == nil && (planned || retryable(closed)) && budgetLeft
 	code := max(closed.Code, 0)
 	if code == 0 && closed.Err != nil {
 		code = 1006 // abnormal closure: no close frame
@@ -97,13 +105,13 @@ func (m *Model) linkEnded(l *link, err error) {
 		// Before the triggers are withdrawn: the consumer must know the connection is
 		// being replaced before it sees nothing pending (and takes it for quiet).
 		m.evq.Push(realtime.ConnectionChanged{State: realtime.StateReconnecting, CloseCode: code, Reason: why,
-			ReconnectInfo: realtime.ReconnectInfo{Attempt: 1, Planned: planned}})
+			ReconnectInfo: realtime.ReconnectInfo{Attempt: nextAttempt(m.rc.attempt, planned), Planned: planned}})
 	}
 	before := m.st.seq.Pending()
 	m.st.seq.Reset()
 	m.reportTriggersLocked(realtime.TriggerWithdrawn, before)
 	if retry {
-		m.rc.phase, m.rc.downAt, m.rc.attempt = phaseDown, time.Now(), 0
+		m.rc.phase, m.rc.downAt = phaseDown, time.Now()
 		m.rc.held = append(m.unackedLocked(), m.rc.held...)
 		m.dialWG.Add(1)
 	} else {
@@ -146,21 +154,24 @@ func (m *Model) unackedLocked() []realtime.Command {
 func (m *Model) reconnect(code int, why string, planned bool, lost realtime.Closed) {
 	defer m.dialWG.Done()
 	pol := m.cfg.Reconnect
-	backoff := pol.Backoff
-	if len(backoff) == 0 {
-		backoff = DefaultBackoff
-	}
+	backoff := m.backoff()
 	jitter := pol.Jitter
 	if jitter == 0 {
 		jitter = 0.2
 	}
 	info := realtime.ReconnectInfo{Planned: planned}
 	var lastErr error = lost.Err
-	for attempt := 1; attempt <= len(backoff); attempt++ {
+	m.mu.Lock()
+	first := nextAttempt(m.rc.attempt, planned)
+	m.mu.Unlock()
+	for attempt := first; attempt <= len(backoff); attempt++ {
 		info.Attempt = attempt
-		if attempt > 1 { // linkEnded announced the first
+		if attempt > first { // linkEnded announced the first
 			m.evq.Push(realtime.ConnectionChanged{State: realtime.StateReconnecting, CloseCode: code, Reason: why, ReconnectInfo: info})
 		}
+		m.mu.Lock()
+		m.rc.attempt = attempt
+		m.mu.Unlock()
 		if !(planned && attempt == 1) {
 			wait := backoff[attempt-1]
 			if jitter > 0 {
@@ -204,7 +215,25 @@ func (m *Model) reconnect(code int, why string, planned bool, lost realtime.Clos
 		m.giveUp(lost, errors.New("closed while reconnecting"))
 		return
 	}
-	m.giveUp(lost, fmt.Errorf("reconnecting failed after %d attempts: %w", len(backoff), lastErr))
+	m.giveUp(lost, fmt.Errorf("reconnecting failed after %d attempts: %w", len(backoff)-first+1, lastErr))
+}
+
+// backoff is the configured wait before each attempt.
+func (m *Model) backoff() []time.Duration {
+	if b := m.cfg.Reconnect.Backoff; len(b) > 0 {
+		return b
+	}
+	return DefaultBackoff
+}
+
+// nextAttempt is the number of the next attempt: attempts count across
+// connections that die young (a server that fails every new connection is not
+// redialled for ever, R14.3 #2); a recycle starts at one.
+func nextAttempt(done int, planned bool) int {
+	if planned {
+		return 1
+	}
+	return done + 1
 }
 
 // adopt makes l the current connection: fresh protocol state (event ids keep
