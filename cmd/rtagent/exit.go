@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/rtagent/rtagent/internal/app"
 	"io"
 	"strings"
 )
@@ -90,12 +91,4 @@ func closeInto(err, closeErr error) error {
 }
 
 // fileErr names the flag and file a write failure belongs to.
-func fileErr(flag, path string, err error) error {
-	if err == nil {
-		return nil
-	}
-	if path == "" {
-		return fmt.Errorf("%s: %w", flag, err)
-	}
-	return fmt.Errorf("%s %s: %w", flag, path, err)
-}
+func fileErr(flag, path string, err error) error { return app.FileErr(flag, path, err) }

@@ -186,7 +186,7 @@ func Open(ctx context.Context, o Options) (_ *Runtime, err error) {
 			return nil, usageErrorf("--audio-out: %v", err)
 		}
 		rt.sink = s
-		rt.addCloser(func() error { return fileErr("--audio-out", o.AudioOut, s.Close()) })
+		rt.addCloser(func() error { return FileErr("--audio-out", o.AudioOut, s.Close()) })
 		audioSink = s
 	}
 

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/coder/websocket"
@@ -239,22 +238,7 @@ func jsonOf(v any) string {
 }
 
 // syncBuffer is a goroutine-safe buffer for trace and log output.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testkit.SafeBuffer
 
 func TestTraceAndSecrets(t *testing.T) {
 	const key = "sk-proj-SUPERSECRET-0123456789"
