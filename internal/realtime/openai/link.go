@@ -15,7 +15,7 @@ import (
 
 // closeGrace bounds how long Close waits for a peer that does not read or answer
 // the close handshake: Ctrl-C never takes longer (issue: survive the network).
-const closeGrace = time.Second
+const closeGrace = 500 * time.Millisecond
 
 // link is one WebSocket connection and its goroutines: exactly one reader, one
 // writer (R1.13) and the keepalive. A Model has one link at a time; a reconnection
