@@ -93,6 +93,7 @@ type engine struct {
 	candidates map[string]realtime.FunctionCallArgumentsDone
 	sticky     map[string]bool // tool name → approved (true) / rejected (false)
 	approvals  map[string]*call
+	toolsDirty bool // the active agent's tools changed: declare them at the next safe point
 
 	// Assistant text accumulated from deltas, per item and content index (R11.3).
 	acc map[audioKey]string
