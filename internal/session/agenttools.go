@@ -12,7 +12,8 @@ import (
 // (R8.3). When the agent is active, a full session.update declares the new tools at
 // the next safe point: no response active. An inactive agent declares them when it
 // becomes active. Duplicate names, or a name of one of the agent's handoff tools, are
-// an error and nothing changes (R8.1).
+// an error and nothing changes (R8.1). Before Start the table is replaced at once
+// and declared on connect.
 func (s *Session) SetAgentTools(name string, ts []tools.Tool) error {
 	a := s.agents[name]
 	if a == nil {
@@ -33,6 +34,13 @@ func (s *Session) SetAgentTools(name string, ts []tools.Tool) error {
 		seen[n] = true
 	}
 	ts = append([]tools.Tool(nil), ts...)
+	s.lifeMu.Lock()
+	if !s.started && !s.closed {
+		a.Tools = ts // no engine yet: Start declares them
+		s.lifeMu.Unlock()
+		return nil
+	}
+	s.lifeMu.Unlock()
 	return s.do(func() {
 		a.Tools = ts
 		if a == s.active {
