@@ -37,14 +37,20 @@ func newAgentsCmd(f *factory) *cobra.Command {
 			return listAgents(f, cfg)
 		},
 	})
-	cmd.AddCommand(&cobra.Command{
+	var checkMCP bool
+	validate := &cobra.Command{
 		Use:   "validate",
 		Short: "Check the file; print every problem with file:line:column",
 		Args:  cobra.NoArgs,
-		RunE: func(*cobra.Command, []string) error {
+		RunE: func(c *cobra.Command, _ []string) error {
 			cfg, err := loadAgents(opts.File, opts.Vars)
 			if err != nil {
 				return err
+			}
+			if checkMCP {
+				if err := checkMCPServers(c.Context(), f, cfg); err != nil {
+					return err
+				}
 			}
 			tools := 0
 			for _, a := range cfg.Agents {
@@ -53,17 +59,22 @@ func newAgentsCmd(f *factory) *cobra.Command {
 			_, err = fmt.Fprintf(f.IO.Out, "%s: ok (%d agents, %d tools, default agent %s)\n", opts.File, len(cfg.Agents), tools, cfg.DefaultAgent)
 			return err
 		},
-	})
+	}
+	validate.Flags().BoolVar(&checkMCP, "check-mcp", false, "also start the MCP servers: fail unless each lists its tools without name conflicts")
+	cmd.AddCommand(validate)
 	cmd.AddCommand(&cobra.Command{
 		Use:   "show NAME",
 		Short: "Show one agent: instructions, tools, handoffs, guardrails",
 		Args:  cobra.ExactArgs(1),
-		RunE: func(_ *cobra.Command, args []string) error {
+		RunE: func(c *cobra.Command, args []string) error {
 			cfg, err := loadAgents(opts.File, opts.Vars)
 			if err != nil {
 				return err
 			}
-			return showAgent(f, cfg, args[0])
+			if err := showAgent(f, cfg, args[0]); err != nil {
+				return err
+			}
+			return showMCP(c.Context(), f, cfg, args[0])
 		},
 	})
 	return cmd

@@ -171,3 +171,81 @@ func (m *mcpRuntime) close() error {
 	m.wg.Wait()
 	return m.mgr.Close()
 }
+
+// MCPCheck is what `rtagent agents show` and `agents validate --check-mcp` learn by
+// starting the MCP servers once.
+type MCPCheck struct {
+	// Servers are the servers started, in configuration order, with their tools
+	// as they listed them.
+	Servers []mcp.ServerStatus
+	// Tools are, per agent, the MCP tools it would declare (after allow/deny and
+	// name conflicts).
+	Tools map[string][]tools.Definition
+	// Conflicts are the MCP tools left out for a name already taken.
+	Conflicts []error
+}
+
+// Problems lists what makes the check fail: servers that are not ready, and
+// conflicts.
+func (c *MCPCheck) Problems() []error {
+	var out []error
+	for _, s := range c.Servers {
+		switch {
+		case s.State == mcp.StateReady:
+		case s.Err == nil:
+			out = append(out, fmt.Errorf("MCP server %s did not start (%s)", s.Name, s.State))
+		default:
+			out = append(out, fmt.Errorf("MCP server %s did not start (%s): %w", s.Name, s.State, s.Err))
+		}
+	}
+	return append(out, c.Conflicts...)
+}
+
+// CheckMCP starts the MCP servers of cfg (only those agent only uses, when only is
+// not ""), lists their tools, builds each agent's table, and stops them. Server
+// stderr goes to log. A configuration problem is a *ConfigError; a server that does
+// not start is not an error here but shows in the result.
+func CheckMCP(ctx context.Context, cfg *agent.Config, only string, log *slog.Logger) (*MCPCheck, error) {
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if only != "" {
+		c := *cfg
+		c.Agents = nil
+		for _, a := range cfg.Agents {
+			if a.Name == only {
+				c.Agents = append(c.Agents, a)
+			}
+		}
+		cfg = &c
+	}
+	m, err := openMCP(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	check := &MCPCheck{Tools: map[string][]tools.Definition{}}
+	if m == nil {
+		return check, nil
+	}
+	defer m.close()
+	for i := range cfg.Agents {
+		a := &cfg.Agents[i]
+		var own []tools.Tool
+		for j := range a.Tools {
+			t, err := buildTool(cfg, &a.Tools[j], slogWriter{log: log})
+			if err != nil {
+				return nil, &ConfigError{Err: fmt.Errorf("%s: agents[%d].tools[%d] (%s): %w", cfg.File, i, j, a.Tools[j].Name, err)}
+			}
+			own = append(own, t)
+		}
+		extra, conflicts := m.agentTools(a, own)
+		for _, t := range extra {
+			check.Tools[a.Name] = append(check.Tools[a.Name], t.Definition())
+		}
+		for _, c := range conflicts {
+			check.Conflicts = append(check.Conflicts, fmt.Errorf("agent %s: %w", a.Name, c))
+		}
+	}
+	check.Servers = m.mgr.Status()
+	return check, nil
+}
