@@ -98,8 +98,9 @@ type engine struct {
 	// Assistant text accumulated from deltas, per item and content index (R11.3).
 	acc map[audioKey]string
 
-	textQueue []*typedText // typed user texts awaiting input guardrails, FIFO
-	appended  int          // input bytes appended since the last commit/clear (§5.8)
+	textQueue   []*typedText      // typed user texts awaiting input guardrails, FIFO
+	imageLabels map[string]string // data URL → [image: name, size] of images sent
+	appended    int               // input bytes appended since the last commit/clear (§5.8)
 
 	q    quietState // Idle bookkeeping
 	link linkState  // reconnection and recycling (R14.3)
