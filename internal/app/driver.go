@@ -169,9 +169,26 @@ func (d *Driver) Say(ctx context.Context, text string) error {
 	return d.WaitAnswered(ctx)
 }
 
+// SayWith is Say with images attached to the message (run --image).
+func (d *Driver) SayWith(ctx context.Context, text string, images []session.Image) error {
+	if err := d.SendWith(text, images); err != nil {
+		return err
+	}
+	return d.WaitAnswered(ctx)
+}
+
 // Send sends one user message without waiting for the answer.
-func (d *Driver) Send(text string) error {
-	if err := d.sess.SendText(text); err != nil {
+func (d *Driver) Send(text string) error { return d.SendWith(text, nil) }
+
+// SendWith sends one user message with images without waiting for the answer.
+func (d *Driver) SendWith(text string, images []session.Image) error {
+	var err error
+	if len(images) == 0 {
+		err = d.sess.SendText(text)
+	} else {
+		err = d.sess.SendMessage(text, images)
+	}
+	if err != nil {
 		return fmt.Errorf("sending %q: %w", text, err)
 	}
 	d.mu.Lock()
