@@ -18,6 +18,7 @@ import (
 type runOptions struct {
 	conn       connectOptions
 	Says       []string
+	images     *sayImages // --image, attached to the next --say
 	Stdin      bool
 	Format     string
 	Modality   string
@@ -29,11 +30,13 @@ type runOptions struct {
 
 func newRunCmd(f *factory) *cobra.Command {
 	opts := &runOptions{}
+	opts.images = newSayImages(&opts.Says)
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run a scripted session: send messages, print the session events",
 		Example: `  rtagent run --sim --say "hello" --format jsonl
   rtagent run --sim --say "what time is it? get_time" --say "transfer to billing"
+  rtagent run --sim --image cat.png --say "what is this?"
   printf 'hello\nbye\n' | rtagent run --sim --stdin`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -45,7 +48,8 @@ func newRunCmd(f *factory) *cobra.Command {
 	}
 	fl := cmd.Flags()
 	opts.conn.bind(fl)
-	fl.StringArrayVar(&opts.Says, "say", nil, "a user message (repeatable; answered in order)")
+	fl.Var(sayValue{opts.images}, "say", "a user message (repeatable; answered in order)")
+	fl.Var(imageValue{opts.images}, "image", "a PNG, JPEG, WebP or GIF file sent with the next --say (repeatable; at most 20 MB each)")
 	fl.BoolVar(&opts.Stdin, "stdin", false, "read one user message per line from standard input")
 	fl.StringVar(&opts.Format, "format", "text", "output format: text or jsonl")
 	fl.StringVar(&opts.Modality, "modality", "", "the model answers in text or audio (default text, audio with --audio-in/--audio-out)")
@@ -83,6 +87,11 @@ func (o *runOptions) validate() error {
 	}
 	if o.Timeout < 0 {
 		return usageErrorf("--timeout must not be negative")
+	}
+	if o.images != nil {
+		if err := o.images.load(); err != nil {
+			return err
+		}
 	}
 	return o.conn.validate()
 }
@@ -167,11 +176,17 @@ func runRun(ctx context.Context, f *factory, opts *runOptions) (err error) {
 		}
 	}
 	for {
+		say := len(opts.Says) - len(messages) // the index of msg, if it is a --say
+		fromSay := len(messages) > 0
 		msg, ok := next()
 		if !ok {
 			break
 		}
-		if err := drv.Say(ctx, msg); err != nil {
+		var images []session.Image
+		if fromSay && opts.images != nil {
+			images = opts.images.images[say] // the --image flags before this --say
+		}
+		if err := drv.SayWith(ctx, msg, images); err != nil {
 			return finishErr(ctx, err)
 		}
 	}
