@@ -59,3 +59,12 @@ func (s *sayImages) load() error {
 	}
 	return nil
 }
+
+// sendImageLine is line mode's /image FILE: the image alone as a user message.
+func sendImageLine(drv *app.Driver, path string) error {
+	img, err := app.ReadImage(path)
+	if err != nil {
+		return err
+	}
+	return drv.SendWith("", []session.Image{img})
+}
