@@ -3,7 +3,11 @@ package main
 import (
 	"github.com/rtagent/rtagent/internal/app"
 	"github.com/rtagent/rtagent/internal/session"
+	"github.com/rtagent/rtagent/internal/tui"
 )
+
+// The chat UI's /image goes through the backend chat gives it.
+var _ tui.ImageSender = app.PushToTalk{}
 
 // sayImages keeps --say and --image in command-line order: each --image is
 // attached to the next --say.
