@@ -42,7 +42,11 @@ func OpenMCP(ctx context.Context, cfg *agent.Config, log *slog.Logger, notify fu
 		return nil, nil
 	}
 	mgr, err := mcp.Open(ctx, servers, mcp.Options{Logger: log, BaseEnv: baseEnv(), Notify: notify})
-	if err != nil {
+	switch {
+	case err == nil:
+	case ctx.Err() != nil: // interrupted while the servers started: not a config problem
+		return nil, fmt.Errorf("starting MCP servers: %w", err)
+	default:
 		return nil, &ConfigError{Err: fmt.Errorf("%s: mcp_servers: %w", cfg.File, err)}
 	}
 	return mgr, nil

@@ -218,3 +218,46 @@ agents:
 		t.Errorf("no conflict reported: %+v", evs)
 	}
 }
+
+// An MCP server env value naming an unset variable is a configuration error
+// (exit 2) that names the server and the variable, and nothing starts.
+func TestOpenMCPUnsetEnvIsConfigError(t *testing.T) {
+	dir := t.TempDir()
+	agents := filepath.Join(dir, "agents.yaml")
+	writeFile(t, agents, `mcp_servers:
+  - name: fs
+    command: [/bin/true]
+    env: { TOKEN: "${RTAGENT_TEST_SURELY_UNSET_VAR}" }
+agents:
+  - name: helper
+    instructions: Help.
+    mcp: [fs]
+`)
+	_, err := Open(t.Context(), Options{AgentsFile: agents, Sim: true, Fast: true})
+	if !IsConfigError(err) {
+		t.Fatalf("err = %v (%T), want a config error", err, err)
+	}
+	if msg := err.Error(); !strings.Contains(msg, "fs") || !strings.Contains(msg, "RTAGENT_TEST_SURELY_UNSET_VAR") {
+		t.Errorf("err = %v: want the server and the variable named", err)
+	}
+}
+
+// Interrupted while the servers start: the context's error, not a config error.
+func TestOpenMCPCancelledIsNotConfigError(t *testing.T) {
+	dir := t.TempDir()
+	agents := filepath.Join(dir, "agents.yaml")
+	writeFile(t, agents, `mcp_servers:
+  - name: slow
+    command: [`+testMCPServer(t)+`, -silent]
+agents:
+  - name: helper
+    instructions: Help.
+    mcp: [slow]
+`)
+	ctx, cancel := context.WithCancel(t.Context())
+	cancel()
+	_, err := Open(ctx, Options{AgentsFile: agents, Sim: true, Fast: true})
+	if err == nil || IsConfigError(err) {
+		t.Fatalf("err = %v, want the cancellation, not a config error", err)
+	}
+}
