@@ -10,9 +10,10 @@ import (
 	"github.com/rtagent/rtagent/internal/session"
 )
 
-// MaxImageBytes bounds an image sent with a message. PROTOCOL.md gives no limit for
-// input_image; 20 MB is the limit OpenAI documents for image inputs, and a
-// larger file is refused before anything is sent.
+// MaxImageBytes bounds an image sent with a message. docs/protocol.md (R3.2) gives
+// no size limit for input_image; 20 MB is the limit OpenAI documents for image
+// inputs, and a larger file is refused before anything is sent. R3.2 names PNG and
+// JPEG; WebP and GIF are accepted too, as OpenAI's image inputs take them.
 const MaxImageBytes = 20 << 20
 
 // imageTypes are the formats accepted, by their sniffed MIME type.

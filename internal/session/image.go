@@ -41,7 +41,7 @@ func HumanBytes(n int) string {
 	}
 }
 
-// dataURL is the image as a data: URI (PROTOCOL §3: input_image.image_url).
+// dataURL is the image as a data: URI (R3.2: input_image.image_url).
 func (im Image) dataURL() string {
 	return "data:" + im.MIME + ";base64," + base64.StdEncoding.EncodeToString(im.Data)
 }
