@@ -14,7 +14,7 @@ import (
 )
 
 // SourceMCP is the source of the session errors about MCP servers.
-const SourceMCP = "mcp"
+const SourceMCP = session.SourceMCP
 
 // mcpRuntime is the MCP side of a runtime: the servers, each agent's own tools (to
 // rebuild its table when a server's tool list changes) and the session to report to.
