@@ -43,20 +43,24 @@ func newRunCmd(f *factory) *cobra.Command {
 			if err := opts.validate(); err != nil {
 				return err
 			}
+			if err := opts.conn.resolveAgents(f, cmd.Flags()); err != nil {
+				return err
+			}
 			return runRun(cmd.Context(), f, opts)
 		},
 	}
 	fl := cmd.Flags()
 	opts.conn.bind(fl)
-	fl.Var(sayValue{opts.images}, "say", "a user message (repeatable; answered in order)")
-	fl.Var(imageValue{opts.images}, "image", "a PNG, JPEG, WebP or GIF file sent with the next --say (repeatable; at most 20 MB each)")
+	fl.Var(sayValue{opts.images}, "say", "a user message `TEXT` (repeatable; answered in order)")
+	fl.Var(imageValue{opts.images}, "image", "a PNG, JPEG, WebP or GIF `FILE` sent with the next --say (repeatable; at most 20 MB each)")
 	fl.BoolVar(&opts.Stdin, "stdin", false, "read one user message per line from standard input")
 	fl.StringVar(&opts.Format, "format", "text", "output format: text or jsonl")
 	fl.StringVar(&opts.Modality, "modality", "", "the model answers in text or audio (default text, audio with --audio-in/--audio-out)")
-	fl.StringVar(&opts.AudioIn, "audio-in", "", "a WAV file used as the microphone")
-	fl.StringVar(&opts.AudioOut, "audio-out", "", "write the model's audio to this WAV file")
+	fl.StringVar(&opts.AudioIn, "audio-in", "", "a WAV `FILE` used as the microphone")
+	fl.StringVar(&opts.AudioOut, "audio-out", "", "write the model's audio to this WAV `FILE`")
 	fl.DurationVar(&opts.Timeout, "timeout", 2*time.Minute, "give up after this long (0: no limit)")
-	fl.StringVar(&opts.Transcript, "transcript", "", "write a Markdown transcript to this file on exit")
+	fl.StringVar(&opts.Transcript, "transcript", "", "write a Markdown transcript to this `FILE` on exit")
+	registerCompletions(cmd, f)
 	return cmd
 }
 
@@ -96,7 +100,7 @@ func (o *runOptions) validate() error {
 	return o.conn.validate()
 }
 
-func runRun(ctx context.Context, f *factory, opts *runOptions) (err error) {
+func runRun(ctx context.Context, f *factory, opts *runOptions) error {
 	if opts.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, opts.Timeout, errRunTimeout)
@@ -109,9 +113,32 @@ func runRun(ctx context.Context, f *factory, opts *runOptions) (err error) {
 	if err != nil {
 		return err
 	}
-	defer func() { err = closeInto(err, rt.Close()) }()
+	printer := newEventPrinter(f.IO.Out, opts.Format, time.Now)
+	printer.configure(rt.Config, opts.conn.Approve)
+	err = printer.sessionStart(sessionStartLine{
+		Endpoint: endpointName(rt), Simulated: rt.Simulated, Model: rt.Settings.Model, Agent: rt.StartAgent,
+		AgentsFile: rt.Config.File, Modality: opts.Modality, Version: versionString(),
+	})
+	if err == nil {
+		err = runSession(ctx, f, opts, rt, printer)
+	}
+	err = closeInto(err, rt.Close())
+	// The summary goes to standard error in the text form: standard output is the
+	// conversation, which scripts read.
+	info := summaryInfo{Simulated: rt.Simulated, Transcript: opts.Transcript, AudioOut: opts.AudioOut}
+	return closeInto(err, printer.sessionEnd(err, f.IO.ErrOut, info))
+}
 
-	printer := &eventPrinter{w: f.IO.Out, format: opts.Format}
+// endpointName is the endpoint as run's session_start names it: never a secret.
+func endpointName(rt *app.Runtime) string {
+	if rt.Simulated {
+		return "sim"
+	}
+	return rt.Endpoint
+}
+
+// runSession runs the scripted conversation on an opened runtime.
+func runSession(ctx context.Context, f *factory, opts *runOptions, rt *app.Runtime, printer *eventPrinter) (err error) {
 	tw, err := rt.OpenTranscript(opts.Transcript)
 	if err != nil {
 		return err
@@ -121,10 +148,15 @@ func runRun(ctx context.Context, f *factory, opts *runOptions) (err error) {
 		tw.Add(ev)
 		return printer.print(ev)
 	})
-	drv.Approve = approvalPrompt(f, opts.conn.Approve)
-
+	if ask := approvalPrompt(f, opts.conn.Approve); ask != nil {
+		drv.Approve = func(e session.ToolApprovalRequired) (bool, bool, string) {
+			ok, always, why, by := ask(e)
+			printer.decided(e, ok, always, by)
+			return ok, always, why
+		}
+	}
 	if err := rt.Session.Start(ctx); err != nil {
-		return err
+		return finishErr(ctx, err)
 	}
 	go drv.Consume()
 	defer drv.Stop()
@@ -186,6 +218,7 @@ func runRun(ctx context.Context, f *factory, opts *runOptions) (err error) {
 		if fromSay && opts.images != nil {
 			images = opts.images.images[say] // the --image flags before this --say
 		}
+		printer.sent()
 		if err := drv.SayWith(ctx, msg, images); err != nil {
 			return finishErr(ctx, err)
 		}
@@ -211,7 +244,7 @@ var errRunTimeout = errors.New("timed out")
 func finishErr(ctx context.Context, err error) error {
 	if cause := context.Cause(ctx); cause != nil {
 		if errors.Is(cause, errRunTimeout) {
-			return fmt.Errorf("--timeout reached before the session finished")
+			return errTimeout
 		}
 		if errors.Is(cause, context.Canceled) {
 			return errInterrupted

@@ -140,6 +140,7 @@ type GuardrailSettings struct {
 type Agent struct {
 	Name               string      `yaml:"name" jsonschema:"required,minLength=1" jsonschema_description:"Unique agent name."`
 	HandoffDescription string      `yaml:"handoff_description,omitempty" jsonschema_description:"When other agents should hand off to this one; appended to the handoff tool description."`
+	Examples           []string    `yaml:"examples,omitempty" jsonschema_description:"Example prompts the chat UI suggests on its first screen while this agent starts the session (2 or 3 short lines)."`
 	Instructions       string      `yaml:"instructions,omitempty" jsonschema_description:"System instructions, a Go text/template with .Date, .Time, .Weekday, .Agent and .Vars.key (from --var key=value)."`
 	InstructionsFile   string      `yaml:"instructions_file,omitempty" jsonschema_description:"File holding the instructions template, relative to this YAML file. Exclusive with instructions."`
 	Prompt             *Prompt     `yaml:"prompt,omitempty" jsonschema_description:"Stored prompt reference."`

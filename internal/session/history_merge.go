@@ -16,6 +16,9 @@ const (
 
 // onItem upserts conversation.item.added/.done/.retrieved (§11).
 func (s *Session) onItem(e realtime.ItemEvent) {
+	if s.replayedItem(e) {
+		return
+	}
 	it := e.Item
 	s.systemView(&it) // a corrective guardrail message is a system item
 	if it.Type == realtime.ItemMessage && it.Role == "assistant" {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -389,11 +390,15 @@ func (s *Session) ActiveAgent() string {
 }
 
 // SendText sends a user text message and asks for a response, after the active
-// agent's input guardrails passed (R10.7).
+// agent's input guardrails passed (R10.7). Text that is not valid UTF-8 has each
+// invalid byte sequence replaced with U+FFFD here, once, so that the guardrails,
+// the wire and the acknowledgement the Model waits for (R6.4) all see the same
+// text (issue 9 #7).
 func (s *Session) SendText(text string) error {
 	if text == "" {
 		return errors.New("empty text")
 	}
+	text = strings.ToValidUTF8(text, "\uFFFD")
 	return s.do(func() { s.sendText(text) })
 }
 

@@ -94,6 +94,29 @@ func TestItemCreateErrorWithdrawsTrigger(t *testing.T) {
 	p.expect(t, "input_audio_buffer.clear")
 }
 
+// An error for the conversation.item.create of a user text or a tool output names
+// that command, so the consumer knows which turn will not be answered (issue 9 #6).
+func TestItemCreateErrorNamesUserTextAndToolOutput(t *testing.T) {
+	fs := newFakeServer(t, nil)
+	m, p, ev := connect(t, fs, Config{}, defaultSettings())
+	p.handshake(t)
+	for _, tc := range []struct {
+		cmd  realtime.Command
+		want realtime.CommandKind
+	}{
+		{realtime.SendUserText{Text: "hi"}, realtime.CommandSendUserText},
+		{realtime.SendToolOutput{CallID: "call_1", Output: "{}"}, realtime.CommandSendToolOutput},
+	} {
+		send(t, m, tc.cmd)
+		f := p.expect(t, "conversation.item.create")
+		p.send(t, `{"type":"error","event_id":"e","error":{"type":"invalid_request_error","code":"invalid_value","message":"rejected","param":null,"event_id":"`+f.str("event_id")+`"}}`)
+		e := ev.until(isType[realtime.Error]).(realtime.Error)
+		if e.Command != tc.want || e.Race || e.Fatal {
+			t.Errorf("%T rejected: error %+v, want command %v", tc.cmd, e, tc.want)
+		}
+	}
+}
+
 func TestErrorCorrelationAndCancelNotActive(t *testing.T) {
 	fs := newFakeServer(t, nil)
 	m, p, ev := connect(t, fs, Config{}, defaultSettings())

@@ -21,7 +21,8 @@
 // duration of 60 minutes." at MaxDuration.
 //
 // Ids come from per-connection counters: event_0001, item_sim_0001,
-// resp_sim_0001, call_sim_0001, sess_sim_000N / conv_sim_000N (N = connection
+// resp_sim_0001, call_sim_0001 (from the second connection on, with its number:
+// item_sim_2_0001 …), sess_sim_000N / conv_sim_000N (N = connection
 // number on this Server). No randomness; Options.Clock feeds expires_at.
 //
 // # Client events
