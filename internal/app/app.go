@@ -96,6 +96,7 @@ type Runtime struct {
 	opts    *Options
 	log     *slog.Logger
 	closers []func() error
+	mcp     *mcpRuntime    // nil when no agent uses an MCP server
 	sink    *audio.WAVSink // AudioOut
 }
 
@@ -274,6 +275,7 @@ func Open(ctx context.Context, o Options) (_ *Runtime, err error) {
 	}
 	rt.Session = sess
 	if mcpRT != nil {
+		rt.mcp = mcpRT
 		mcpRT.attach(sess, conflicts)
 	}
 	return rt, nil

@@ -167,6 +167,15 @@ func (m *mcpRuntime) watch(ctx context.Context, s *session.Session) {
 	}
 }
 
+// MCPStatus returns the state of each MCP server of the session (none when no agent
+// uses one).
+func (rt *Runtime) MCPStatus() []mcp.ServerStatus {
+	if rt.mcp == nil {
+		return nil
+	}
+	return rt.mcp.mgr.Status()
+}
+
 // close stops the watcher, then the servers.
 func (m *mcpRuntime) close() error {
 	if m.cancel != nil {

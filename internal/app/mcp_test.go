@@ -13,6 +13,7 @@ import (
 	"github.com/rtagent/rtagent/internal/realtime"
 	"github.com/rtagent/rtagent/internal/session"
 	"github.com/rtagent/rtagent/internal/testkit"
+	"github.com/rtagent/rtagent/internal/tools/mcp"
 )
 
 var (
@@ -259,5 +260,93 @@ agents:
 	_, err := Open(ctx, Options{AgentsFile: agents, Sim: true, Fast: true})
 	if err == nil || IsConfigError(err) {
 		t.Fatalf("err = %v, want the cancellation, not a config error", err)
+	}
+}
+
+// A server that crashes mid-session: the user is told which server is down and
+// why, the model gets an error for the call, the server is restarted and its
+// tools work again in the same session.
+func TestMCPServerCrashIsReportedAndRestarted(t *testing.T) {
+	bin := testMCPServer(t)
+	dir := t.TempDir()
+	agents := filepath.Join(dir, "agents.yaml")
+	writeFile(t, agents, `mcp_servers:
+  - name: testsrv
+    command: [`+bin+`]
+agents:
+  - name: helper
+    instructions: Help.
+    mcp: [testsrv]
+`)
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
+	defer cancel()
+	rt, err := Open(ctx, Options{AgentsFile: agents, Sim: true, Fast: true, Modality: "text", Approval: "always"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mu sync.Mutex
+	var evs []session.Event
+	down := make(chan session.Error, 1)
+	drv := NewDriver(rt.Session, func(ev session.Event) error {
+		mu.Lock()
+		evs = append(evs, ev)
+		mu.Unlock()
+		if e, ok := ev.(session.Error); ok && e.Source == SourceMCP {
+			select {
+			case down <- e:
+			default:
+			}
+		}
+		return nil
+	})
+	if err := rt.Session.Start(ctx); err != nil {
+		t.Fatal(err)
+	}
+	go drv.Consume()
+	if err := drv.WaitReady(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if err := drv.Say(ctx, "crash"); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case e := <-down:
+		if !strings.Contains(e.Message, "MCP server testsrv is down, restarting") {
+			t.Errorf("error event = %q", e.Message)
+		}
+	case <-ctx.Done():
+		t.Fatal("no error event for the crashed server")
+	}
+	// Restarted with backoff (500 ms first): once ready, echo answers again.
+	tick := time.NewTicker(10 * time.Millisecond)
+	defer tick.Stop()
+	for rt.MCPStatus()[0].State != mcp.StateReady {
+		select {
+		case <-tick.C:
+		case <-ctx.Done():
+			t.Fatalf("the server was not restarted: %+v", rt.MCPStatus())
+		}
+	}
+	if st := rt.MCPStatus()[0]; st.Restarts < 1 {
+		t.Errorf("status after the crash: %+v", st)
+	}
+	if err := drv.Say(ctx, "echo message=again"); err != nil {
+		t.Fatal(err)
+	}
+	mu.Lock()
+	ends := toolEnds(evs)
+	mu.Unlock()
+	last := ends[len(ends)-1]
+	if err := drv.CloseAndDrain(); err != nil {
+		t.Fatal(err)
+	}
+	if err := rt.Close(); err != nil {
+		t.Fatal(err)
+	}
+	if last.Output != "Echo: again" {
+		t.Errorf("after the restart: %+v", last)
+	}
+	if ends[0].Tool != "crash" || ends[0].Error == "" {
+		t.Errorf("the crashed call: %+v, want an error the model sees", ends[0])
 	}
 }
