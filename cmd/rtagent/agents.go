@@ -41,7 +41,8 @@ func newAgentsCmd(f *factory) *cobra.Command {
 			return listAgents(f, cfg)
 		},
 	})
-	cmd.AddCommand(&cobra.Command{
+	var checkMCP bool
+	validate := &cobra.Command{
 		Use:   "validate",
 		Short: "Check the file; print every problem with file:line:column",
 		Args:  cobra.NoArgs,
@@ -49,6 +50,11 @@ func newAgentsCmd(f *factory) *cobra.Command {
 			cfg, err := opts.load(f, cmd)
 			if err != nil {
 				return err
+			}
+			if checkMCP {
+				if err := checkMCPServers(cmd.Context(), f, cfg); err != nil {
+					return err
+				}
 			}
 			tools := 0
 			for _, a := range cfg.Agents {
@@ -61,7 +67,9 @@ func newAgentsCmd(f *factory) *cobra.Command {
 			_, err = fmt.Fprintf(f.IO.Out, "%s: ok (%d agents, %d tools, default agent %s)\n", opts.File, len(cfg.Agents), tools, cfg.DefaultAgent)
 			return err
 		},
-	})
+	}
+	validate.Flags().BoolVar(&checkMCP, "check-mcp", false, "also start the MCP servers: fail unless each lists its tools without name conflicts")
+	cmd.AddCommand(validate)
 	cmd.AddCommand(&cobra.Command{
 		Use:   "show NAME",
 		Short: "Show one agent: instructions, tools, handoffs, guardrails",
@@ -71,7 +79,10 @@ func newAgentsCmd(f *factory) *cobra.Command {
 			if err != nil {
 				return err
 			}
-			return showAgent(f, cfg, args[0])
+			if err := showAgent(f, cfg, args[0]); err != nil {
+				return err
+			}
+			return showMCP(cmd.Context(), f, cfg, args[0])
 		},
 	})
 	return cmd

@@ -349,9 +349,14 @@ func lineCommand(f *factory, drv *app.Driver, voice *app.Voice, approvals *lineA
 	case line == "/quit" || line == "/exit":
 		return true
 	case line == "/help":
-		fmt.Fprintln(f.IO.Out, "/agent NAME  switch agent · /interrupt  stop the answer · /mute  toggle the microphone · /quit")
+		fmt.Fprintln(f.IO.Out, "/agent NAME  switch agent · /image FILE  send an image · /interrupt  stop the answer · /mute  toggle the microphone · /quit")
 	case strings.HasPrefix(line, "/agent "):
 		if err := s.SwitchAgent(strings.TrimSpace(strings.TrimPrefix(line, "/agent "))); err != nil {
+			fmt.Fprintf(f.IO.Out, "  error: %v\n", err)
+		}
+	case strings.HasPrefix(line, "/image "):
+		printer.sent()
+		if err := sendImageLine(drv, strings.TrimSpace(strings.TrimPrefix(line, "/image "))); err != nil {
 			fmt.Fprintf(f.IO.Out, "  error: %v\n", err)
 		}
 	case line == "/interrupt":

@@ -18,6 +18,7 @@ import (
 type runOptions struct {
 	conn       connectOptions
 	Says       []string
+	images     *sayImages // --image, attached to the next --say
 	Stdin      bool
 	Format     string
 	Modality   string
@@ -29,11 +30,13 @@ type runOptions struct {
 
 func newRunCmd(f *factory) *cobra.Command {
 	opts := &runOptions{}
+	opts.images = newSayImages(&opts.Says)
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run a scripted session: send messages, print the session events",
 		Example: `  rtagent run --sim --say "hello" --format jsonl
   rtagent run --sim --say "what time is it? get_time" --say "transfer to billing"
+  rtagent run --sim --image cat.png --say "what is this?"
   printf 'hello\nbye\n' | rtagent run --sim --stdin`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
@@ -48,7 +51,8 @@ func newRunCmd(f *factory) *cobra.Command {
 	}
 	fl := cmd.Flags()
 	opts.conn.bind(fl)
-	fl.StringArrayVar(&opts.Says, "say", nil, "a user message `TEXT` (repeatable; answered in order)")
+	fl.Var(sayValue{opts.images}, "say", "a user message `TEXT` (repeatable; answered in order)")
+	fl.Var(imageValue{opts.images}, "image", "a PNG, JPEG, WebP or GIF `FILE` sent with the next --say (repeatable; at most 20 MB each)")
 	fl.BoolVar(&opts.Stdin, "stdin", false, "read one user message per line from standard input")
 	fl.StringVar(&opts.Format, "format", "text", "output format: text or jsonl")
 	fl.StringVar(&opts.Modality, "modality", "", "the model answers in text or audio (default text, audio with --audio-in/--audio-out)")
@@ -87,6 +91,11 @@ func (o *runOptions) validate() error {
 	}
 	if o.Timeout < 0 {
 		return usageErrorf("--timeout must not be negative")
+	}
+	if o.images != nil {
+		if err := o.images.load(); err != nil {
+			return err
+		}
 	}
 	return o.conn.validate()
 }
@@ -199,12 +208,18 @@ func runSession(ctx context.Context, f *factory, opts *runOptions, rt *app.Runti
 		}
 	}
 	for {
+		say := len(opts.Says) - len(messages) // the index of msg, if it is a --say
+		fromSay := len(messages) > 0
 		msg, ok := next()
 		if !ok {
 			break
 		}
+		var images []session.Image
+		if fromSay && opts.images != nil {
+			images = opts.images.images[say] // the --image flags before this --say
+		}
 		printer.sent()
-		if err := drv.Say(ctx, msg); err != nil {
+		if err := drv.SayWith(ctx, msg, images); err != nil {
 			return finishErr(ctx, err)
 		}
 	}

@@ -96,6 +96,7 @@ type Runtime struct {
 	opts    *Options
 	log     *slog.Logger
 	closers []func() error
+	mcp     *mcpRuntime    // nil when no agent uses an MCP server
 	sink    *audio.WAVSink // AudioOut
 }
 
@@ -238,7 +239,16 @@ func Open(ctx context.Context, o Options) (_ *Runtime, err error) {
 	mcfg.Frames = o.Tap
 	model := openai.New(mcfg)
 
-	agents, err := buildAgents(cfg, log)
+	// MCP servers start now (not lazily), once per session: a server that fails
+	// to start is reported and restarted in the background; the session goes on.
+	mcpRT, err := openMCP(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if mcpRT != nil {
+		rt.addCloser(mcpRT.close) // after the session (Close closes it first)
+	}
+	agents, conflicts, err := buildAgents(cfg, log, mcpRT)
 	if err != nil {
 		return nil, &ConfigError{Err: err}
 	}
@@ -264,7 +274,10 @@ func Open(ctx context.Context, o Options) (_ *Runtime, err error) {
 		return nil, &ConfigError{Err: err}
 	}
 	rt.Session = sess
-	_ = ctx
+	if mcpRT != nil {
+		rt.mcp = mcpRT
+		mcpRT.attach(sess, conflicts)
+	}
 	return rt, nil
 }
 

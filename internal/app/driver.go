@@ -173,8 +173,11 @@ func (d *Driver) WaitReady(ctx context.Context) error {
 // their follow-up responses included). When the server refused the message (or a
 // tool output of its turn) it returns an *UnansweredError with the server's
 // message, still only once the session is quiet.
-func (d *Driver) Say(ctx context.Context, text string) error {
-	if err := d.Send(text); err != nil {
+func (d *Driver) Say(ctx context.Context, text string) error { return d.SayWith(ctx, text, nil) }
+
+// SayWith is Say with images attached to the message (run --image).
+func (d *Driver) SayWith(ctx context.Context, text string, images []session.Image) error {
+	if err := d.SendWith(text, images); err != nil {
 		return err
 	}
 	if err := d.WaitAnswered(ctx); err != nil {
@@ -187,12 +190,21 @@ func (d *Driver) Say(ctx context.Context, text string) error {
 }
 
 // Send sends one user message without waiting for the answer.
-func (d *Driver) Send(text string) error {
+func (d *Driver) Send(text string) error { return d.SendWith(text, nil) }
+
+// SendWith sends one user message with images without waiting for the answer.
+func (d *Driver) SendWith(text string, images []session.Image) error {
 	// Counted before it is sent: the server's refusal can arrive before SendText returns.
 	d.mu.Lock()
 	d.turns++
 	d.mu.Unlock()
-	if err := d.sess.SendText(text); err != nil {
+	var err error
+	if len(images) == 0 {
+		err = d.sess.SendText(text)
+	} else {
+		err = d.sess.SendMessage(text, images)
+	}
+	if err != nil {
 		d.mu.Lock()
 		d.turns--
 		d.mu.Unlock()

@@ -164,6 +164,7 @@ const (
 	SourceTool      = "tool"
 	SourceGuardrail = "guardrail"
 	SourceEngine    = "engine"
+	SourceMCP       = "mcp" // an MCP server's state or a tool it could not declare (Report)
 )
 
 // Error is any error; Fatal only for connection-ending ones. It never ends the stream.

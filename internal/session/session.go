@@ -94,12 +94,14 @@ type engine struct {
 	candidates map[string]realtime.FunctionCallArgumentsDone
 	sticky     map[string]bool // tool name → approved (true) / rejected (false)
 	approvals  map[string]*call
+	toolsDirty bool // the active agent's tools changed: declare them at the next safe point
 
 	// Assistant text accumulated from deltas, per item and content index (R11.3).
 	acc map[audioKey]string
 
-	textQueue []*typedText // typed user texts awaiting input guardrails, FIFO
-	appended  int          // input bytes appended since the last commit/clear (§5.8)
+	textQueue   []*typedText      // typed user texts awaiting input guardrails, FIFO
+	imageLabels map[string]string // data URL → [image: name, size] of images sent
+	appended    int               // input bytes appended since the last commit/clear (§5.8)
 
 	q    quietState // Idle bookkeeping
 	link linkState  // reconnection and recycling (R14.3)
