@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+	"time"
 
 	tea "charm.land/bubbletea/v2"
 	"github.com/spf13/cobra"
@@ -25,6 +26,7 @@ type chatOptions struct {
 	Record       string
 	TranscriptTo string
 	Plain        bool
+	NoMouse      bool
 }
 
 func newChatCmd(f *factory) *cobra.Command {
@@ -40,6 +42,9 @@ func newChatCmd(f *factory) *cobra.Command {
 			if err := opts.conn.validate(); err != nil {
 				return err
 			}
+			if err := opts.conn.resolveAgents(f, cmd.Flags()); err != nil {
+				return err
+			}
 			return runChat(cmd.Context(), f, opts)
 		},
 	}
@@ -48,9 +53,11 @@ func newChatCmd(f *factory) *cobra.Command {
 	bindVoice(fl, &opts.voice)
 	fl.BoolVar(&opts.Text, "text", false, "text only: no microphone or speaker")
 	fl.BoolVar(&opts.PushToTalk, "push-to-talk", false, "manual turns: hold (or toggle) the talk key instead of voice activity detection")
-	fl.StringVar(&opts.Record, "record", "", "record both sides to this stereo WAV (left: microphone, right: model)")
-	fl.StringVar(&opts.TranscriptTo, "transcript", "", "write a Markdown transcript to this file (kept up to date as you talk)")
+	fl.StringVar(&opts.Record, "record", "", "record both sides to this stereo WAV `FILE` (left: microphone, right: model)")
+	fl.StringVar(&opts.TranscriptTo, "transcript", "", "write a Markdown transcript to this `FILE` (kept up to date as you talk)")
 	fl.BoolVar(&opts.Plain, "plain", false, "a plain line-mode interface instead of the full-screen UI")
+	fl.BoolVar(&opts.NoMouse, "no-mouse", false, "start without mouse capture, so the terminal selects text to copy (f7 toggles; the wheel scrolls only with capture)")
+	registerCompletions(cmd, f)
 	return cmd
 }
 
@@ -108,21 +115,15 @@ func runChat(ctx context.Context, f *factory, opts *chatOptions) (err error) {
 	if useTUI {
 		return chatTUI(ctx, f, rt, voice, tw, opts, notices, tap)
 	}
-	return chatLines(ctx, f, rt, voice, tw)
+	return chatLines(ctx, f, rt, voice, tw, opts)
 }
 
 // chatTUI runs the full-screen UI. Session events go to the transcript and the UI;
 // audio never reaches the UI (the player has it already).
 func chatTUI(ctx context.Context, f *factory, rt *app.Runtime, voice *app.Voice, tw *transcript.Writer, opts *chatOptions, notices []string, tap *app.TraceTap) error {
-	var names []string
-	for _, a := range rt.Config.Agents {
-		names = append(names, a.Name)
-	}
-	topts := tui.Options{
-		Backend: app.PushToTalk{Session: rt.Session, Voice: voice}, Agents: names, ActiveAgent: rt.StartAgent,
-		Model: rt.Settings.Model, Voice: rt.Settings.Voice, PushToTalk: opts.PushToTalk,
-		Title: "rtagent · " + opts.conn.AgentsFile, Notices: notices,
-	}
+	topts := tuiOptions(rt, opts)
+	topts.Backend = app.PushToTalk{Session: rt.Session, Voice: voice}
+	topts.Notices = notices
 	if voice != nil {
 		topts.Audio = voice
 	}
@@ -152,11 +153,13 @@ func chatTUI(ctx context.Context, f *factory, rt *app.Runtime, voice *app.Voice,
 	}()
 	defer func() { close(stopTap); <-tapDone }()
 	var fatal error
+	stats := newSessionStats(time.Now())
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		for ev := range rt.Session.Events() {
 			tw.Add(ev)
+			stats.observe(ev, time.Now())
 			if c, ok := ev.(session.Closed); ok && c.Err != nil {
 				fatal = c.Err
 			}
@@ -166,6 +169,13 @@ func chatTUI(ctx context.Context, f *factory, rt *app.Runtime, voice *app.Voice,
 	_, err := p.Run()
 	_ = rt.Session.Close()
 	<-done
+	if stats.turns > 0 {
+		info := summaryInfo{Simulated: rt.Simulated, Transcript: opts.TranscriptTo}
+		if voice != nil {
+			info.Recording = opts.Record
+		}
+		stats.writeSummary(f.IO.Out, time.Now(), info)
+	}
 	if err != nil && !errors.Is(err, tea.ErrProgramKilled) && !errors.Is(err, context.Canceled) {
 		return fmt.Errorf("terminal UI: %w", err)
 	}
@@ -178,26 +188,68 @@ func chatTUI(ctx context.Context, f *factory, rt *app.Runtime, voice *app.Voice,
 	return nil
 }
 
+// tuiOptions describes the session to the UI: endpoint, agents, examples.
+func tuiOptions(rt *app.Runtime, opts *chatOptions) tui.Options {
+	o := tui.Options{
+		ActiveAgent: rt.StartAgent, Model: rt.Settings.Model, Voice: rt.Settings.Voice,
+		PushToTalk: opts.PushToTalk, NoMouse: opts.NoMouse,
+		Title:     "rtagent · " + opts.conn.AgentsFile,
+		Endpoint:  rt.Endpoint,
+		Simulated: rt.Simulated,
+		AgentInfo: map[string]tui.AgentInfo{},
+	}
+	if rt.Simulated {
+		o.Endpoint = "the built-in simulator"
+	}
+	for _, a := range rt.Config.Agents {
+		o.Agents = append(o.Agents, a.Name)
+		info := tui.AgentInfo{Description: a.HandoffDescription}
+		for _, t := range a.Tools {
+			info.Tools = append(info.Tools, t.Name)
+		}
+		for _, h := range a.Handoffs {
+			info.Handoffs = append(info.Handoffs, h.Agent)
+		}
+		o.AgentInfo[a.Name] = info
+		if a.Name == rt.StartAgent {
+			o.Examples = a.Examples
+		}
+	}
+	return o
+}
+
 // chatLines is the plain line-mode interface: one message per line; /commands.
-func chatLines(ctx context.Context, f *factory, rt *app.Runtime, voice *app.Voice, tw *transcript.Writer) error {
-	printer := &eventPrinter{w: f.IO.Out, format: "text"}
+// From a pipe, each line waits for the answer to the previous one (as run --stdin),
+// so every message is answered in turn; at a terminal the user may type ahead.
+func chatLines(ctx context.Context, f *factory, rt *app.Runtime, voice *app.Voice, tw *transcript.Writer, opts *chatOptions) (err error) {
+	printer := newEventPrinter(f.IO.Out, "text", time.Now)
+	printer.configure(rt.Config, opts.conn.Approve)
 	if voice != nil {
 		voice.OnFault = func(err error) { fmt.Fprintf(f.IO.ErrOut, "rtagent: %s\n", terminalText(err.Error())) }
 		voice.Start(ctx, rt.Session, true)
 	}
-	approvals := &lineApprovals{}
+	approvals := &lineApprovals{added: make(chan struct{}, 1)}
 	drv := app.NewDriver(rt.Session, func(ev session.Event) error {
 		tw.Add(ev)
 		if a, ok := ev.(session.ToolApprovalRequired); ok {
+			printer.observe(ev)
 			if approvals.add(a) {
 				fmt.Fprintf(f.IO.Out, "  ? %s %s needs approval — allow? [y]es, [n]o, [a]lways, ne[v]er\n", a.Tool, terminalText(a.Arguments))
 			} else {
+				printer.decided(a, false, false, "end_of_input")
 				rt.Session.Reject(a.CallID, false, endOfInputRefusal(a.Tool))
 			}
 			return nil
 		}
 		return printer.print(ev)
 	})
+	defer func() {
+		info := summaryInfo{Simulated: rt.Simulated, Transcript: opts.TranscriptTo}
+		if voice != nil {
+			info.Recording = opts.Record
+		}
+		err = closeInto(err, printer.sessionEnd(err, f.IO.Out, info))
+	}()
 	go drv.Consume()
 	defer drv.Stop()
 	if err := drv.WaitReady(ctx); err != nil {
@@ -205,6 +257,7 @@ func chatLines(ctx context.Context, f *factory, rt *app.Runtime, voice *app.Voic
 	}
 	fmt.Fprintf(f.IO.Out, "connected: %s on %s — type a message, /help for commands\n", rt.StartAgent, rt.Settings.Model)
 	lines, _ := readLines(ctx, f.IO.In)
+	piped := !f.IO.IsStdinTTY()
 	for {
 		select {
 		case <-ctx.Done():
@@ -216,6 +269,7 @@ func chatLines(ctx context.Context, f *factory, rt *app.Runtime, voice *app.Voic
 				// End of input: nobody is left to answer approvals; let the last
 				// answers finish, then leave.
 				for _, a := range approvals.close() {
+					printer.decided(a, false, false, "end_of_input")
 					rt.Session.Reject(a.CallID, false, endOfInputRefusal(a.Tool))
 				}
 				if err := drv.WaitAnswered(ctx); err != nil {
@@ -223,30 +277,71 @@ func chatLines(ctx context.Context, f *factory, rt *app.Runtime, voice *app.Voic
 				}
 				return drv.CloseAndDrain()
 			}
-			if quit := lineCommand(f, drv, voice, approvals, strings.TrimSpace(line)); quit {
+			if quit := lineCommand(f, drv, voice, approvals, printer, strings.TrimSpace(line)); quit {
 				return drv.CloseAndDrain()
+			}
+			if piped {
+				if err := waitAnsweredOrAsked(ctx, drv, approvals); err != nil {
+					return finishErr(ctx, err)
+				}
 			}
 		}
 	}
 }
 
-func lineCommand(f *factory, drv *app.Driver, voice *app.Voice, approvals *lineApprovals, line string) (quit bool) {
+// waitAnsweredOrAsked waits until everything sent has been answered, or until an
+// approval waits for the next line of input (which answers it).
+func waitAnsweredOrAsked(ctx context.Context, drv *app.Driver, approvals *lineApprovals) error {
+	select { // forget a signal for an approval already answered
+	case <-approvals.added:
+	default:
+	}
+	if _, ok := approvals.first(); ok {
+		return nil
+	}
+	wctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	stop, done := make(chan struct{}), make(chan struct{})
+	defer func() { close(stop); <-done }()
+	go func() {
+		defer close(done)
+		select {
+		case <-approvals.added:
+			cancel()
+		case <-stop:
+		}
+	}()
+	err := drv.WaitAnswered(wctx)
+	if err != nil && ctx.Err() == nil && errors.Is(err, context.Canceled) {
+		return nil // an approval is waiting for input
+	}
+	return err
+}
+
+func lineCommand(f *factory, drv *app.Driver, voice *app.Voice, approvals *lineApprovals, printer *eventPrinter, line string) (quit bool) {
 	s := drv.Session()
 	if a, ok := approvals.first(); ok && line != "/quit" && line != "/exit" {
+		// The same four answers as everywhere else: y, n, a, v.
+		var approve, always bool
 		switch strings.ToLower(line) {
 		case "y", "yes":
-			s.Approve(a.CallID, false)
+			approve = true
 		case "a", "always":
-			s.Approve(a.CallID, true)
+			approve, always = true, true
 		case "n", "no":
-			s.Reject(a.CallID, false, "")
-		case "v", "r", "never":
-			s.Reject(a.CallID, true, "")
+		case "v", "never":
+			always = true
 		default:
 			fmt.Fprintf(f.IO.Out, "  ? first answer for %s: y, n, a or v (that line was not sent)\n", a.Tool)
 			return false
 		}
 		approvals.pop()
+		printer.decided(a, approve, always, "user")
+		if approve {
+			s.Approve(a.CallID, always)
+		} else {
+			s.Reject(a.CallID, always, "")
+		}
 		return false
 	}
 	switch {
@@ -254,10 +349,15 @@ func lineCommand(f *factory, drv *app.Driver, voice *app.Voice, approvals *lineA
 	case line == "/quit" || line == "/exit":
 		return true
 	case line == "/help":
-		fmt.Fprintln(f.IO.Out, "/agent NAME  switch agent · /interrupt  stop the answer · /mute  toggle the microphone · /quit")
+		fmt.Fprintln(f.IO.Out, "/agent NAME  switch agent · /image FILE  send an image · /interrupt  stop the answer · /mute  toggle the microphone · /quit")
 	case strings.HasPrefix(line, "/agent "):
 		if err := s.SwitchAgent(strings.TrimSpace(strings.TrimPrefix(line, "/agent "))); err != nil {
 			fmt.Fprintf(f.IO.Out, "  error: %s\n", terminalText(err.Error()))
+		}
+	case strings.HasPrefix(line, "/image "):
+		printer.sent()
+		if err := sendImageLine(drv, strings.TrimSpace(strings.TrimPrefix(line, "/image "))); err != nil {
+			fmt.Fprintf(f.IO.Out, "  error: %v\n", err)
 		}
 	case line == "/interrupt":
 		s.Interrupt(session.ReasonManual)
@@ -269,6 +369,7 @@ func lineCommand(f *factory, drv *app.Driver, voice *app.Voice, approvals *lineA
 			fmt.Fprintf(f.IO.Out, "  microphone muted: %v\n", voice.Muted())
 		}
 	default:
+		printer.sent()
 		if err := drv.Send(line); err != nil {
 			fmt.Fprintf(f.IO.Out, "  error: %s\n", terminalText(err.Error()))
 		}
@@ -278,6 +379,7 @@ func lineCommand(f *factory, drv *app.Driver, voice *app.Voice, approvals *lineA
 
 // lineApprovals are the approvals line mode waits on, answered in order.
 type lineApprovals struct {
+	added   chan struct{} // signalled (buffer 1, lossy) when an approval is queued
 	mu      sync.Mutex
 	pending []session.ToolApprovalRequired
 	closed  bool
@@ -291,6 +393,10 @@ func (l *lineApprovals) add(a session.ToolApprovalRequired) bool {
 		return false
 	}
 	l.pending = append(l.pending, a)
+	select {
+	case l.added <- struct{}{}:
+	default:
+	}
 	return true
 }
 

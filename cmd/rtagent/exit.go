@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/rtagent/rtagent/internal/app"
 	"io"
 	"strings"
 )
@@ -29,36 +30,60 @@ type errSilent struct{ code int }
 
 func (e errSilent) Error() string { return fmt.Sprintf("exit %d", e.code) }
 
+// errTimeout: `run --timeout` ended the session.
+var errTimeout = errors.New("--timeout reached before the session finished")
+
+// exitCode is the exit code err ends the process with (the one place that decides).
+func exitCode(err error) int {
+	var silent errSilent
+	var ue *usageError
+	switch {
+	case err == nil:
+		return exitOK
+	case errors.As(err, &silent):
+		return silent.code
+	case errors.Is(err, errInterrupted) || errors.Is(err, context.Canceled):
+		return exitInterrupted
+	case isConfigError(err), errors.As(err, &ue):
+		return exitUsage
+	}
+	return exitFailure
+}
+
+// endReason names why a session ended, for run's session_end line.
+func endReason(err error) string {
+	switch {
+	case err == nil:
+		return "completed"
+	case errors.Is(err, errTimeout):
+		return "timeout"
+	case exitCode(err) == exitInterrupted:
+		return "interrupted"
+	}
+	return "error"
+}
+
 // reportError prints err for the user, once, and returns the exit code.
 func reportError(w io.Writer, err error) int {
-	if err == nil {
-		return exitOK
-	}
+	code := exitCode(err)
 	var silent errSilent
-	if errors.As(err, &silent) {
-		return silent.code
-	}
-	if errors.Is(err, errInterrupted) || errors.Is(err, context.Canceled) {
-		return exitInterrupted
+	if err == nil || errors.As(err, &silent) || code == exitInterrupted {
+		return code
 	}
 	if errors.Is(err, errRunTimeout) {
 		// The run's own deadline ended a dial or a wait below: say so, not the
 		// connection failure it caused (issue 11 item 7).
-		err = errTimeoutReached
+		err = errTimeout
 	}
 	msg := terminalText(strings.TrimSpace(err.Error()))
 	if isConfigError(err) {
 		// One problem per line, compiler-style (file:line:column: path: message), so
 		// editors and CI annotate them.
 		fmt.Fprintln(w, msg)
-		return exitUsage
+		return code
 	}
 	fmt.Fprintf(w, "rtagent: %s\n", msg)
-	var ue *usageError
-	if errors.As(err, &ue) {
-		return exitUsage
-	}
-	return exitFailure
+	return code
 }
 
 // closeInto reports a failure to finish writing (a transcript, a recording) when the
@@ -71,12 +96,4 @@ func closeInto(err, closeErr error) error {
 }
 
 // fileErr names the flag and file a write failure belongs to.
-func fileErr(flag, path string, err error) error {
-	if err == nil {
-		return nil
-	}
-	if path == "" {
-		return fmt.Errorf("%s: %w", flag, err)
-	}
-	return fmt.Errorf("%s %s: %w", flag, path, err)
-}
+func fileErr(flag, path string, err error) error { return app.FileErr(flag, path, err) }

@@ -55,6 +55,7 @@ type hostileOutcome struct {
 	code    int
 	elapsed time.Duration
 	stderr  string
+	message string // the "rtagent: …" line, if any
 }
 
 // TestHostileServer runs `rtagent run` (four turns: text, a command tool, a
@@ -87,7 +88,7 @@ func TestHostileServer(t *testing.T) {
 	var b strings.Builder
 	fmt.Fprintf(&b, "hostile-server outcomes (seed %d):\n| fault | at frame | exit | time | message |\n|---|---|---|---|---|\n", seed)
 	for _, o := range table {
-		fmt.Fprintf(&b, "| %s | %d | %d | %.2fs | %s |\n", o.fault, o.at, o.code, o.elapsed.Seconds(), strings.TrimSpace(o.stderr))
+		fmt.Fprintf(&b, "| %s | %d | %d | %.2fs | %s |\n", o.fault, o.at, o.code, o.elapsed.Seconds(), o.message)
 	}
 	t.Log(b.String())
 }
@@ -132,16 +133,29 @@ func runHostile(t *testing.T, simURL string, fault hostile.Fault, at int) hostil
 	if code != exitOK && code != exitFailure {
 		t.Errorf("exit %d, want 0 or 1", code)
 	}
-	stderr := o.stderr
-	if code == exitFailure && stderr == "" {
+	// stderr: at most one message line ("rtagent: …"), besides the session summary
+	// (text form: "session …" and the files written).
+	var messages []string
+	for _, line := range strings.Split(strings.TrimSuffix(o.stderr, "\n"), "\n") {
+		switch {
+		case line == "":
+		case strings.HasPrefix(line, "rtagent: "):
+			messages = append(messages, line)
+		case strings.HasPrefix(line, "session "), strings.HasPrefix(line, "transcript "):
+		default:
+			t.Errorf("unclear stderr line %q", line)
+		}
+	}
+	o.message = strings.Join(messages, " / ")
+	if len(messages) > 1 {
+		t.Errorf("%d messages on stderr, want at most one:\n%s", len(messages), o.stderr)
+	}
+	if code == exitFailure && len(messages) == 0 {
 		t.Error("exit 1 without a word on stderr")
 	}
-	for _, line := range strings.Split(strings.TrimSuffix(stderr, "\n"), "\n") {
-		if line == "" {
-			continue
-		}
-		if !strings.HasPrefix(line, "rtagent: ") || len(line) > 300 {
-			t.Errorf("unclear stderr line %q", line)
+	for _, line := range messages {
+		if len(line) > 300 {
+			t.Errorf("a long message: %q", line)
 		}
 		for _, chain := range []string{"failed to get reader", "failed to read", "failed to WebSocket", "failed to write"} {
 			if strings.Contains(line, chain) {
@@ -149,13 +163,17 @@ func runHostile(t *testing.T, simURL string, fault hostile.Fault, at int) hostil
 			}
 		}
 	}
-	if want, ok := hostileCause[fault]; ok && code == exitFailure && !strings.Contains(stderr, want) {
-		t.Errorf("stderr %q does not name the cause (%q)", stderr, want)
+	if want, ok := hostileCause[fault]; ok {
+		switch {
+		case code == exitFailure && !strings.Contains(o.message, want):
+			t.Errorf("message %q does not name the cause (%q)", o.message, want)
+		case code == exitOK && !strings.Contains(out.String(), "reconnected"):
+			t.Errorf("exit 0 after %s without a reconnect:\n%s", fault, out)
+		case code == exitOK && !strings.Contains(out.String(), want):
+			t.Errorf("the reconnect line does not name the cause (%q):\n%s", want, out)
+		}
 	}
-	if n := strings.Count(stderr, "\n"); n > 1 {
-		t.Errorf("%d lines on stderr, want at most one:\n%s", n, stderr)
-	}
-	if strings.ContainsAny(stderr+out.String(), "\x1b\x07") {
+	if strings.ContainsAny(o.stderr+out.String(), "\x1b\x07") {
 		t.Error("a control character reached the terminal")
 	}
 	after, err := os.ReadFile(md)

@@ -20,6 +20,8 @@ func newRootCmd(f *factory) *cobra.Command {
 			return setupLogging(f, &logOpts)
 		},
 	}
+	cmd.Version = versionString()
+	cmd.SetVersionTemplate(versionLine() + "\n")
 	cmd.SetOut(f.IO.Out)
 	cmd.SetErr(f.IO.ErrOut)
 	cmd.SetIn(f.IO.In)
@@ -30,6 +32,7 @@ func newRootCmd(f *factory) *cobra.Command {
 	cmd.PersistentFlags().StringVar(&logOpts.File, "log-file", "", "log file (default: $XDG_STATE_HOME/rtagent/rtagent.log)")
 
 	cmd.AddCommand(
+		newInitCmd(f),
 		newChatCmd(f),
 		newRunCmd(f),
 		newTestCmd(f),

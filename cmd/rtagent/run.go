@@ -18,6 +18,7 @@ import (
 type runOptions struct {
 	conn       connectOptions
 	Says       []string
+	images     *sayImages // --image, attached to the next --say
 	Stdin      bool
 	Format     string
 	Modality   string
@@ -29,15 +30,20 @@ type runOptions struct {
 
 func newRunCmd(f *factory) *cobra.Command {
 	opts := &runOptions{}
+	opts.images = newSayImages(&opts.Says)
 	cmd := &cobra.Command{
 		Use:   "run",
 		Short: "Run a scripted session: send messages, print the session events",
 		Example: `  rtagent run --sim --say "hello" --format jsonl
   rtagent run --sim --say "what time is it? get_time" --say "transfer to billing"
+  rtagent run --sim --image cat.png --say "what is this?"
   printf 'hello\nbye\n' | rtagent run --sim --stdin`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := opts.validate(); err != nil {
+				return err
+			}
+			if err := opts.conn.resolveAgents(f, cmd.Flags()); err != nil {
 				return err
 			}
 			return runRun(cmd.Context(), f, opts)
@@ -45,14 +51,16 @@ func newRunCmd(f *factory) *cobra.Command {
 	}
 	fl := cmd.Flags()
 	opts.conn.bind(fl)
-	fl.StringArrayVar(&opts.Says, "say", nil, "a user message (repeatable; answered in order)")
+	fl.Var(sayValue{opts.images}, "say", "a user message `TEXT` (repeatable; answered in order)")
+	fl.Var(imageValue{opts.images}, "image", "a PNG, JPEG, WebP or GIF `FILE` sent with the next --say (repeatable; at most 20 MB each)")
 	fl.BoolVar(&opts.Stdin, "stdin", false, "read one user message per line from standard input")
 	fl.StringVar(&opts.Format, "format", "text", "output format: text or jsonl")
 	fl.StringVar(&opts.Modality, "modality", "", "the model answers in text or audio (default text, audio with --audio-in/--audio-out)")
-	fl.StringVar(&opts.AudioIn, "audio-in", "", "a WAV file used as the microphone")
-	fl.StringVar(&opts.AudioOut, "audio-out", "", "write the model's audio to this WAV file")
+	fl.StringVar(&opts.AudioIn, "audio-in", "", "a WAV `FILE` used as the microphone")
+	fl.StringVar(&opts.AudioOut, "audio-out", "", "write the model's audio to this WAV `FILE`")
 	fl.DurationVar(&opts.Timeout, "timeout", 2*time.Minute, "give up after this long (0: no limit)")
-	fl.StringVar(&opts.Transcript, "transcript", "", "write a Markdown transcript to this file on exit")
+	fl.StringVar(&opts.Transcript, "transcript", "", "write a Markdown transcript to this `FILE` on exit")
+	registerCompletions(cmd, f)
 	return cmd
 }
 
@@ -84,10 +92,15 @@ func (o *runOptions) validate() error {
 	if o.Timeout < 0 {
 		return usageErrorf("--timeout must not be negative")
 	}
+	if o.images != nil {
+		if err := o.images.load(); err != nil {
+			return err
+		}
+	}
 	return o.conn.validate()
 }
 
-func runRun(ctx context.Context, f *factory, opts *runOptions) (err error) {
+func runRun(ctx context.Context, f *factory, opts *runOptions) error {
 	if opts.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeoutCause(ctx, opts.Timeout, errRunTimeout)
@@ -98,11 +111,34 @@ func runRun(ctx context.Context, f *factory, opts *runOptions) (err error) {
 	aopts.AudioOut = opts.AudioOut
 	rt, err := app.Open(ctx, aopts)
 	if err != nil {
-		return err // a configuration error stays one, even with --timeout 1ns
+		return err
 	}
-	defer func() { err = closeInto(err, rt.Close()) }()
+	printer := newEventPrinter(f.IO.Out, opts.Format, time.Now)
+	printer.configure(rt.Config, opts.conn.Approve)
+	err = printer.sessionStart(sessionStartLine{
+		Endpoint: endpointName(rt), Simulated: rt.Simulated, Model: rt.Settings.Model, Agent: rt.StartAgent,
+		AgentsFile: rt.Config.File, Modality: opts.Modality, Version: versionString(),
+	})
+	if err == nil {
+		err = runSession(ctx, f, opts, rt, printer)
+	}
+	err = closeInto(err, rt.Close())
+	// The summary goes to standard error in the text form: standard output is the
+	// conversation, which scripts read.
+	info := summaryInfo{Simulated: rt.Simulated, Transcript: opts.Transcript, AudioOut: opts.AudioOut}
+	return closeInto(err, printer.sessionEnd(err, f.IO.ErrOut, info))
+}
 
-	printer := &eventPrinter{w: f.IO.Out, format: opts.Format}
+// endpointName is the endpoint as run's session_start names it: never a secret.
+func endpointName(rt *app.Runtime) string {
+	if rt.Simulated {
+		return "sim"
+	}
+	return rt.Endpoint
+}
+
+// runSession runs the scripted conversation on an opened runtime.
+func runSession(ctx context.Context, f *factory, opts *runOptions, rt *app.Runtime, printer *eventPrinter) (err error) {
 	tw, err := rt.OpenTranscript(opts.Transcript)
 	if err != nil {
 		return err
@@ -112,8 +148,13 @@ func runRun(ctx context.Context, f *factory, opts *runOptions) (err error) {
 		tw.Add(ev)
 		return printer.print(ev)
 	})
-	drv.Approve = approvalPrompt(f, opts.conn.Approve)
-
+	if ask := approvalPrompt(f, opts.conn.Approve); ask != nil {
+		drv.Approve = func(e session.ToolApprovalRequired) (bool, bool, string) {
+			ok, always, why, by := ask(e)
+			printer.decided(e, ok, always, by)
+			return ok, always, why
+		}
+	}
 	if err := rt.Session.Start(ctx); err != nil {
 		return finishErr(ctx, err)
 	}
@@ -167,11 +208,18 @@ func runRun(ctx context.Context, f *factory, opts *runOptions) (err error) {
 		}
 	}
 	for {
+		say := len(opts.Says) - len(messages) // the index of msg, if it is a --say
+		fromSay := len(messages) > 0
 		msg, ok := next()
 		if !ok {
 			break
 		}
-		if err := drv.Say(ctx, msg); err != nil {
+		var images []session.Image
+		if fromSay && opts.images != nil {
+			images = opts.images.images[say] // the --image flags before this --say
+		}
+		printer.sent()
+		if err := drv.SayWith(ctx, msg, images); err != nil {
 			return finishErr(ctx, err)
 		}
 	}
@@ -196,7 +244,7 @@ var errRunTimeout = errors.New("timed out")
 func finishErr(ctx context.Context, err error) error {
 	if cause := context.Cause(ctx); cause != nil {
 		if errors.Is(cause, errRunTimeout) {
-			return errTimeoutReached
+			return errTimeout
 		}
 		if errors.Is(cause, context.Canceled) {
 			return errInterrupted

@@ -8,17 +8,26 @@ import (
 )
 
 func newSchemaCmd(f *factory) *cobra.Command {
-	var tests bool
+	var events, tests bool
 	cmd := &cobra.Command{
 		Use:   "schema",
-		Short: "Print the JSON Schema of agents.yaml, or of scenario files with --tests (for editors)",
-		Args:  cobra.NoArgs,
+		Short: "Print the JSON Schema of agents.yaml (for editors), of run's JSONL events, or of scenario files",
+		Example: `  rtagent schema > agents.schema.json
+  rtagent schema --events > events.schema.json
+  rtagent schema --tests > scenario.schema.json`,
+		Args: cobra.NoArgs,
 		RunE: func(*cobra.Command, []string) error {
-			schema := agent.Schema
-			if tests {
-				schema = scenario.Schema
+			if events && tests {
+				return usageErrorf("--events and --tests exclude each other")
 			}
-			data, err := schema()
+			gen := agent.Schema
+			switch {
+			case events:
+				gen = eventsSchema
+			case tests:
+				gen = scenario.Schema
+			}
+			data, err := gen()
 			if err != nil {
 				return err
 			}
@@ -26,6 +35,7 @@ func newSchemaCmd(f *factory) *cobra.Command {
 			return err
 		},
 	}
+	cmd.Flags().BoolVar(&events, "events", false, "the schema of one line of rtagent run --format jsonl (docs/events.md)")
 	cmd.Flags().BoolVar(&tests, "tests", false, "the schema of scenario files (*.test.yaml) for rtagent test")
 	return cmd
 }

@@ -3,15 +3,19 @@ package main
 import (
 	"context"
 	"fmt"
+	"sync"
+	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/rtagent/rtagent/internal/app"
+	"github.com/rtagent/rtagent/internal/realtime/sim"
 )
 
 type simOptions struct {
-	Addr string
-	Fast bool
+	Addr   string
+	Fast   bool
+	Faults string
 }
 
 func newSimCmd(f *factory) *cobra.Command {
@@ -28,16 +32,28 @@ func newSimCmd(f *factory) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&opts.Addr, "addr", "127.0.0.1:8765", "address to listen on")
 	cmd.Flags().BoolVar(&opts.Fast, "fast", false, "send audio as fast as possible instead of in real time")
+	cmd.Flags().StringVar(&opts.Faults, "faults", "", "inject faults to rehearse network trouble: "+sim.FaultSpecHelp)
 	return cmd
 }
 
 func runSim(ctx context.Context, f *factory, opts *simOptions) error {
-	url, stop, err := app.ServeSim(opts.Addr, opts.Fast, f.Logger)
+	var mu sync.Mutex // connections report from their own goroutines
+	notify := func(msg string) {
+		mu.Lock()
+		defer mu.Unlock()
+		fmt.Fprintf(f.IO.ErrOut, "%s rtagent sim: %s\n", time.Now().Format("15:04:05"), msg)
+	}
+	url, stop, err := app.ServeSim(opts.Addr, opts.Fast, opts.Faults, f.Logger, notify)
 	if err != nil {
 		return err
 	}
-	defer stop()
 	fmt.Fprintf(f.IO.Out, "rtagent simulator listening on %s\n", url)
 	<-ctx.Done()
-	return nil
+	err = stop()
+	notify("stopped")
+	if err != nil {
+		return err
+	}
+	// Ctrl-C is how a server is stopped: a normal exit, not an interruption.
+	return errSilent{code: exitOK}
 }

@@ -1,16 +1,11 @@
 package main
 
 import (
-	"errors"
 	"io"
 
 	"github.com/rtagent/rtagent/internal/redact"
 	"github.com/rtagent/rtagent/internal/textsafe"
 )
-
-// errTimeoutReached is what the user reads when --timeout ended a run, whatever
-// step it interrupted (a dial, a wait for an answer).
-var errTimeoutReached = errors.New("--timeout reached before the session finished")
 
 // terminalText makes text from outside rtagent fit for the terminal: every
 // registered secret scrubbed (internal/redact: the API key, --header values, HTTP

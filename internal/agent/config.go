@@ -63,13 +63,13 @@ type Model struct {
 	MaxOutputTokens  TokenLimit     `yaml:"max_output_tokens,omitempty" jsonschema_description:"Limit per response: an integer 1 to 4096 or the string inf. Unset: not sent."`
 	ToolChoice       string         `yaml:"tool_choice,omitempty" jsonschema_description:"auto, none, required or the name of a function tool. Default for every agent that sets none. Default: auto."`
 	// Reasoning and ParallelToolCalls are base settings: the protocol keeps them
-	// identical for every agent of a connection (PROTOCOL.md R2.3 rule 2), so they
+	// identical for every agent of a connection (docs/protocol.md R2.3 rule 2), so they
 	// exist here only, not per agent.
 	Reasoning         *Reasoning `yaml:"reasoning,omitempty" jsonschema_description:"Reasoning models (gpt-realtime-2 and later): reasoning settings. Unset: not sent (server default effort low)."`
 	ParallelToolCalls *bool      `yaml:"parallel_tool_calls,omitempty" jsonschema_description:"Reasoning models: whether the model may call several tools in one response. Unset: not sent."`
 }
 
-// ReasoningEfforts are the values of model.reasoning.effort (PROTOCOL.md R2.1).
+// ReasoningEfforts are the values of model.reasoning.effort (docs/protocol.md R2.1).
 var ReasoningEfforts = []string{"minimal", "low", "medium", "high", "xhigh"}
 
 // Reasoning configures reasoning models.
@@ -140,6 +140,7 @@ type GuardrailSettings struct {
 type Agent struct {
 	Name               string      `yaml:"name" jsonschema:"required,minLength=1" jsonschema_description:"Unique agent name."`
 	HandoffDescription string      `yaml:"handoff_description,omitempty" jsonschema_description:"When other agents should hand off to this one; appended to the handoff tool description."`
+	Examples           []string    `yaml:"examples,omitempty" jsonschema_description:"Example prompts the chat UI suggests on its first screen while this agent starts the session (2 or 3 short lines)."`
 	Instructions       string      `yaml:"instructions,omitempty" jsonschema_description:"System instructions, a Go text/template with .Date, .Time, .Weekday, .Agent and .Vars.key (from --var key=value)."`
 	InstructionsFile   string      `yaml:"instructions_file,omitempty" jsonschema_description:"File holding the instructions template, relative to this YAML file. Exclusive with instructions."`
 	Prompt             *Prompt     `yaml:"prompt,omitempty" jsonschema_description:"Stored prompt reference."`

@@ -2,8 +2,10 @@ package agent
 
 import (
 	"fmt"
+	"maps"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 )
 
@@ -103,4 +105,36 @@ func (t *Tool) Environ(lookup func(string) (string, bool)) ([]string, error) {
 		out = append(out, k+"="+v)
 	}
 	return out, nil
+}
+
+// UnsetEnv lists the ${NAME} references of HTTP tool headers and endpoint headers
+// whose variable is not set (lookup; nil: os.LookupEnv): the file is valid, but
+// those calls would fail. Each entry names the field path and the variable, never
+// a value.
+func (c *Config) UnsetEnv(lookup func(string) (string, bool)) []string {
+	if lookup == nil {
+		lookup = os.LookupEnv
+	}
+	var out []string
+	check := func(path string, h map[string]string) {
+		for _, k := range slices.Sorted(maps.Keys(h)) {
+			_, _ = ExpandEnv(h[k], func(name string) (string, bool) {
+				if _, ok := lookup(name); !ok {
+					out = append(out, fmt.Sprintf("%s.%s uses ${%s}, which is not set", path, k, name))
+				}
+				return "", true
+			})
+		}
+	}
+	if c.Endpoint != nil {
+		check("endpoint.headers", c.Endpoint.Headers)
+	}
+	for i, a := range c.Agents {
+		for j, t := range a.Tools {
+			if t.HTTP != nil {
+				check(fmt.Sprintf("agents[%d].tools[%d].http.headers", i, j), t.HTTP.Headers)
+			}
+		}
+	}
+	return out
 }

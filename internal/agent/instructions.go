@@ -128,9 +128,15 @@ func (v *validator) instructions(p string, a *Agent) {
 	if _, err := a.RenderInstructions(v.opts.Vars, v.opts.Now); err != nil {
 		line, col, msg := templatePos(name, errors.Unwrap(err))
 		l, c := where(line, col)
+		if m := missingVarRE.FindStringSubmatch(msg); m != nil {
+			msg = fmt.Sprintf(".Vars.%s has no value: give --var %s=VALUE", m[1], m[1])
+		}
 		v.errs = append(v.errs, &ValidationError{File: file, Line: l, Column: c, Path: name, Msg: "template: " + msg})
 	}
 }
+
+// missingVarRE matches text/template's error for a --var that was not given.
+var missingVarRE = regexp.MustCompile(`^at <\.Vars\.(\w+)>: map has no entry for key "\w+"$`)
 
 var tmplErrRE = regexp.MustCompile(`^template: (?s:.*?):(\d+)(?::(\d+))?: (.*)$`)
 

@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -205,7 +206,7 @@ func TestVarsReachLoadTimeRendering(t *testing.T) {
 		t.Fatalf("with --var company: %v", err)
 	}
 	_, err := Parse(src, "a.yaml", LoadOptions{})
-	if err == nil || err.Error() != `a.yaml:3:34: agents[0].instructions: template: at <.Vars.company>: map has no entry for key "company"` {
+	if err == nil || err.Error() != `a.yaml:3:34: agents[0].instructions: template: .Vars.company has no value: give --var company=VALUE` {
 		t.Fatalf("without --var: %v", err)
 	}
 }
@@ -447,5 +448,25 @@ func TestLoadErrorsWithoutPosition(t *testing.T) {
 	e = &ValidationError{File: "a.yaml", Line: 3, Msg: "bad"}
 	if e.Error() != "a.yaml:3: bad" {
 		t.Errorf("format without column/path: %q", e.Error())
+	}
+}
+
+// An HTTP header (or endpoint header) that reads an unset variable is valid, but
+// UnsetEnv names it so validation can warn before a call fails.
+func TestUnsetEnvInHeaders(t *testing.T) {
+	src := "endpoint: { url: 'wss://x.example/v1', headers: { X-Key: '${ENDPOINT_KEY}' } }\n" +
+		"agents:\n  - name: a\n    instructions: hi\n    tools:\n" +
+		"      - name: book\n        http: { url: 'https://hotel.example/book', headers: { Authorization: 'Bearer ${HOTEL_TOKEN}', X-Set: '${SET_ONE}' } }\n"
+	cfg, err := Parse([]byte(src), "a.yaml", LoadOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := cfg.UnsetEnv(func(k string) (string, bool) { return "v", k == "SET_ONE" })
+	want := []string{
+		"endpoint.headers.X-Key uses ${ENDPOINT_KEY}, which is not set",
+		"agents[0].tools[0].http.headers.Authorization uses ${HOTEL_TOKEN}, which is not set",
+	}
+	if !slices.Equal(got, want) {
+		t.Errorf("UnsetEnv:\n%q\nwant\n%q", got, want)
 	}
 }

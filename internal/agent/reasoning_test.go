@@ -3,7 +3,7 @@ package agent
 import "testing"
 
 // model.reasoning and model.parallel_tool_calls load as given and stay unset when
-// absent (they are sent only when configured, PROTOCOL.md R2.3 rule 2).
+// absent (they are sent only when configured, docs/protocol.md R2.3 rule 2).
 func TestReasoningAndParallelToolCalls(t *testing.T) {
 	cfg, err := Parse([]byte("model:\n  reasoning: {effort: xhigh}\n  parallel_tool_calls: false\nagents:\n  - name: a\n    instructions: hi\n"), "r.yaml", testOptions())
 	if err != nil {

@@ -57,6 +57,24 @@ type Options struct {
 	// the place of Audio.
 	AudioOut string
 
+	// SimFaults injects faults into the built-in simulator (a sim.ApplyFaultSpec
+	// spec, e.g. "drop=40,conns=1"), for rehearsing network trouble.
+	SimFaults string
+	// NoReconnect ends the session on a lost connection instead of reconnecting
+	// with the conversation replayed (R14.3).
+	NoReconnect bool
+	// StallTimeout: a connection that receives nothing this long while an answer
+	// is due is replaced (0: 15 s; negative: off).
+	StallTimeout time.Duration
+	// RecycleAfter renews the connection at a safe point before the service's
+	// session cap (0: 50 min or expires_at − 5 min; negative: never).
+	RecycleAfter time.Duration
+	// ReconnectBackoff overrides the waits before reconnection attempts (tests).
+	ReconnectBackoff []time.Duration
+	// Resume seeds the session with the conversation of a transcript rtagent
+	// wrote (R14.5); the agent active at its end starts unless Agent is set.
+	Resume string
+
 	Getenv    func(string) string // the environment (nil: os.Getenv)
 	Logger    *slog.Logger        // nil: discard
 	UserAgent string              // e.g. "rtagent/1.2.3"
@@ -69,10 +87,16 @@ type Runtime struct {
 	Config     *agent.Config
 	Settings   realtime.Settings
 	StartAgent string
+	// Endpoint is where the session connects, without query or credentials
+	// (RedactURL): safe to show and log.
+	Endpoint string
+	// Simulated is true on the built-in simulator (Options.Sim): costs are not real.
+	Simulated bool
 
 	opts    *Options
 	log     *slog.Logger
 	closers []func() error
+	mcp     *mcpRuntime    // nil when no agent uses an MCP server
 	sink    *audio.WAVSink // AudioOut
 }
 
@@ -134,6 +158,17 @@ func Open(ctx context.Context, o Options) (_ *Runtime, err error) {
 	if err != nil {
 		return nil, err
 	}
+	var seed *transcript.Conversation
+	if o.Resume != "" {
+		if seed, err = transcript.ReadConversation(o.Resume); err != nil {
+			return nil, usageErrorf("--resume: %v", err)
+		}
+		if o.Agent == "" && seed.Agent != "" {
+			if _, err := cfg.StartAgent(seed.Agent); err == nil {
+				o.Agent = seed.Agent // the agent active at the end of the transcript
+			}
+		}
+	}
 	start, err := cfg.StartAgent(o.Agent)
 	if err != nil {
 		return nil, usageErrorf("--agent: %v", err)
@@ -152,13 +187,17 @@ func Open(ctx context.Context, o Options) (_ *Runtime, err error) {
 			return nil, usageErrorf("--audio-out: %v", err)
 		}
 		rt.sink = s
-		rt.addCloser(func() error { return fileErr("--audio-out", o.AudioOut, s.Close()) })
+		rt.addCloser(func() error { return FileErr("--audio-out", o.AudioOut, s.Close()) })
 		audioSink = s
 	}
 
 	var ep endpoint
 	if o.Sim {
-		srv := sim.New(SimOptions(o.Fast, log))
+		so := SimOptions(o.Fast, log)
+		if err := so.ApplyFaultSpec(o.SimFaults); err != nil {
+			return nil, usageErrorf("--sim-faults: %v", err)
+		}
+		srv := sim.New(so)
 		url, err := srv.Start("127.0.0.1:0")
 		if err != nil {
 			return nil, fmt.Errorf("starting the simulator: %w", err)
@@ -172,9 +211,18 @@ func Open(ctx context.Context, o Options) (_ *Runtime, err error) {
 	}
 	registerSecrets(ep, cfg, getenv)
 
+	rt.Simulated = o.Sim
+	if ep.URL == "" {
+		rt.Endpoint = RedactURL(openai.DefaultURL)
+	} else {
+		rt.Endpoint = RedactURL(ep.URL)
+	}
+
 	mcfg := openai.Config{
 		URL: ep.URL, APIKey: ep.APIKey, Azure: ep.Azure, Headers: ep.Headers,
 		UserAgent: o.UserAgent, Logger: log, TraceAudio: o.TraceAudio,
+		Reconnect:    openai.ReconnectPolicy{Enabled: !o.NoReconnect, Backoff: o.ReconnectBackoff},
+		StallTimeout: o.StallTimeout,
 	}
 	if o.Trace != "" {
 		tf, err := createTraceFile(o.Trace)
@@ -187,7 +235,16 @@ func Open(ctx context.Context, o Options) (_ *Runtime, err error) {
 	mcfg.Frames = o.Tap
 	model := openai.New(mcfg)
 
-	agents, err := buildAgents(cfg, log)
+	// MCP servers start now (not lazily), once per session: a server that fails
+	// to start is reported and restarted in the background; the session goes on.
+	mcpRT, err := openMCP(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	if mcpRT != nil {
+		rt.addCloser(mcpRT.close) // after the session (Close closes it first)
+	}
+	agents, conflicts, err := buildAgents(cfg, log, mcpRT)
 	if err != nil {
 		return nil, &ConfigError{Err: err}
 	}
@@ -203,13 +260,20 @@ func Open(ctx context.Context, o Options) (_ *Runtime, err error) {
 		InputGuardrailMode: cfg.Guardrails.InputMode,
 		Prices:             prices(cfg, rt.Settings.Model),
 		Logger:             log,
+		RecycleAfter:       o.RecycleAfter,
+	}
+	if seed != nil {
+		scfg.Seed = seed.Items
 	}
 	sess, err := session.New(scfg)
 	if err != nil {
 		return nil, &ConfigError{Err: err}
 	}
 	rt.Session = sess
-	_ = ctx
+	if mcpRT != nil {
+		rt.mcp = mcpRT
+		mcpRT.attach(sess, conflicts)
+	}
 	return rt, nil
 }
 

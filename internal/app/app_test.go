@@ -78,3 +78,37 @@ func TestOpenInvalidAgents(t *testing.T) {
 		t.Fatalf("err = %v, want a config error naming %s", err, path)
 	}
 }
+
+// The runtime says where it connects, without query or credentials, and whether
+// it is the simulator (Open does not connect).
+func TestOpenNamesTheEndpoint(t *testing.T) {
+	getenv := func(k string) string {
+		if k == "OPENAI_API_KEY" {
+			return "sk-test"
+		}
+		return ""
+	}
+	for _, c := range []struct {
+		url, want string
+	}{
+		{"wss://user:pw@realtime.example.com/v1/realtime?token=SECRET", "wss://realtime.example.com/v1/realtime"},
+		{"", "wss://api.openai.com/v1/realtime"},
+	} {
+		rt, err := Open(t.Context(), Options{AgentsFile: exampleAgents(t), URL: c.url, Getenv: getenv})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if rt.Endpoint != c.want || rt.Simulated {
+			t.Errorf("%q: Endpoint %q Simulated %v, want %q", c.url, rt.Endpoint, rt.Simulated, c.want)
+		}
+		_ = rt.Close()
+	}
+	rt, err := Open(t.Context(), Options{AgentsFile: exampleAgents(t), Sim: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rt.Close()
+	if !rt.Simulated || !strings.HasPrefix(rt.Endpoint, "ws://127.0.0.1:") {
+		t.Errorf("sim: Endpoint %q Simulated %v", rt.Endpoint, rt.Simulated)
+	}
+}

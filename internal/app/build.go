@@ -16,8 +16,10 @@ import (
 )
 
 // buildAgents turns the validated agents file into the agents a session runs:
-// rendered instructions, runnable tools, guardrails and handoffs.
-func buildAgents(cfg *agent.Config, log *slog.Logger) ([]*session.Agent, error) {
+// rendered instructions, runnable tools (the MCP servers' tools after the agent's
+// own, when m is set), guardrails and handoffs. MCP tools left out for a name
+// conflict are returned to be reported.
+func buildAgents(cfg *agent.Config, log *slog.Logger, m *mcpRuntime) (_ []*session.Agent, conflicts []error, _ error) {
 	now := time.Now()
 	stderr := slogWriter{log: log}
 	var out []*session.Agent
@@ -25,7 +27,7 @@ func buildAgents(cfg *agent.Config, log *slog.Logger) ([]*session.Agent, error) 
 		a := &cfg.Agents[i]
 		instr, err := a.RenderInstructions(cfg.Vars, now)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		sa := &session.Agent{
 			Name:               a.Name,
@@ -45,22 +47,27 @@ func buildAgents(cfg *agent.Config, log *slog.Logger) ([]*session.Agent, error) 
 		for j := range a.Tools {
 			t, err := buildTool(cfg, &a.Tools[j], stderr)
 			if err != nil {
-				return nil, fmt.Errorf("%s: agents[%d].tools[%d] (%s): %w", cfg.File, i, j, a.Tools[j].Name, err)
+				return nil, nil, fmt.Errorf("%s: agents[%d].tools[%d] (%s): %w", cfg.File, i, j, a.Tools[j].Name, err)
 			}
 			sa.Tools = append(sa.Tools, t)
 		}
+		extra, cs := m.agentTools(a, sa.Tools)
+		for _, c := range cs {
+			conflicts = append(conflicts, fmt.Errorf("agent %s: %w", a.Name, c))
+		}
+		sa.Tools = append(sa.Tools, extra...)
 		for _, h := range a.Handoffs {
 			sa.Handoffs = append(sa.Handoffs, session.HandoffTarget{Agent: h.Agent, ToolName: h.ToolName, Description: h.Description})
 		}
 		if sa.OutputGuardrails, err = buildGuardrails(cfg.OutputGuardrailsWith(a)); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if sa.InputGuardrails, err = buildGuardrails(cfg.InputGuardrailsWith(a)); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		out = append(out, sa)
 	}
-	return out, nil
+	return out, conflicts, nil
 }
 
 func buildTool(cfg *agent.Config, t *agent.Tool, stderr io.Writer) (tools.Tool, error) {

@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/rtagent/rtagent/internal/realtime"
 	"github.com/rtagent/rtagent/internal/session"
 )
 
@@ -29,6 +30,7 @@ type Driver struct {
 	heard     bool          // a speech_started arrived
 	endAfter  bool          // an agent_end arrived after the last speech_stopped
 	turns     int           // user turns sent by the driver
+	rejected  error         // the server refused a message (or tool output) of the turn awaited
 	fatalErr  error
 	closed    *session.Closed // the Closed event, once it came
 	emitErr   error
@@ -75,8 +77,15 @@ func (d *Driver) Consume() {
 				go d.answer(e)
 			}
 		case session.Error:
-			if e.Fatal {
+			switch {
+			case e.Fatal:
 				d.update(func() { d.fatalErr = errors.New(e.Message) })
+			case e.Unanswered():
+				d.update(func() {
+					if d.rejected == nil && d.turns > d.idleTurns {
+						d.rejected = rejection(e)
+					}
+				})
 			}
 		case session.Closed:
 			d.update(func() { d.closed = &e })
@@ -166,17 +175,44 @@ func (d *Driver) WaitReady(ctx context.Context) error {
 
 // Say sends one user message and waits until it has been answered completely:
 // the session reported Idle after processing this turn (tool calls, handoffs and
-// their follow-up responses included).
-func (d *Driver) Say(ctx context.Context, text string) error {
-	if err := d.Send(text); err != nil {
+// their follow-up responses included). When the server refused the message (or a
+// tool output of its turn) it returns an *UnansweredError with the server's
+// message, still only once the session is quiet.
+func (d *Driver) Say(ctx context.Context, text string) error { return d.SayWith(ctx, text, nil) }
+
+// SayWith is Say with images attached to the message (run --image).
+func (d *Driver) SayWith(ctx context.Context, text string, images []session.Image) error {
+	if err := d.SendWith(text, images); err != nil {
 		return err
 	}
-	return d.WaitAnswered(ctx)
+	if err := d.WaitAnswered(ctx); err != nil {
+		if _, ok := errors.AsType[*UnansweredError](err); ok {
+			return fmt.Errorf("%q was not answered: %w", text, err)
+		}
+		return err
+	}
+	return nil
 }
 
 // Send sends one user message without waiting for the answer.
-func (d *Driver) Send(text string) error {
-	if err := d.sess.SendText(text); err != nil {
+func (d *Driver) Send(text string) error { return d.SendWith(text, nil) }
+
+// SendWith sends one user message with images without waiting for the answer.
+func (d *Driver) SendWith(text string, images []session.Image) error {
+	// Counted before it is sent: the server's refusal can arrive before SendText returns.
+	d.mu.Lock()
+	d.turns++
+	d.mu.Unlock()
+	var err error
+	if len(images) == 0 {
+		err = d.sess.SendText(text)
+	} else {
+		err = d.sess.SendMessage(text, images)
+	}
+	if err != nil {
+		d.mu.Lock()
+		d.turns--
+		d.mu.Unlock()
 		if errors.Is(err, session.ErrClosed) {
 			if why := d.closedCause(); why != nil {
 				return why
@@ -184,9 +220,6 @@ func (d *Driver) Send(text string) error {
 		}
 		return fmt.Errorf("sending %q: %w", text, err)
 	}
-	d.mu.Lock()
-	d.turns++
-	d.mu.Unlock()
 	return nil
 }
 
@@ -221,12 +254,46 @@ func (d *Driver) closedCauseNow() error {
 	return nil
 }
 
-// WaitAnswered waits until every message sent so far has been answered.
+// UnansweredError: the server refused a message or a tool output of the turn (an
+// error correlated to its conversation.item.create), so it was not answered as asked.
+type UnansweredError struct {
+	ToolOutput bool   // a tool output was refused, not the message itself
+	Code       string // the server's error code
+	Message    string // the server's message
+}
+
+func (e *UnansweredError) Error() string {
+	what := "the message"
+	if e.ToolOutput {
+		what = "a tool output"
+	}
+	s := "the server rejected " + what + ": " + e.Message
+	if e.Code != "" {
+		s += " (" + e.Code + ")"
+	}
+	return s
+}
+
+func rejection(e session.Error) error {
+	return &UnansweredError{ToolOutput: e.Command == realtime.CommandSendToolOutput.String(), Code: e.Code, Message: e.Message}
+}
+
+// WaitAnswered waits until every message sent so far has been answered. When the
+// server refused one of them (or a tool output of their turns) it still waits for
+// the session to be quiet, since a response the turn asked for may be arriving
+// regardless, then returns the refusal (*UnansweredError).
 func (d *Driver) WaitAnswered(ctx context.Context) error {
 	d.mu.Lock()
 	want := d.turns
 	d.mu.Unlock()
-	return d.waitFor(ctx, func() bool { return d.idleTurns >= want })
+	if err := d.waitFor(ctx, func() bool { return d.idleTurns >= want }); err != nil {
+		return err
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	err := d.rejected
+	d.rejected = nil
+	return err
 }
 
 // WaitQuiet waits, after spoken input, for the answer to the last utterance:
@@ -243,9 +310,15 @@ func (d *Driver) CloseAndDrain() error {
 	err := d.sess.Close()
 	<-d.done
 	d.mu.Lock()
-	defer d.mu.Unlock()
-	if d.emitErr != nil {
-		return d.emitErr
+	emitErr, closed := d.emitErr, d.closed
+	d.mu.Unlock()
+	if emitErr != nil {
+		return emitErr
+	}
+	if err == nil && closed != nil && closed.Code != 0 {
+		// The server had ended the session (a close code; our own close has none):
+		// what was still to say went nowhere (issue 11).
+		return d.closedCauseNow()
 	}
 	return err
 }

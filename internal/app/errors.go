@@ -29,8 +29,8 @@ func IsConfigError(err error) bool {
 	return errors.As(err, &ce)
 }
 
-// fileErr names the flag and file a write failure belongs to.
-func fileErr(flag, path string, err error) error {
+// FileErr names the flag and file a write failure belongs to.
+func FileErr(flag, path string, err error) error {
 	if err == nil {
 		return nil
 	}

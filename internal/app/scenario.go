@@ -154,7 +154,7 @@ func (op *scenarioOpener) open(ctx context.Context, sc *scenario.Scenario) (_ *s
 		if tw, err = transcript.Create(tpath, transcript.Header{Agents: sc.AgentsPath, Model: rt.Settings.Model, Agent: rt.StartAgent}); err != nil {
 			return nil, fmt.Errorf("--trace-dir: %w", err)
 		}
-		closers = append(closers, func() error { return fileErr("--trace-dir", tpath, tw.Close()) })
+		closers = append(closers, func() error { return FileErr("--trace-dir", tpath, tw.Close()) })
 	}
 	if err := rt.Session.Start(ctx); err != nil {
 		return nil, err

@@ -70,6 +70,9 @@ func OpenVoice(o VoiceOptions) (_ *Voice, err error) {
 			v.Close()
 		}
 	}()
+	if err := checkDevices(o); err != nil {
+		return nil, err
+	}
 	cfg := audio.DuplexConfig{
 		InputDevice: o.InputDevice, OutputDevice: o.OutputDevice, NoAEC: o.NoAEC,
 		Mode: audio.EchoFullDuplex, Prebuffer: o.Prebuffer, Logger: o.Logger,
@@ -96,6 +99,49 @@ func OpenVoice(o VoiceOptions) (_ *Voice, err error) {
 	}
 	v.capture, v.player = v.duplex.Capture, v.duplex.Player
 	return v, nil
+}
+
+// checkDevices looks up the devices named by --input-device and --output-device. A
+// name that matches nothing is a usage error (exit 2) listing what there is; with
+// no device of that kind at all it is ErrNoAudio (chat goes on in text).
+func checkDevices(o VoiceOptions) error {
+	for _, d := range []struct {
+		flag, spec string
+		input      bool
+	}{{"--input-device", o.InputDevice, true}, {"--output-device", o.OutputDevice, false}} {
+		if strings.TrimSpace(d.spec) == "" {
+			continue
+		}
+		_, err := audio.FindDevice(d.spec, d.input)
+		if err == nil {
+			continue
+		}
+		kind := "output"
+		if d.input {
+			kind = "input"
+		}
+		if n, lerr := countDevices(d.input); lerr == nil && n == 0 {
+			return fmt.Errorf("%w: %s %s: there are no %s devices", ErrNoAudio, d.flag, d.spec, kind)
+		}
+		why := strings.TrimPrefix(strings.TrimPrefix(err.Error(), "audio: "), audio.ErrDevice.Error()+": ")
+		return usageErrorf("%s %s: %s (rtagent devices lists them)", d.flag, d.spec, why)
+	}
+	return nil
+}
+
+// countDevices counts the input (or output) devices.
+func countDevices(input bool) (int, error) {
+	devs, err := audio.Devices()
+	if err != nil {
+		return 0, err
+	}
+	n := 0
+	for _, d := range devs {
+		if input && d.MaxInputChannels > 0 || !input && d.MaxOutputChannels > 0 {
+			n++
+		}
+	}
+	return n, nil
 }
 
 // Sink is the session's audio output.

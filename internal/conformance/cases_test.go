@@ -76,6 +76,58 @@ var cases = []ccase{
 			r.sv.send(audioTurn("r1", "m1", "ok", pcm(50))...)
 			r.waitEvent("final", func(e session.Event) bool { tr, ok := e.(session.Transcript); return ok && tr.Final })
 		}},
+	{name: "rejected_text_waits_for_answer", ref: "issue 9 #6; " + js + "openaiRealtimeBase.test.ts::emits error events when server reports errors", rule: "R6.5",
+		su: func() setup { return setup{text: true} },
+		run: func(t *testing.T, r *run) {
+			if err := r.s.SendText("hello"); err != nil {
+				t.Fatal(err)
+			}
+			f := r.sv.expect("conversation.item.create", func(f frame) bool { return hasText(f, "hello") })
+			r.sv.expect("response.create", nil)
+			// S refuses the item but still answers the response.create already sent.
+			r.sv.send(serverError("string_above_max_length", "string too long", f.str("event_id")))
+			e := r.waitEvent("the refusal", func(e session.Event) bool {
+				er, ok := e.(session.Error)
+				return ok && er.Code == "string_above_max_length"
+			}).(session.Error)
+			if e.Command != "send_user_text" || !e.Unanswered() || e.Fatal {
+				fail(t, "refusal %+v: want command send_user_text, unanswered, not fatal", e)
+			}
+			r.barrier()
+			for _, ev := range r.events() {
+				if idle, ok := ev.(session.Idle); ok && idle.Turns == 1 {
+					fail(t, "idle while the answer to the create already sent is still due: %s", evTypes(r.events()))
+				}
+			}
+			r.sv.send(textTurn("r1", "m1", "How can I help?")...)
+			r.waitEvent("idle after the answer", func(e session.Event) bool { idle, ok := e.(session.Idle); return ok && idle.Turns == 1 })
+			if len(finals(r.events(), "assistant")) != 1 {
+				fail(t, "the answer that arrived was not shown: %s", evTypes(r.events()))
+			}
+		}},
+	{name: "invalid_utf8_text_sent_valid", ref: "issue 9 #7; " + py + "test_openai_realtime.py::TestSendEventAndConfig::test_send_user_input_defers_response_create_without_blocking_caller", rule: "R6.4",
+		su: func() setup { return setup{text: true} },
+		run: func(t *testing.T, r *run) {
+			if err := r.s.SendText("a"); err != nil {
+				t.Fatal(err)
+			}
+			fa := r.sv.expect("conversation.item.create", func(f frame) bool { return hasText(f, "a") })
+			r.sv.expect("response.create", nil)
+			// A second text while the first create is in flight; its byte 0xE9 is not UTF-8.
+			if err := r.s.SendText("caf\xe9"); err != nil {
+				t.Fatal(err)
+			}
+			fb := r.sv.expect("conversation.item.create", func(f frame) bool { return hasText(f, "caf\uFFFD") })
+			r.ack(fa, "u_1")
+			r.ack(fb, "u_2")
+			// The response S creates covers both acknowledged texts (R6.4): no second create.
+			r.sv.send(textTurn("r1", "m1", "Hi!")...)
+			r.waitEvent("idle after both texts", func(e session.Event) bool { idle, ok := e.(session.Idle); return ok && idle.Turns == 2 })
+			r.barrier()
+			if n := len(r.sv.count("response.create")); n != 1 {
+				fail(t, "%d response.create, want 1: the text sent was not the text acknowledged", n)
+			}
+		}},
 	{name: "cancel_not_active_silent", ref: py + "test_openai_realtime.py::TestSendEventAndConfig::test_response_only_interrupt_skips_cancel_after_response_done", rule: "R6.3",
 		run: func(t *testing.T, r *run) {
 			r.sv.send(serverError("response_cancel_not_active", "Cancellation failed: no active response found", ""))

@@ -104,6 +104,11 @@ func TestRecordedStreams(t *testing.T) {
 			r := start(t, setup{agents: agentsWith(tls...)})
 			r.sv.send(rec.lines...)
 			r.barrier()
+			// A tool runs on its own goroutine: wait for each recorded call's end
+			// (emitted once its output went out) before counting runs.
+			for id := range rec.calls {
+				r.waitEvent("tool_end "+id, func(e session.Event) bool { te, ok := e.(session.ToolEnd); return ok && te.CallID == id })
+			}
 			evs := r.events()
 			check := func(role string, want []string) {
 				got := map[string]int{}

@@ -94,17 +94,22 @@ const (
 	CommandAppendAudio
 	CommandCommitAudio
 	CommandClearAudio
-	CommandCreateItem // SendUserText, SendToolOutput and CreateItem
+	CommandCreateItem // CreateItem (history replay, seeding)
 	CommandCreateResponse
 	CommandCancelResponse
 	CommandTruncateItem
 	CommandRetrieveItem
 	CommandDeleteItem
 	CommandRaw // a SendRaw whose type the provider does not map to a kind above
+	// SendUserText: a rejected one means the message was never added, so it will
+	// not be answered (issue 9 #6).
+	CommandSendUserText
+	CommandSendToolOutput // SendToolOutput: the call's output never reached the model
 )
 
 var commandKindNames = [...]string{"unknown", "update_session", "append_audio", "commit_audio", "clear_audio",
-	"create_item", "create_response", "cancel_response", "truncate_item", "retrieve_item", "delete_item", "raw"}
+	"create_item", "create_response", "cancel_response", "truncate_item", "retrieve_item", "delete_item", "raw",
+	"send_user_text", "send_tool_output"}
 
 func (k CommandKind) String() string {
 	if k >= 0 && int(k) < len(commandKindNames) {

@@ -88,7 +88,7 @@ func sourceFiles(t *testing.T, root string) []string {
 			return err
 		}
 		if e.IsDir() {
-			if path != root && (strings.HasPrefix(e.Name(), ".") || e.Name() == "bin") {
+			if path != root && (strings.HasPrefix(e.Name(), ".") || e.Name() == "bin" || e.Name() == "node_modules") {
 				return filepath.SkipDir
 			}
 			return nil

@@ -42,7 +42,7 @@ type Settings struct {
 	MaxOutputTokens int
 
 	// ReasoningEffort is the reasoning effort of reasoning models: "" not configured,
-	// otherwise minimal, low, medium, high or xhigh (PROTOCOL.md R2.1, R2.3 rule 2).
+	// otherwise minimal, low, medium, high or xhigh (docs/protocol.md R2.1, R2.3 rule 2).
 	ReasoningEffort string
 	// ParallelToolCalls lets a reasoning model call several tools in one response;
 	// nil: not configured (R2.3 rule 2).

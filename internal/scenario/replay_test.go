@@ -1,12 +1,10 @@
 package scenario
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -14,23 +12,13 @@ import (
 	"github.com/rtagent/rtagent/internal/realtime/openai"
 	"github.com/rtagent/rtagent/internal/realtime/sim"
 	"github.com/rtagent/rtagent/internal/session"
+	"github.com/rtagent/rtagent/internal/testkit"
 	"github.com/rtagent/rtagent/internal/tools"
 )
 
-type lockedBuf struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuf) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
 // converse runs a three-turn session (text, tool call, handoff) against url with
 // the echo tool named toolName, tracing every frame into trace.
-func converse(t *testing.T, url, toolName string, trace *lockedBuf) *Result {
+func converse(t *testing.T, url, toolName string, trace *testkit.SafeBuffer) *Result {
 	t.Helper()
 	echo, err := tools.NewBuiltin("echo", tools.Definition{Name: toolName})
 	if err != nil {
@@ -66,13 +54,13 @@ func TestReplayRecordedSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var trace lockedBuf
+	var trace testkit.SafeBuffer
 	if res := converse(t, url, "echo", &trace); res.Error != "" {
 		t.Fatalf("recording: %s\n%s", res.Error, strings.Join(res.Transcript, "\n"))
 	}
 	srv.Close()
 	path := filepath.Join(t.TempDir(), "trace.jsonl")
-	if err := os.WriteFile(path, trace.b.Bytes(), 0o644); err != nil {
+	if err := os.WriteFile(path, trace.Bytes(), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	frames, err := LoadTrace(path)

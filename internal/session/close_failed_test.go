@@ -42,3 +42,32 @@ func TestCloseReportsAnEarlierConnectionFailure(t *testing.T) {
 		t.Fatalf("last event %+v, want Closed with the connection failure", evs[len(evs)-1])
 	}
 }
+
+// serverEndedModel: the server had closed the session normally (1000, with its
+// reason) before the session was closed.
+type serverEndedModel struct{ *fakeModel }
+
+func (f serverEndedModel) Close() error {
+	f.end(realtime.Closed{Code: 1000, Reason: "session ended by the server"})
+	return nil
+}
+
+// A session closed after the server had ended it reports the server's close (the
+// close we ask for comes back as a bare 1000).
+func TestCloseReportsAnEarlierServerClose(t *testing.T) {
+	m := serverEndedModel{newFakeModel()}
+	s, err := New(Config{Model: m, Base: baseSettings(), Agents: []*Agent{{Name: "A", Instructions: "a"}}, Audio: &fakeSink{}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	rec := record(s)
+	if err := s.Start(context.Background()); err != nil {
+		t.Fatal(err)
+	}
+	_ = s.Close()
+	<-rec.done
+	evs := rec.events()
+	if last, ok := evs[len(evs)-1].(Closed); !ok || last.Code != 1000 || last.Reason != "session ended by the server" {
+		t.Fatalf("last event %+v, want the server's close", evs[len(evs)-1])
+	}
+}

@@ -96,7 +96,9 @@ func (s *Session) onSessionUpdated(e realtime.SessionUpdated) {
 	}
 	s.emitHistoryUpdated(nil, "")
 	if len(s.cfg.Seed) > 0 {
-		s.send(realtime.Replay{Items: ReplayItems(s.cfg.Seed, s.cfg.ReplayBudget, nil)})
+		items := ReplayItems(s.cfg.Seed, s.cfg.ReplayBudget, nil)
+		s.link.replayLeft, s.link.replayed, s.link.seeding = len(items), map[string]bool{}, true
+		s.send(realtime.Replay{Items: items})
 	}
 	if s.cfg.Greeting != "" {
 		s.send(realtime.CreateResponse{Instructions: s.cfg.Greeting})
@@ -114,7 +116,12 @@ func (s *Session) onModelError(e realtime.Error) {
 	if src == "" {
 		src = SourceServer
 	}
-	s.emit(Error{Source: src, Type: e.Type, Code: e.Code, Message: e.Message, Param: e.Param, EventID: e.EventID, Fatal: e.Fatal})
+	var cmd string
+	if e.Command != realtime.CommandUnknown {
+		cmd = e.Command.String()
+	}
+	s.emit(Error{Source: src, Type: e.Type, Code: e.Code, Message: e.Message, Param: e.Param, EventID: e.EventID,
+		Command: cmd, Fatal: e.Fatal})
 }
 
 // onAudioCommitted: for a non-interruptible agent the user's turn was committed while a

@@ -164,6 +164,7 @@ const (
 	SourceTool      = "tool"
 	SourceGuardrail = "guardrail"
 	SourceEngine    = "engine"
+	SourceMCP       = "mcp" // an MCP server's state or a tool it could not declare (Report)
 )
 
 // Error is any error; Fatal only for connection-ending ones. It never ends the stream.
@@ -174,7 +175,18 @@ type Error struct {
 	Message string `json:"message"`
 	Param   string `json:"param,omitempty"`
 	EventID string `json:"event_id,omitempty"`
+	// Command is the kind of command a server error was correlated to, as named by
+	// realtime.CommandKind ("send_user_text", "create_response", …); empty when
+	// the error is not correlated to one.
+	Command string `json:"command,omitempty"`
 	Fatal   bool   `json:"fatal,omitempty"`
+}
+
+// Unanswered reports whether the server refused a user message or a tool output
+// (an error correlated to its conversation.item.create): the turn it belongs to
+// will not be answered as asked (issue 9 #6).
+func (e Error) Unanswered() bool {
+	return e.Command == realtime.CommandSendUserText.String() || e.Command == realtime.CommandSendToolOutput.String()
 }
 
 // HistoryAdded is emitted for a new item id.

@@ -230,6 +230,7 @@ func (s *Session) correct(agent, respID string, names []string, reason string) {
 // typedText is a user text waiting for its input guardrail check.
 type typedText struct {
 	text    string
+	images  []realtime.Content // input_image parts sent with the text
 	checked bool
 	tripped []string
 }
@@ -240,16 +241,24 @@ type typedText struct {
 // On a trip the text is not sent to the model at all and no refusal note is added:
 // the model never sees the blocked input, and the consumer learns about it from
 // guardrail_tripped{kind:"input"}.
-func (s *Session) sendText(text string) {
+func (s *Session) sendText(text string) { s.sendMessage(text, nil) }
+
+// sendMessage is sendText with images (image.go); the guardrails check the text.
+func (s *Session) sendMessage(text string, images []realtime.Content) {
 	s.q.turns++
 	s.resetChain()
 	gs := s.active.InputGuardrails
-	if len(gs) == 0 && len(s.textQueue) == 0 {
-		s.send(realtime.SendUserText{Text: text, Respond: true})
+	unchecked := len(gs) == 0 || text == "" // nothing for the guardrails to read
+	if unchecked && len(s.textQueue) == 0 {
+		s.sendUserMessage(text, images)
 		return
 	}
-	t := &typedText{text: text}
+	t := &typedText{text: text, images: images}
 	s.textQueue = append(s.textQueue, t)
+	if unchecked { // keeps its place behind earlier checks
+		t.checked = true
+		return
+	}
 	s.goWorker(func() {
 		names, _ := s.runChecks(s.ctx, gs, text)
 		s.post(func() {
@@ -268,7 +277,7 @@ func (s *Session) flushTexts() {
 				Message: withheldMarker(t.tripped), CheckedChars: len([]rune(t.text))})
 			continue
 		}
-		s.send(realtime.SendUserText{Text: t.text, Respond: true})
+		s.sendUserMessage(t.text, t.images)
 	}
 }
 

@@ -22,6 +22,7 @@ func (s *Session) handoff(c *call, h HandoffTarget) {
 	s.setActive(target)
 	s.emit(Handoff{FromAgent: from.Name, ToAgent: target.Name, CallID: c.id})
 	s.lastSettings = s.settingsFor(target, from.Name)
+	s.toolsDirty = false // the full update declares the new agent's current tools
 	s.send(realtime.UpdateSession{Settings: s.lastSettings})
 	out := handoffOutput(target.Name)
 	s.send(realtime.SendToolOutput{CallID: c.id, Output: out, Respond: true})
@@ -38,6 +39,7 @@ func (s *Session) switchAgent(name string) {
 	s.setActive(target)
 	s.emit(Handoff{FromAgent: from.Name, ToAgent: target.Name, Manual: true})
 	s.lastSettings = s.settingsFor(target, "")
+	s.toolsDirty = false
 	s.send(realtime.UpdateSession{Settings: s.lastSettings})
 }
 

@@ -16,6 +16,9 @@ const (
 
 // onItem upserts conversation.item.added/.done/.retrieved (§11).
 func (s *Session) onItem(e realtime.ItemEvent) {
+	if s.replayedItem(e) {
+		return
+	}
 	it := e.Item
 	s.systemView(&it) // a corrective guardrail message is a system item
 	if it.Type == realtime.ItemMessage && it.Role == "assistant" {
@@ -37,11 +40,18 @@ func (s *Session) onItem(e realtime.ItemEvent) {
 func (s *Session) emitTypedUserText(it realtime.Item) {
 	text := ""
 	for _, c := range it.Content {
-		if c.Type == realtime.ContentInputText && c.Text != "" {
+		part := ""
+		switch {
+		case c.Type == realtime.ContentInputText:
+			part = c.Text
+		case c.Type == realtime.ContentInputImage:
+			part = s.imageLabel(c.ImageURL) // never the data itself
+		}
+		if part != "" {
 			if text != "" {
 				text += " "
 			}
-			text += c.Text
+			text += part
 		}
 	}
 	if text != "" {

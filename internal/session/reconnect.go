@@ -36,6 +36,14 @@ type linkState struct {
 	timers      []*time.Timer
 	scheduled   bool // timers set for the current connection
 	reconnected bool // at least one reconnection happened (no greeting again)
+
+	// Items this session replayed (or seeded) come back as new items of the new
+	// connection: the next replayLeft client-created items acknowledged are those,
+	// and replayed holds their new ids. They are never reported as new turns; a
+	// reconnection's are already in the history (R14.4), a seed's join it (R14.5).
+	replayLeft int
+	replayed   map[string]bool
+	seeding    bool
 }
 
 // onConnection handles the model's connection reports (R14.3, R14.4).
@@ -49,10 +57,10 @@ func (s *Session) onConnection(e realtime.ConnectionChanged) {
 		}
 	case realtime.StateReconnected:
 		items, respond := s.replayPlan()
-		s.send(realtime.Replay{Items: items, Respond: respond})
 		ev.Replayed = len(items)
 		ev.DownMS = time.Since(s.link.lostAt).Milliseconds()
-		s.link = linkState{reconnected: true}
+		s.link = linkState{reconnected: true, replayLeft: len(items), replayed: map[string]bool{}}
+		s.send(realtime.Replay{Items: items, Respond: respond})
 	case realtime.StateDisconnected:
 		if !s.link.lostAt.IsZero() || e.CloseCode != 0 && e.CloseCode != 1000 {
 			ev.State = ConnLost
@@ -75,30 +83,35 @@ func (s *Session) connectionLost() {
 	s.stopRecycleTimers()
 }
 
-// replayPlan is the history to replay and whether a response is still owed: the
-// conversation ends with the user (or a tool output) and no answer. An assistant
-// message cut off by the loss (not completed and not truncated by the listener)
-// is left out and answered again.
+// replayPlan is the history to replay and whether a response is still owed
+// (R14.4). A call that never ran and is not running or awaiting approval (its
+// response was lost before it completed, R8.2) is left out: the turn is answered
+// again. An answer cut off by the loss has no final text yet and is left out by
+// ReplayItems. A response is owed when the conversation then ends with the user or
+// a tool output.
 func (s *Session) replayPlan() ([]realtime.Item, bool) {
 	hist := s.History()
 	kept := hist[:0:0]
 	for _, h := range hist {
-		if h.Kind == "assistant" && h.Status != "" && h.Status != "completed" && h.TruncatedAtMS == nil {
+		if h.Kind == "tool" && !h.HasOutput && !s.q.running[h.CallID] && s.approvals[h.CallID] == nil {
 			continue
 		}
 		kept = append(kept, h)
 	}
+	items := ReplayItems(kept, s.cfg.ReplayBudget, nil)
 	respond := false
-	if n := len(kept); n > 0 {
-		last := kept[n-1]
-		respond = last.Kind == "user" || (last.Kind == "tool" && last.HasOutput)
+	if n := len(items); n > 0 {
+		last := items[n-1]
+		respond = (last.Type == realtime.ItemMessage && last.Role == "user") || last.Type == realtime.ItemFunctionCallOutput
 	}
-	return ReplayItems(kept, s.cfg.ReplayBudget, nil), respond
+	return items, respond
 }
 
 // scheduleRecycle sets the recycle deadlines for the connection that just became
 // ready (R14.3 #1): at RecycleAfter or expires_at − 5 min, whichever is first, at
-// the next safe point; at expires_at − 60 s whatever happens.
+// the next safe point; at expires_at − 60 s whatever happens. A session that lives
+// less than ten minutes (a test server, a simulator with a short expire) uses
+// half its lifetime and a quarter of it instead, so it never recycles in a loop.
 func (s *Session) scheduleRecycle(expires time.Time) {
 	after := s.cfg.RecycleAfter
 	if after < 0 || s.link.scheduled {
@@ -110,13 +123,14 @@ func (s *Session) scheduleRecycle(expires time.Time) {
 	now := time.Now()
 	due := now.Add(after)
 	hard := due.Add(recycleBeforeExpiry - forceBeforeExpiry)
-	// An expires_at that is not comfortably in the future (a recorded stream, a
-	// skewed clock) says nothing about this connection: only RecycleAfter counts.
-	if !expires.IsZero() && expires.After(now.Add(forceBeforeExpiry)) {
-		if e := expires.Add(-recycleBeforeExpiry); e.Before(due) {
+	// An expires_at in the past (a recorded stream, a skewed clock) says nothing
+	// about this connection: only RecycleAfter counts then.
+	if life := expires.Sub(now); !expires.IsZero() && life > 0 {
+		margin, force := min(recycleBeforeExpiry, life/2), min(forceBeforeExpiry, life/4)
+		if e := expires.Add(-margin); e.Before(due) {
 			due = e
 		}
-		hard = expires.Add(-forceBeforeExpiry)
+		hard = expires.Add(-force)
 	}
 	s.link.scheduled = true
 	s.link.timers = append(s.link.timers,
@@ -152,4 +166,33 @@ func (s *Session) maybeRecycle() {
 	s.stopRecycleTimers()
 	s.log.Info("recycling the connection before the session's lifetime ends", "forced", !safe)
 	s.send(realtime.Reconnect{Reason: "recycle"})
+}
+
+// replayedItem reports whether e is about an item this session replayed or seeded
+// (see linkState.replayLeft); a seeded item is added to the history quietly.
+func (s *Session) replayedItem(e realtime.ItemEvent) bool {
+	l := &s.link
+	it := e.Item
+	if e.Kind == realtime.ItemAdded && l.replayLeft > 0 && clientCreatable(it) && !l.replayed[it.ID] {
+		l.replayLeft--
+		l.replayed[it.ID] = true
+	}
+	if !l.replayed[it.ID] {
+		return false
+	}
+	if l.seeding {
+		s.upsertItem(it, e.PreviousItemID, "")
+	}
+	return true
+}
+
+// clientCreatable: the kinds of item a replay creates.
+func clientCreatable(it realtime.Item) bool {
+	switch it.Type {
+	case realtime.ItemFunctionCall, realtime.ItemFunctionCallOutput:
+		return true
+	case realtime.ItemMessage:
+		return it.Role == "user" || it.Role == "system" || it.Role == "assistant"
+	}
+	return false
 }

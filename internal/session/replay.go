@@ -81,7 +81,7 @@ func replayItem(h HistoryItem, withhold map[string]bool) ([]realtime.Item, int) 
 		}
 		return items, cost
 	case "user", "system", "assistant":
-		text := replayText(h)
+		text := h.Text() // texts and transcripts; audio without one and images left out
 		if text == "" {
 			return nil, 0
 		}
@@ -93,24 +93,4 @@ func replayItem(h HistoryItem, withhold map[string]bool) ([]realtime.Item, int) 
 		return []realtime.Item{it}, estimateTokens(text)
 	}
 	return nil, 0
-}
-
-// replayText is the text a message is replayed with: texts and transcripts in
-// order; parts with neither (audio without a transcript, images) are left out.
-func replayText(h HistoryItem) string {
-	s := ""
-	for _, p := range h.Parts {
-		t := p.Text
-		if t == "" {
-			t = p.Transcript
-		}
-		if t == "" {
-			continue
-		}
-		if s != "" {
-			s += " "
-		}
-		s += t
-	}
-	return s
 }

@@ -25,6 +25,9 @@ type response struct {
 	// response is wanted, sent on the last output once the response is done.
 	outstanding int
 	needRespond bool
+	// calls are the response's detected calls whose outputs are not sent yet, in
+	// call order: an output waits for the earlier ones (R8.10).
+	calls []*call
 
 	audioStarted bool // AudioStarted was emitted
 }

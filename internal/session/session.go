@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -93,12 +94,14 @@ type engine struct {
 	candidates map[string]realtime.FunctionCallArgumentsDone
 	sticky     map[string]bool // tool name → approved (true) / rejected (false)
 	approvals  map[string]*call
+	toolsDirty bool // the active agent's tools changed: declare them at the next safe point
 
 	// Assistant text accumulated from deltas, per item and content index (R11.3).
 	acc map[audioKey]string
 
-	textQueue []*typedText // typed user texts awaiting input guardrails, FIFO
-	appended  int          // input bytes appended since the last commit/clear (§5.8)
+	textQueue   []*typedText      // typed user texts awaiting input guardrails, FIFO
+	imageLabels map[string]string // data URL → [image: name, size] of images sent
+	appended    int               // input bytes appended since the last commit/clear (§5.8)
 
 	q    quietState // Idle bookkeeping
 	link linkState  // reconnection and recycling (R14.3)
@@ -308,10 +311,38 @@ func (s *Session) run() {
 			f()
 			s.checkIdle()
 		case <-s.closeReq:
+			// What the model delivered before the close request comes first: a
+			// server that had already ended the session (its Closed queued behind
+			// events not yet read) explains the end better than "closed" (issue 11).
+			if c, ended := s.readyModelEnd(evs); ended {
+				s.teardown(c, true)
+				return
+			}
 			s.teardown(Closed{Reason: "closed"}, false)
 			return
 		}
 	}
+}
+
+// readyModelEnd handles the model events already delivered (at most a bounded
+// number, so a busy stream cannot hold a close up) and reports the model's end if
+// it is among them.
+func (s *Session) readyModelEnd(evs <-chan realtime.Event) (Closed, bool) {
+	for range 256 {
+		select {
+		case ev, ok := <-evs:
+			if !ok {
+				return Closed{Reason: "model events ended"}, true
+			}
+			if c, isClosed := ev.(realtime.Closed); isClosed {
+				return Closed{Reason: c.Reason, Err: c.Err, Code: c.Code}, true
+			}
+			s.handle(ev)
+		default:
+			return Closed{}, false
+		}
+	}
+	return Closed{}, false
 }
 
 // teardown implements R12.3. modelEnded is true when the model's stream is over.
@@ -339,11 +370,11 @@ func (s *Session) teardown(final Closed, modelEnded bool) {
 		}
 	}
 	if !modelEnded {
-		// A connection that had already failed, its Closed still queued behind the
-		// close request, explains the end better than "closed": the run must not
-		// pass as a success (issue 11). The model reports no error for a close it
-		// was asked for.
-		if c, ok := s.drainModel(); ok && c.Err != nil && final.Err == nil {
+		// A connection that had already failed or that the server had ended, its
+		// Closed still queued behind the close request, explains the end better than
+		// "closed": the run must not pass as a success (issue 11). The close we asked
+		// for comes back as a bare 1000 (no error, no reason).
+		if c, ok := s.drainModel(); ok && final.Err == nil && (c.Err != nil || c.Reason != "" || c.Code != 0 && c.Code != 1000) {
 			final = Closed{Reason: c.Reason, Err: c.Err, Code: c.Code}
 		}
 	}
@@ -397,11 +428,15 @@ func (s *Session) ActiveAgent() string {
 }
 
 // SendText sends a user text message and asks for a response, after the active
-// agent's input guardrails passed (R10.7).
+// agent's input guardrails passed (R10.7). Text that is not valid UTF-8 has each
+// invalid byte sequence replaced with U+FFFD here, once, so that the guardrails,
+// the wire and the acknowledgement the Model waits for (R6.4) all see the same
+// text (issue 9 #7).
 func (s *Session) SendText(text string) error {
 	if text == "" {
 		return errors.New("empty text")
 	}
+	text = strings.ToValidUTF8(text, "\uFFFD")
 	return s.do(func() { s.sendText(text) })
 }
 

@@ -70,18 +70,7 @@ func buildSettings(base realtime.Settings, voice string, agents map[string]*Agen
 	if s.ToolChoice == "" {
 		s.ToolChoice = "auto"
 	}
-	s.Tools = make([]realtime.Tool, 0, len(a.Tools)+len(a.Handoffs))
-	for _, t := range a.Tools {
-		d := t.Definition()
-		s.Tools = append(s.Tools, realtime.Tool{Name: d.Name, Description: d.Description, Parameters: d.Parameters})
-	}
-	for _, h := range a.Handoffs {
-		s.Tools = append(s.Tools, realtime.Tool{
-			Name:        h.toolName(),
-			Description: h.description(agents[h.Agent]),
-			Parameters:  handoffParameters,
-		})
-	}
+	s.Tools = toolDeclarations(agents, a)
 	if base.TurnDetection != nil {
 		td := *base.TurnDetection
 		if !a.interruptible() {
@@ -97,6 +86,23 @@ func buildSettings(base realtime.Settings, voice string, agents map[string]*Agen
 		s.Transcription = &tr
 	}
 	return s
+}
+
+// toolDeclarations declares agent a's tools, then its handoff tools (R8.1, R9.1).
+func toolDeclarations(agents map[string]*Agent, a *Agent) []realtime.Tool {
+	out := make([]realtime.Tool, 0, len(a.Tools)+len(a.Handoffs))
+	for _, t := range a.Tools {
+		d := t.Definition()
+		out = append(out, realtime.Tool{Name: d.Name, Description: d.Description, Parameters: d.Parameters})
+	}
+	for _, h := range a.Handoffs {
+		out = append(out, realtime.Tool{
+			Name:        h.toolName(),
+			Description: h.description(agents[h.Agent]),
+			Parameters:  handoffParameters,
+		})
+	}
+	return out
 }
 
 func clonePrompt(p *realtime.Prompt) *realtime.Prompt {

@@ -2,6 +2,7 @@ package session
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -25,6 +26,17 @@ type call struct {
 	counted        bool       // counted in its response's outstanding batch
 	skipped        bool       // incomplete item: never run (R8.2)
 	started        time.Time  // detection time, for durations of refusals
+
+	// held is the call's finished output while an earlier call of its response
+	// has not sent its own yet (outputs go in call order, R8.10).
+	held *heldOutput
+}
+
+// heldOutput is a finished call's output waiting for its turn.
+type heldOutput struct {
+	output        string
+	wantsResponse bool
+	end           *ToolEnd // emitted once the output was sent (R8.10); nil: none
 }
 
 // onArgumentsDone records a candidate call (R8.2). It runs when its item completes
@@ -44,12 +56,32 @@ func (s *Session) onArgumentsDone(e realtime.FunctionCallArgumentsDone) {
 // response.
 func (s *Session) settleCandidates(responseID string, e realtime.ResponseDone) {
 	completed := e.Status == realtime.ResponseCompleted
+	var mine []realtime.FunctionCallArgumentsDone
 	for id, c := range s.candidates {
 		if c.ResponseID != responseID {
 			continue
 		}
 		delete(s.candidates, id)
-		if completed {
+		mine = append(mine, c)
+	}
+	if completed {
+		// In output order (the order of response.done's output), so their outputs
+		// go in call order too (R8.10).
+		pos := func(itemID string) int {
+			for i, it := range e.Output {
+				if it.ID == itemID {
+					return i
+				}
+			}
+			return len(e.Output)
+		}
+		slices.SortStableFunc(mine, func(a, b realtime.FunctionCallArgumentsDone) int {
+			if d := pos(a.ItemID) - pos(b.ItemID); d != 0 {
+				return d
+			}
+			return strings.Compare(a.CallID, b.CallID)
+		})
+		for _, c := range mine {
 			s.detectCall(c.CallID, c.Name, c.Arguments, c.ItemID, c.ResponseID)
 		}
 	}
@@ -89,6 +121,11 @@ func (s *Session) detectCall(callID, name, args, itemID, respID string) {
 			s.handoff(c, h)
 			return
 		}
+	}
+	// Handoffs send their output at once (R9.2); every other call's output keeps
+	// its place in its response's call order (R8.10).
+	if r := s.lookupResponse(respID); r != nil {
+		r.calls = append(r.calls, c)
 	}
 	for _, t := range c.agent.Tools {
 		if t.Definition().Name == name {
@@ -157,12 +194,52 @@ func (s *Session) runTool(c *call) {
 // (R6.4): only the output of the last outstanding call of a finished response asks for
 // a response; if the response is still running, response.done asks instead.
 func (s *Session) finishCall(c *call, output, errText string, d time.Duration, wantsResponse bool) {
-	s.sendOutput(c, output, wantsResponse)
-	s.emit(ToolEnd{Agent: c.agent.Name, Tool: c.name, CallID: c.id, Arguments: c.args, Output: output, Error: errText, Duration: d})
+	end := ToolEnd{Agent: c.agent.Name, Tool: c.name, CallID: c.id, Arguments: c.args, Output: output, Error: errText, Duration: d}
+	s.releaseOutput(c, &heldOutput{output: output, wantsResponse: wantsResponse, end: &end})
 }
 
 // sendOutput sends a call's output and records it, without tool_end.
 func (s *Session) sendOutput(c *call, output string, wantsResponse bool) {
+	s.releaseOutput(c, &heldOutput{output: output, wantsResponse: wantsResponse})
+}
+
+// releaseOutput sends c's output once every earlier call of its response has sent
+// its own: calls of one response run concurrently (R8.3) but their outputs go in
+// call order (R8.10), each output that completes the prefix releasing the held
+// ones after it.
+func (s *Session) releaseOutput(c *call, h *heldOutput) {
+	r := s.responses[c.respID]
+	if r == nil {
+		s.writeOutput(c, h)
+		return
+	}
+	c.held = h
+	for len(r.calls) > 0 && r.calls[0].held != nil {
+		next := r.calls[0]
+		r.calls = r.calls[1:]
+		out := next.held
+		next.held = nil
+		s.writeOutput(next, out)
+	}
+	if !slices.Contains(r.calls, c) && c.held != nil {
+		// Not in its response's order list (detected before the response was
+		// known): nothing to wait for.
+		out := c.held
+		c.held = nil
+		s.writeOutput(c, out)
+	}
+}
+
+// writeOutput sends one output now, then its tool_end (R8.10).
+func (s *Session) writeOutput(c *call, h *heldOutput) {
+	s.sendOutputNow(c, h.output, h.wantsResponse)
+	if h.end != nil {
+		s.emit(*h.end)
+	}
+}
+
+// sendOutputNow sends a call's output and records it, without tool_end.
+func (s *Session) sendOutputNow(c *call, output string, wantsResponse bool) {
 	respond := wantsResponse
 	if r := s.responses[c.respID]; r != nil && c.counted {
 		r.outstanding--

@@ -152,6 +152,8 @@ func render(ev session.Event) string {
 		return fmt.Sprintf("> ✂ Interrupted after %d ms (%s)", e.PlayedMS, e.Reason)
 	case session.Error:
 		return "> ⚠ Error: " + inline(e.Message)
+	case session.ConnectionEvent:
+		return connectionLine(e)
 	}
 	return ""
 }
@@ -167,4 +169,25 @@ func quoteBlock(s string) string {
 		s = string(r[:500]) + "…"
 	}
 	return "`" + s + "`"
+}
+
+// connectionLine records what happened to the connection (R14.3 #3), or "" for the
+// first connect and for a planned renewal's start.
+func connectionLine(e session.ConnectionEvent) string {
+	why := e.Reason
+	if e.CloseCode != 0 {
+		why = fmt.Sprintf("close %d: %s", e.CloseCode, e.Reason)
+	}
+	switch e.State {
+	case session.ConnReconnecting:
+		if e.Planned || e.Attempt > 1 {
+			return ""
+		}
+		return "> — connection lost (" + inline(why) + "), reconnecting —"
+	case session.ConnReconnected:
+		return fmt.Sprintf("> — reconnected after %.1f s; %d items replayed —", float64(e.DownMS)/1000, e.Replayed)
+	case session.ConnLost:
+		return "> — connection lost for good (" + inline(why) + ") —"
+	}
+	return ""
 }

@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"path/filepath"
 	"time"
 
 	tea "charm.land/bubbletea/v2"
@@ -45,6 +46,23 @@ func (m *Model) sendTextCmd(text string) tea.Cmd {
 		return nil
 	}
 	return call("send", func() error { return b.SendText(text) })
+}
+
+// sendImage is /image FILE: the backend reads and sends the file (IO stays out of
+// Update); the user's turn appears when the session reports it.
+func (m *Model) sendImage(path string) tea.Cmd {
+	if path == "" {
+		m.setNotice("usage: /image FILE (PNG, JPEG, WebP or GIF)")
+		return nil
+	}
+	is, ok := m.backend.(ImageSender)
+	if !ok {
+		m.setNotice("this session cannot send images")
+		return nil
+	}
+	m.setNotice("sending image " + filepath.Base(path))
+	m.status.pendingSince = m.now()
+	return call("send image", func() error { return is.SendImage(path) })
 }
 
 func (m *Model) interruptCmd() tea.Cmd {

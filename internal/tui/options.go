@@ -19,6 +19,13 @@ type Backend interface {
 	CommitAudio() error
 }
 
+// ImageSender is implemented by a Backend that can send images: /image FILE reads
+// the file and sends it as a user message (app.PushToTalk does; the message shows
+// up as the session's user transcript "[image: name, size]").
+type ImageSender interface {
+	SendImage(path string) error
+}
+
 // AudioControl is the UI's handle on the local audio devices; nil in --text
 // mode. The UI never sees audio data: it samples Levels on its tick.
 type AudioControl interface {

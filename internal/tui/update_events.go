@@ -1,6 +1,7 @@
 package tui
 
 import (
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -30,11 +31,7 @@ func (m *Model) handleEvent(ev session.Event) (coalesce bool) {
 		return m.handleFrame(realtime.Frame{Direction: e.Direction, Time: now, Type: e.Type, Data: e.Data})
 	case session.ConnectionEvent:
 		m.status.conn = e.State
-		if e.State == "reconnecting" || e.State == "disconnected" {
-			msg := "connection " + e.State
-			if e.Reason != "" {
-				msg += ": " + e.Reason
-			}
+		if msg := connectionNotice(e); msg != "" {
 			r.add(&Entry{Kind: EntryNotice, Message: msg, At: now})
 		}
 	case session.SessionReady:
@@ -282,4 +279,28 @@ func (m *Model) clearNoticePrefix(prefix string) {
 	if strings.HasPrefix(m.notice, prefix) {
 		m.notice = ""
 	}
+}
+
+// connectionNotice is the conversation's line for a connection change, or "" for
+// the ordinary first connect (the status line shows the state either way).
+func connectionNotice(e session.ConnectionEvent) string {
+	why := e.Reason
+	if e.CloseCode != 0 {
+		why = fmt.Sprintf("close %d: %s", e.CloseCode, e.Reason)
+	}
+	switch e.State {
+	case session.ConnReconnecting:
+		if e.Planned {
+			return "renewing the connection before the session's time limit…"
+		}
+		return fmt.Sprintf("connection lost (%s); reconnecting, attempt %d…", why, e.Attempt)
+	case session.ConnReconnected:
+		return fmt.Sprintf("reconnected after %.1f s; %d items replayed", float64(e.DownMS)/1000, e.Replayed)
+	case session.ConnLost, "disconnected":
+		if why == "" {
+			return "connection closed"
+		}
+		return "connection lost for good (" + why + ")"
+	}
+	return ""
 }

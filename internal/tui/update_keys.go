@@ -178,6 +178,9 @@ func (m *Model) send() tea.Cmd {
 	}
 	m.input.Reset()
 	now := m.now()
+	if rest, ok := strings.CutPrefix(text, "/image"); ok && (rest == "" || rest[0] == ' ') {
+		return m.sendImage(strings.TrimSpace(rest))
+	}
 	m.record.add(&Entry{Kind: EntryUser, Text: text, Final: true, At: now})
 	m.convDirty = true
 	m.conv.scroll.follow = true

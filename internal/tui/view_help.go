@@ -28,6 +28,7 @@ func (m *Model) helpLines(w, h int) []string {
 		st.render(st.Muted, "push-to-talk: hold the key where the terminal reports key releases"),
 		st.render(st.Muted, "(kitty keyboard protocol); elsewhere press once to talk, again to send."),
 		st.render(st.Muted, "line editing: ctrl+a/ctrl+e start/end, ctrl+u/ctrl+k delete, ctrl+w word."),
+		st.render(st.Muted, "/image FILE sends a PNG, JPEG, WebP or GIF image (at most 20 MB)."),
 	)
 	out := make([]string, h)
 	for i := 0; i < h && i < len(lines); i++ {

@@ -7,7 +7,6 @@ import (
 	"errors"
 	"log/slog"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/coder/websocket"
@@ -92,6 +91,29 @@ func TestItemCreateErrorWithdrawsTrigger(t *testing.T) {
 	waitResponseState(t, m, SeqIdle) // nothing released
 	send(t, m, realtime.ClearAudio{})
 	p.expect(t, "input_audio_buffer.clear")
+}
+
+// An error for the conversation.item.create of a user text or a tool output names
+// that command, so the consumer knows which turn will not be answered (issue 9 #6).
+func TestItemCreateErrorNamesUserTextAndToolOutput(t *testing.T) {
+	fs := newFakeServer(t, nil)
+	m, p, ev := connect(t, fs, Config{}, defaultSettings())
+	p.handshake(t)
+	for _, tc := range []struct {
+		cmd  realtime.Command
+		want realtime.CommandKind
+	}{
+		{realtime.SendUserText{Text: "hi"}, realtime.CommandSendUserText},
+		{realtime.SendToolOutput{CallID: "call_1", Output: "{}"}, realtime.CommandSendToolOutput},
+	} {
+		send(t, m, tc.cmd)
+		f := p.expect(t, "conversation.item.create")
+		p.send(t, `{"type":"error","event_id":"e","error":{"type":"invalid_request_error","code":"invalid_value","message":"rejected","param":null,"event_id":"`+f.str("event_id")+`"}}`)
+		e := ev.until(isType[realtime.Error]).(realtime.Error)
+		if e.Command != tc.want || e.Race || e.Fatal {
+			t.Errorf("%T rejected: error %+v, want command %v", tc.cmd, e, tc.want)
+		}
+	}
 }
 
 func TestErrorCorrelationAndCancelNotActive(t *testing.T) {
@@ -216,22 +238,7 @@ func jsonOf(v any) string {
 }
 
 // syncBuffer is a goroutine-safe buffer for trace and log output.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testkit.SafeBuffer
 
 func TestTraceAndSecrets(t *testing.T) {
 	const key = "sk-proj-SUPERSECRET-0123456789"

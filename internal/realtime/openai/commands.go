@@ -19,9 +19,26 @@ func (m *Model) Send(ctx context.Context, cmd realtime.Command) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if !m.st.connected || m.st.done || m.st.closing {
+	if !m.st.connected || m.st.closing || (m.st.done && m.rc.phase == phaseLive) {
 		return ErrClosed
 	}
+	switch c := cmd.(type) {
+	case realtime.Reconnect:
+		return m.recycleLocked(c.Reason)
+	case realtime.Replay:
+		return m.replayLocked(c)
+	case realtime.UpdateSession:
+		m.rc.settings = c.Settings // what a new connection is configured with (R14.4)
+	}
+	if m.rc.phase != phaseLive {
+		m.holdLocked(cmd)
+		return nil
+	}
+	return m.sendLocked(cmd)
+}
+
+// sendLocked turns one command into client events on the current connection.
+func (m *Model) sendLocked(cmd realtime.Command) error {
 	switch c := cmd.(type) {
 	case realtime.UpdateSession:
 		_, err := m.sessionUpdateLocked(c.Settings)
@@ -31,7 +48,7 @@ func (m *Model) Send(ctx context.Context, cmd realtime.Command) error {
 		if len(c.Audio) == 0 {
 			return errors.New("openai: AppendAudio without audio")
 		}
-		if !m.out.Push(appendFrame(c.Audio)) { // no event_id: nothing to correlate
+		if !m.ln.out.Push(appendFrame(c.Audio)) { // no event_id: nothing to correlate
 			return ErrClosed
 		}
 		return nil
@@ -60,7 +77,7 @@ func (m *Model) Send(ctx context.Context, cmd realtime.Command) error {
 		}
 		text := c.Text
 		item := wireItem{Type: realtime.ItemMessage, Role: role, Content: []wireContent{{Type: "input_text", Text: &text}}}
-		return m.createItemLocked(item, "", c.Respond, itemAck{typ: realtime.ItemMessage, role: role, text: c.Text})
+		return m.createItemLocked(kindUserText, item, "", c.Respond, itemAck{typ: realtime.ItemMessage, role: role, text: c.Text, resend: c})
 
 	case realtime.SendToolOutput:
 		if c.CallID == "" {
@@ -68,14 +85,17 @@ func (m *Model) Send(ctx context.Context, cmd realtime.Command) error {
 		}
 		out := c.Output
 		item := wireItem{Type: realtime.ItemFunctionCallOutput, CallID: c.CallID, Output: &out}
-		return m.createItemLocked(item, "", c.Respond, itemAck{typ: realtime.ItemFunctionCallOutput, callID: c.CallID})
+		return m.createItemLocked(kindToolOutput, item, "", c.Respond, itemAck{typ: realtime.ItemFunctionCallOutput, callID: c.CallID})
 
 	case realtime.CreateItem:
 		item, ack, err := itemToWire(c.Item)
 		if err != nil {
 			return err
 		}
-		return m.createItemLocked(item, c.PreviousItemID, c.Respond, ack)
+		if c.Item.Type != realtime.ItemFunctionCallOutput {
+			ack.resend = c
+		}
+		return m.createItemLocked("conversation.item.create", item, c.PreviousItemID, c.Respond, ack)
 
 	case realtime.CreateResponse:
 		m.requestTriggerLocked(Trigger{Instructions: c.Instructions})
@@ -120,7 +140,7 @@ func (m *Model) Send(ctx context.Context, cmd realtime.Command) error {
 			m.st.sent[head.EventID] = sentEvent{kind: head.Type, at: time.Now()}
 			m.st.sentOrder = append(m.st.sentOrder, head.EventID)
 		}
-		if !m.out.Push(buf.Bytes()) {
+		if !m.ln.out.Push(buf.Bytes()) {
 			return ErrClosed
 		}
 		return nil
@@ -128,12 +148,20 @@ func (m *Model) Send(ctx context.Context, cmd realtime.Command) error {
 	return fmt.Errorf("openai: unsupported command %T", cmd)
 }
 
+// Correlation kinds of the conversation.item.create events that carry a user text
+// or a tool output, so an error for one names the command it rejected (commandKind).
+const (
+	kindUserText   = "conversation.item.create (user text)"
+	kindToolOutput = "conversation.item.create (tool output)"
+)
+
 // createItemLocked sends conversation.item.create, registers the acknowledgement
 // it waits for, and with respond a response trigger after the item (wire order).
-func (m *Model) createItemLocked(item wireItem, previous string, respond bool, ack itemAck) error {
+// kind is what an error correlated to it is reported as (commandKind).
+func (m *Model) createItemLocked(kind string, item wireItem, previous string, respond bool, ack itemAck) error {
 	id := m.nextIDLocked("item_create")
 	if err := m.enqueueLocked(itemCreateEvent{Type: "conversation.item.create", EventID: id, PreviousItemID: previous, Item: item},
-		"conversation.item.create", id, 0); err != nil {
+		kind, id, 0); err != nil {
 		return err
 	}
 	ack.eventID, ack.at = id, time.Now()
@@ -229,6 +257,10 @@ func commandKind(wireType string) realtime.CommandKind {
 		return realtime.CommandClearAudio
 	case "conversation.item.create":
 		return realtime.CommandCreateItem
+	case kindUserText:
+		return realtime.CommandSendUserText
+	case kindToolOutput:
+		return realtime.CommandSendToolOutput
 	case "response.create":
 		return realtime.CommandCreateResponse
 	case "response.cancel":

@@ -21,6 +21,9 @@ const (
 	DefaultHandshakeTimeout = 10 * time.Second
 	DefaultUserAgent        = "rtagent/dev"
 	DefaultVoice            = "marin" // sent when Settings.Voice is empty (R2.3 rule 1)
+	DefaultPingInterval     = 15 * time.Second
+	DefaultPongTimeout      = 10 * time.Second
+	DefaultStallTimeout     = 15 * time.Second
 )
 
 // Config is the transport configuration of one Model. The zero value talks to the
@@ -55,6 +58,16 @@ type Config struct {
 	Logger     *slog.Logger // nil: discard
 	HTTPClient *http.Client // nil: http.DefaultClient
 
+	// Reconnect recovers from an unplanned loss (R14.3 #2); off when zero.
+	Reconnect ReconnectPolicy
+	// PingInterval between client pings (0: DefaultPingInterval; negative: none),
+	// each answered within PongTimeout (0: DefaultPongTimeout), and StallTimeout
+	// (0: DefaultStallTimeout; negative: off): a connection that receives nothing
+	// this long while a response is active or wanted is dead.
+	PingInterval time.Duration
+	PongTimeout  time.Duration
+	StallTimeout time.Duration
+
 	ReadLimit        int64         // 0: DefaultReadLimit (R1.8)
 	WriteTimeout     time.Duration // 0: DefaultWriteTimeout (per frame, R1.10)
 	HandshakeTimeout time.Duration // 0: DefaultHandshakeTimeout (R1.10)
@@ -78,6 +91,15 @@ func (c Config) withDefaults() Config {
 	}
 	if c.HandshakeTimeout <= 0 {
 		c.HandshakeTimeout = DefaultHandshakeTimeout
+	}
+	if c.PingInterval == 0 {
+		c.PingInterval = DefaultPingInterval
+	}
+	if c.PongTimeout <= 0 {
+		c.PongTimeout = DefaultPongTimeout
+	}
+	if c.StallTimeout == 0 {
+		c.StallTimeout = DefaultStallTimeout
 	}
 	if c.Headers == nil && c.APIKey == "" {
 		if c.Azure {

@@ -28,21 +28,20 @@ type Model struct {
 
 	events chan realtime.Event
 	evq    *fifo.Queue[realtime.Event] // reader → pump; unbounded, the reader never blocks
-	out    *fifo.Queue[[]byte]         // Send/reader → writer; one ordered writer (R1.13)
 
 	life      sync.Mutex // serialises Connect and Close
 	started   bool
 	closeOnce sync.Once
 
-	conn       *websocket.Conn
-	ctx        context.Context // connection lifetime; cancelled at teardown
-	cancel     context.CancelFunc
-	tr         *tracer
-	readerDone chan struct{}
-	writerDone chan struct{}
+	tr       *tracer       // one trace across every connection
+	ended    chan struct{} // closed once the last connection ended and Closed was queued
+	stopDial chan struct{} // closed by Close: no more reconnection attempts
+	dialWG   sync.WaitGroup
 
 	mu sync.Mutex // guards everything below
 	st engineState
+	ln *link // the current connection (nil before Connect succeeded)
+	rc reconnectState
 }
 
 // engineState is the per-connection protocol state, guarded by Model.mu.
@@ -84,6 +83,9 @@ type itemAck struct {
 	text    string
 	callID  string
 	at      time.Time
+	// resend is the command that created the item, sent again on a new connection
+	// if the old one ended before the server acknowledged it (R14.4).
+	resend realtime.Command
 }
 
 type commitAck struct {
@@ -95,10 +97,11 @@ type commitAck struct {
 // New returns an unconnected model.
 func New(cfg Config) *Model {
 	return &Model{
-		cfg:    cfg.withDefaults(),
-		events: make(chan realtime.Event, 1),
-		evq:    fifo.New[realtime.Event](),
-		out:    fifo.New[[]byte](),
+		cfg:      cfg.withDefaults(),
+		events:   make(chan realtime.Event, 1),
+		evq:      fifo.New[realtime.Event](),
+		ended:    make(chan struct{}),
+		stopDial: make(chan struct{}),
 	}
 }
 
@@ -119,30 +122,19 @@ func (m *Model) Connect(ctx context.Context, opts realtime.ConnectOptions) error
 		m.failEarly(err)
 		return err
 	}
-	dctx, cancel := context.WithTimeout(ctx, m.cfg.HandshakeTimeout)
-	defer cancel()
 	start := time.Now()
-	m.cfg.Logger.Debug("realtime connect", "url", logURL(u), "model", model)
-	conn, resp, err := websocket.Dial(dctx, u, &websocket.DialOptions{
-		HTTPClient: m.cfg.HTTPClient,
-		HTTPHeader: m.cfg.header(),
-	})
+	l, err := m.dial(ctx, u, model)
 	if err != nil {
-		err = m.dialError(resp, err)
 		m.failEarly(err)
 		return err
 	}
-	conn.SetReadLimit(m.cfg.ReadLimit)
-
-	m.conn = conn
-	m.ctx, m.cancel = context.WithCancel(context.Background())
 	if m.cfg.Trace != nil || m.cfg.Frames != nil {
 		m.tr = newTracer(m.cfg.Trace, m.cfg.Frames, m.cfg.TraceAudio, m.scrubber(), start, m.cfg.Logger)
 	}
-	m.readerDone = make(chan struct{})
-	m.writerDone = make(chan struct{})
 
 	m.mu.Lock()
+	m.rc.url, m.rc.settings = u, opts.Settings
+	m.ln = l
 	m.st = engineState{connected: true, model: model, sent: map[string]sentEvent{}}
 	m.st.seq = NewSequencer(m.nextIDLocked)
 	m.evq.Push(realtime.ConnectionChanged{State: realtime.StateConnected})
@@ -150,17 +142,32 @@ func (m *Model) Connect(ctx context.Context, opts realtime.ConnectOptions) error
 	m.st.initialID = id
 	m.mu.Unlock()
 	if err != nil { // settings that cannot be encoded: nothing was sent
-		m.out.Close()
+		l.out.Close()
 	}
 
 	go m.pump()
-	go m.writeLoop()
-	go m.readLoop()
+	m.run(l)
 	if err != nil {
 		_ = m.closeLocked()
 		return fmt.Errorf("openai: session.update: %w", err)
 	}
 	return nil
+}
+
+// dial opens one WebSocket connection (R1.12).
+func (m *Model) dial(ctx context.Context, u, model string) (*link, error) {
+	dctx, cancel := context.WithTimeout(ctx, m.cfg.HandshakeTimeout)
+	defer cancel()
+	m.cfg.Logger.Debug("realtime connect", "url", logURL(u), "model", model)
+	conn, resp, err := websocket.Dial(dctx, u, &websocket.DialOptions{
+		HTTPClient: m.cfg.HTTPClient,
+		HTTPHeader: m.cfg.header(),
+	})
+	if err != nil {
+		return nil, m.dialError(resp, err)
+	}
+	conn.SetReadLimit(m.cfg.ReadLimit)
+	return newLink(conn), nil
 }
 
 // failEarly ends a model that never got a connection: Closed{Err}, then the
@@ -201,17 +208,21 @@ func (m *Model) Close() error {
 }
 
 func (m *Model) closeLocked() error {
-	if m.conn == nil { // Connect failed: already closed
+	m.mu.Lock()
+	l := m.ln
+	m.mu.Unlock()
+	if l == nil { // Connect failed: already closed
 		return nil
 	}
 	m.closeOnce.Do(func() {
 		m.mu.Lock()
 		m.st.closing = true
+		l = m.ln
 		m.mu.Unlock()
-		m.out.Close()
-		<-m.writerDone
-		_ = m.conn.Close(websocket.StatusNormalClosure, "")
-		<-m.readerDone
+		close(m.stopDial)
+		l.closeGracefully(closeGrace)
+		<-m.ended
+		m.dialWG.Wait()
 	})
 	return nil
 }
@@ -226,71 +237,6 @@ func (m *Model) pump() {
 		}
 		m.events <- ev
 	}
-}
-
-func (m *Model) writeLoop() {
-	defer close(m.writerDone)
-	for {
-		frame, ok := m.out.Pop()
-		if !ok {
-			return
-		}
-		if m.ctx.Err() != nil {
-			continue // transport gone: drop
-		}
-		m.tr.add("client", frame) // before the write, so it precedes any answer in the trace
-		wctx, cancel := context.WithTimeout(m.ctx, m.cfg.WriteTimeout)
-		err := m.conn.Write(wctx, websocket.MessageText, frame)
-		cancel()
-		if err != nil {
-			m.mu.Lock()
-			if m.st.writeErr == nil && !m.st.closing && !m.st.done {
-				m.st.writeErr = err
-			}
-			m.mu.Unlock()
-			m.cfg.Logger.Warn("realtime write failed; closing", "err", m.scrubErr(err))
-			_ = m.conn.CloseNow() // a failed write marks the connection broken (R1.10)
-			continue
-		}
-	}
-}
-
-func (m *Model) readLoop() {
-	defer close(m.readerDone)
-	for {
-		typ, data, err := m.conn.Read(m.ctx)
-		if err != nil {
-			m.finish(err)
-			return
-		}
-		m.tr.add("server", data)
-		if typ != websocket.MessageText {
-			m.evq.Push(realtime.Error{Source: "engine", Code: "unexpected_binary_frame",
-				Message: "server sent a binary frame (" + strconv.Itoa(len(data)) + " bytes); ignored"})
-			continue
-		}
-		m.handleFrame(data)
-	}
-}
-
-// finish tears the connection down after the reader's last read.
-func (m *Model) finish(err error) {
-	m.mu.Lock()
-	closed := m.closedEventLocked(err)
-	m.st.done = true
-	before := m.st.seq.Pending()
-	m.st.seq.Reset()
-	m.reportTriggersLocked(realtime.TriggerWithdrawn, before)
-	m.mu.Unlock()
-
-	m.cancel()
-	m.out.Close()
-	<-m.writerDone
-	_ = m.conn.CloseNow()
-	m.tr.close()
-	m.evq.Push(realtime.ConnectionChanged{State: realtime.StateDisconnected, CloseCode: closed.Code, Reason: closed.Reason})
-	m.evq.Push(closed)
-	m.evq.Close()
 }
 
 func (m *Model) closedEventLocked(err error) realtime.Closed {
@@ -360,6 +306,7 @@ func (m *Model) handleFrame(data []byte) {
 		m.ackCommitLocked()
 	case realtime.ResponseCreated:
 		m.evq.Push(e)
+		m.ln.expect() // a response is active: a stall now counts
 		before := m.st.seq.Pending()
 		m.performLocked(m.st.seq.ResponseCreated(e.ResponseID))
 		m.reportTriggersLocked(realtime.TriggerCovered, before)
@@ -443,6 +390,7 @@ func (m *Model) reportTriggersLocked(change realtime.TriggerChange, before int) 
 // performs what the sequencer asks.
 func (m *Model) requestTriggerLocked(t Trigger) TriggerID {
 	id, acts := m.st.seq.Request(t)
+	m.ln.expect() // a stall now counts (keepalive)
 	m.evq.Push(realtime.ResponseTriggers{Change: realtime.TriggerRequested, Count: 1, Pending: m.st.seq.Pending()})
 	m.performLocked(acts)
 	return id
@@ -544,7 +492,7 @@ func (m *Model) enqueueLocked(v any, kind, eventID string, trig TriggerID) error
 		m.st.sent[eventID] = sentEvent{kind: kind, at: now, trigger: trig}
 		m.st.sentOrder = append(m.st.sentOrder, eventID)
 	}
-	if !m.out.Push(frame) {
+	if m.ln == nil || !m.ln.out.Push(frame) {
 		return ErrClosed
 	}
 	return nil

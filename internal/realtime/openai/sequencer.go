@@ -166,8 +166,16 @@ func (s *Sequencer) State() SeqState { return s.state }
 func (s *Sequencer) ResponseID() string { return s.responseID }
 
 // Pending returns the number of triggers waiting for a response (queued, or attached
-// to a create that has not been resolved).
-func (s *Sequencer) Pending() int { return len(s.live) }
+// to a create that has not been resolved), plus one for a response.create in flight
+// whose triggers were all withdrawn: the server answers it all the same (with a
+// response or an error), so a response is still coming (issue 9 #6).
+func (s *Sequencer) Pending() int {
+	n := len(s.live)
+	if c := s.inflight[s.creating]; s.state == SeqCreating && c != nil && len(c.triggers) == 0 {
+		n++
+	}
+	return n
+}
 
 // Request registers a trigger. In idle it sends response.create at once; otherwise the
 // trigger waits (R6.2 #1, #2).

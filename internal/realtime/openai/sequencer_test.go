@@ -293,3 +293,31 @@ func (h *seqHarness) apply(st step) string {
 	}
 	return strings.Join(out, " ")
 }
+
+// A response.create already on the wire whose only trigger was withdrawn (its item
+// was rejected) is still answered by the server: Pending counts it until the server
+// does, so the consumer does not report quiet while that response is coming
+// (issue 9 #6).
+func TestSequencerPendingCountsOrphanedCreate(t *testing.T) {
+	h := newSeqHarness()
+	if got := h.apply(step{do: "requestItem", arg: "t1"}); got != "create(c1:t1)" {
+		t.Fatalf("request: %q", got)
+	}
+	h.apply(step{do: "withdraw", arg: "t1"})
+	if n := h.s.Pending(); n != 1 {
+		t.Fatalf("Pending after withdrawing the create's only trigger = %d, want 1 (the create is still answered)", n)
+	}
+	h.apply(step{do: "created", arg: "r1"})
+	if n := h.s.Pending(); n != 0 {
+		t.Fatalf("Pending after response.created = %d, want 0", n)
+	}
+
+	// Refused instead of answered: nothing is pending after the error.
+	h = newSeqHarness()
+	h.apply(step{do: "requestItem", arg: "t1"})
+	h.apply(step{do: "withdraw", arg: "t1"})
+	h.apply(step{do: "error", arg: "invalid_value", arg2: "c1", want: "error(invalid_value)"})
+	if n := h.s.Pending(); n != 0 || h.s.State() != SeqIdle {
+		t.Fatalf("after the create's error: Pending %d, state %v; want 0, idle", n, h.s.State())
+	}
+}

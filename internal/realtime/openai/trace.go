@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"io"
 	"log/slog"
+	"regexp"
 	"strconv"
 	"sync"
 	"time"
@@ -154,10 +155,31 @@ func elideAudio(frame []byte) []byte {
 		return elideStrings(frame, "delta", true)
 	case "conversation.item.retrieved", "conversation.item.create", "conversation.item.added", "conversation.item.done":
 		if bytes.Contains(frame, []byte(`"audio"`)) {
-			return elideStrings(frame, "audio", false)
+			frame = elideStrings(frame, "audio", false)
+		}
+		if bytes.Contains(frame, []byte(`"image_url":"data:`)) {
+			frame = elideImages(frame)
 		}
 	}
 	return frame
+}
+
+// imageDataURL is an input_image's data URL: its base64 payload is elided like
+// audio (an image of 20 MB would otherwise put 27 MB into every trace line and the
+// event log).
+var imageDataURL = regexp.MustCompile(`"image_url":"data:([a-zA-Z0-9.+/-]+);base64,([A-Za-z0-9+/=]+)"`)
+
+// elideImages replaces the payload of every image data URL by "<N bytes>".
+func elideImages(frame []byte) []byte {
+	return imageDataURL.ReplaceAllFunc(frame, func(m []byte) []byte {
+		sub := imageDataURL.FindSubmatch(m)
+		b64 := sub[2]
+		n := len(b64) / 4 * 3
+		for i := len(b64) - 1; i >= 0 && i >= len(b64)-2 && b64[i] == '='; i-- {
+			n--
+		}
+		return []byte(`"image_url":"data:` + string(sub[1]) + `;base64,<` + strconv.Itoa(n) + ` bytes>"`)
+	})
 }
 
 // elideStrings replaces the string values of key (at the top level only, or at any

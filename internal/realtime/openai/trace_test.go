@@ -258,3 +258,14 @@ func FuzzIsPlainFlat(f *testing.F) {
 		}
 	})
 }
+
+// Images are elided like audio: a data URL keeps its media type and says how many
+// bytes it carried.
+func TestTraceElidesImages(t *testing.T) {
+	frame := []byte(`{"type":"conversation.item.create","item":{"type":"message","role":"user","content":[{"type":"input_image","image_url":"data:image/png;base64,AAAAAA=="}]}}`)
+	got := string(elideAudio(frame))
+	want := `{"type":"conversation.item.create","item":{"type":"message","role":"user","content":[{"type":"input_image","image_url":"data:image/png;base64,<4 bytes>"}]}}`
+	if got != want {
+		t.Fatalf("elided:\n%s\nwant\n%s", got, want)
+	}
+}

@@ -343,9 +343,19 @@ func (c *conn) sendError(e *apiError, eventID string) {
 }
 
 // Per-connection deterministic ids; c.mu must be held.
-func (c *conn) newItemID() string { c.itemSeq++; return fmt.Sprintf("item_sim_%04d", c.itemSeq) }
-func (c *conn) newRespID() string { c.respSeq++; return fmt.Sprintf("resp_sim_%04d", c.respSeq) }
-func (c *conn) newCallID() string { c.callSeq++; return fmt.Sprintf("call_sim_%04d", c.callSeq) }
+// Like the service's, ids are unique across the connections of a server: from the
+// second connection on they carry its number (a reconnecting client must never see
+// an id twice).
+func (c *conn) newItemID() string { c.itemSeq++; return c.id("item", c.itemSeq) }
+func (c *conn) newRespID() string { c.respSeq++; return c.id("resp", c.respSeq) }
+func (c *conn) newCallID() string { c.callSeq++; return c.id("call", c.callSeq) }
+
+func (c *conn) id(kind string, n int) string {
+	if c.seq <= 1 {
+		return fmt.Sprintf("%s_sim_%04d", kind, n)
+	}
+	return fmt.Sprintf("%s_sim_%d_%04d", kind, c.seq, n)
+}
 
 // obfuscation imitates the undocumented padding field on deltas, deterministically.
 func obfuscation(delta string) string {

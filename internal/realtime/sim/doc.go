@@ -21,7 +21,8 @@
 // duration of 60 minutes." at MaxDuration.
 //
 // Ids come from per-connection counters: event_0001, item_sim_0001,
-// resp_sim_0001, call_sim_0001, sess_sim_000N / conv_sim_000N (N = connection
+// resp_sim_0001, call_sim_0001 (from the second connection on, with its number:
+// item_sim_2_0001 …), sess_sim_000N / conv_sim_000N (N = connection
 // number on this Server). No randomness; Options.Clock feeds expires_at.
 //
 // # Client events
@@ -125,7 +126,10 @@
 //  5. "what did I say first" (or "ask") → "You first said: <the first user message
 //     of the conversation>" — replayed and seeded items count, so a reconnection or
 //     --resume can be seen to carry the context over.
-//  6. No match → "You said: <message>"; an empty message → NothingText
+//  6. A user message with input_image parts (and no tool named) → one
+//     "You sent an image of <N> bytes." per image (N: the decoded size of its
+//     data: URL), then "You said: <message>" when it also has text.
+//  7. No match → "You said: <message>"; an empty message → NothingText
 //     "You said nothing."; no user message at all → GreetingText.
 //
 // Handoff round trip: "please transfer me to billing" with transfer_to_billing

@@ -73,6 +73,12 @@ func decide(in policyInput) plan {
 			return p
 		}
 	}
+	if acks := imageAcks(user); len(acks) > 0 {
+		if strings.TrimSpace(msg) != "" {
+			acks = append(acks, "You said: "+msg)
+		}
+		return plan{text: strings.Join(acks, " ")}
+	}
 	if strings.TrimSpace(msg) == "" {
 		return plan{text: NothingText}
 	}
@@ -114,6 +120,33 @@ func userText(it *item) string {
 		}
 	}
 	return strings.Join(strings.Fields(strings.Join(parts, " ")), " ")
+}
+
+// imageAcks is one "You sent an image of N bytes." per input_image part.
+func imageAcks(it *item) []string {
+	var out []string
+	for _, c := range it.content {
+		if c.typ == "input_image" {
+			out = append(out, fmt.Sprintf("You sent an image of %d bytes.", dataURLSize(c.imageURL)))
+		}
+	}
+	return out
+}
+
+// dataURLSize is the decoded size of a base64 data: URL (0 for anything else).
+func dataURLSize(url string) int {
+	_, data, ok := strings.Cut(url, ";base64,")
+	if !ok || !strings.HasPrefix(url, "data:") {
+		return 0
+	}
+	n := len(data) / 4 * 3
+	switch {
+	case strings.HasSuffix(data, "=="):
+		n -= 2
+	case strings.HasSuffix(data, "="):
+		n--
+	}
+	return n
 }
 
 func audioTranscript(ms int) string { return fmt.Sprintf("[%d ms of audio]", ms) }

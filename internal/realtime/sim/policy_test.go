@@ -14,6 +14,18 @@ func userItem(text string) *item {
 	return &item{typ: "message", role: "user", content: []content{{typ: "input_text", text: text}}}
 }
 
+// imageItem is a user message of text (if any) and input_image parts.
+func imageItem(text string, urls ...string) *item {
+	it := &item{typ: "message", role: "user"}
+	if text != "" {
+		it.content = append(it.content, content{typ: "input_text", text: text})
+	}
+	for _, u := range urls {
+		it.content = append(it.content, content{typ: "input_image", imageURL: u})
+	}
+	return it
+}
+
 func TestDecide(t *testing.T) {
 	tools := []toolDef{
 		{Type: "function", Name: "lookup_order", Parameters: json.RawMessage(
@@ -58,6 +70,9 @@ func TestDecide(t *testing.T) {
 		{"tool_choice required", []*item{userItem("hi")}, nil, tools, `"required"`, call("lookup_order", `{"order_id":"","verbose":true,"limit":5,"tags":[]}`)},
 		{"tool_choice named", []*item{userItem("hi")}, nil, tools, `{"type":"function","name":"get_time"}`, call("get_time", "{}")},
 		{"empty", []*item{userItem("  ")}, nil, tools, "", plan{text: NothingText}},
+		{"image", []*item{imageItem("", "data:image/png;base64,iVBORw0KGgo=")}, nil, tools, "", plan{text: "You sent an image of 8 bytes."}},
+		{"two images and text", []*item{imageItem("what is this?", "data:image/png;base64,AAAA", "data:image/gif;base64,AAAAAA==")}, nil, tools, "",
+			plan{text: "You sent an image of 3 bytes. You sent an image of 4 bytes. You said: what is this?"}},
 		{"tool output", []*item{userItem("get time"), {typ: "function_call", name: "get_time", callID: "c1"},
 			{typ: "function_call_output", callID: "c1", output: "12:00"}}, nil, tools, "", plan{text: "get_time returned: 12:00"}},
 		{"two outputs", []*item{userItem("x"), {typ: "function_call", name: "a", callID: "c1"}, {typ: "function_call", name: "b", callID: "c2"},

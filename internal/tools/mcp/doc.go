@@ -23,7 +23,7 @@
 // result.
 //
 // Names: an MCP tool is declared under its own name, or prefix+name when the server
-// has a prefix; characters outside [A-Za-z0-9_-] become "_" (PROTOCOL.md R8.1). A tool
+// has a prefix; characters outside [A-Za-z0-9_-] become "_" (docs/protocol.md R8.1). A tool
 // whose declared name is already taken (the agent's own tools and handoffs, then
 // earlier servers in the agent's list) is left out and reported; set a prefix on
 // the server to keep both.

@@ -2,9 +2,9 @@ package mcp
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"fmt"
+	"github.com/rtagent/rtagent/internal/testkit"
 	"log/slog"
 	"os"
 	"os/exec"
@@ -45,22 +45,7 @@ func TestMain(m *testing.M) {
 }
 
 // syncBuffer is a log sink safe for the supervisors' goroutines.
-type syncBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (s *syncBuffer) Write(p []byte) (int, error) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.Write(p)
-}
-
-func (s *syncBuffer) String() string {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	return s.b.String()
-}
+type syncBuffer = testkit.SafeBuffer
 
 // stateEvent is one Notify call.
 type stateEvent struct {

@@ -179,8 +179,12 @@ func (m *Manager) Tools(uses []Use, taken func(name string) bool) (out []tools.T
 	return out, conflicts
 }
 
+// DeclaredName is the name under which a tool of a server with this prefix is
+// declared to the model.
+func DeclaredName(prefix, name string) string { return declaredName(prefix, name) }
+
 // declaredName is prefix+name with every character outside [A-Za-z0-9_-] made "_"
-// and cut to 64 bytes (PROTOCOL.md R8.1).
+// and cut to 64 bytes (docs/protocol.md R8.1).
 func declaredName(prefix, name string) string {
 	b := []byte(prefix + name)
 	for i, c := range b {

@@ -1,0 +1,207 @@
+package openai
+
+import (
+	"context"
+	"errors"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"github.com/coder/websocket"
+
+	"github.com/rtagent/rtagent/internal/fifo"
+	"github.com/rtagent/rtagent/internal/realtime"
+)
+
+// closeGrace bounds how long Close waits for a peer that does not read or answer
+// the close handshake: Ctrl-C never takes longer (issue: survive the network).
+const closeGrace = 500 * time.Millisecond
+
+// link is one WebSocket connection and its goroutines: exactly one reader, one
+// writer (R1.13) and the keepalive. A Model has one link at a time; a reconnection
+// replaces it.
+type link struct {
+	poke       chan struct{} // wakes the keepalive when an answer becomes due
+	conn       *websocket.Conn
+	ctx        context.Context // cancelled at teardown
+	cancel     context.CancelFunc
+	out        *fifo.Queue[[]byte] // Send/reader → writer; unbounded, ordered
+	readerDone chan struct{}
+	writerDone chan struct{}
+	aliveDone  chan struct{}
+	lastRead   atomic.Int64 // unix nanoseconds of the last frame read
+	writeErr   atomic.Pointer[error]
+	dead       atomic.Pointer[string] // why the keepalive gave up on the connection
+	planned    atomic.Bool            // closed by a Reconnect command (a recycle)
+	born       time.Time
+}
+
+func newLink(conn *websocket.Conn) *link {
+	l := &link{conn: conn, out: fifo.New[[]byte](), poke: make(chan struct{}, 1),
+		readerDone: make(chan struct{}), writerDone: make(chan struct{}), aliveDone: make(chan struct{})}
+	l.ctx, l.cancel = context.WithCancel(context.Background())
+	l.born = time.Now()
+	l.lastRead.Store(l.born.UnixNano())
+	return l
+}
+
+// run starts the link's goroutines. When the reader ends, linkEnded decides what
+// follows (another connection, or the end of the Model).
+func (m *Model) run(l *link) {
+	go m.writeLoop(l)
+	go m.keepalive(l)
+	go m.readLoop(l)
+}
+
+func (m *Model) writeLoop(l *link) {
+	defer close(l.writerDone)
+	for {
+		frame, ok := l.out.Pop()
+		if !ok {
+			return
+		}
+		if l.ctx.Err() != nil {
+			continue // transport gone: drop
+		}
+		m.tr.add("client", frame) // before the write, so it precedes any answer in the trace
+		wctx, cancel := context.WithTimeout(l.ctx, m.cfg.WriteTimeout)
+		err := l.conn.Write(wctx, websocket.MessageText, frame)
+		cancel()
+		if err != nil {
+			if l.ctx.Err() == nil {
+				l.writeErr.CompareAndSwap(nil, &err)
+				m.cfg.Logger.Warn("realtime write failed; closing", "err", m.scrubErr(err))
+			}
+			_ = l.conn.CloseNow() // a failed write marks the connection broken (R1.10)
+		}
+	}
+}
+
+func (m *Model) readLoop(l *link) {
+	defer close(l.readerDone)
+	for {
+		typ, data, err := l.conn.Read(l.ctx)
+		if err != nil {
+			m.linkEnded(l, err)
+			return
+		}
+		l.lastRead.Store(time.Now().UnixNano())
+		m.tr.add("server", data)
+		if typ != websocket.MessageText {
+			m.evq.Push(realtime.Error{Source: "engine", Code: "unexpected_binary_frame",
+				Message: "server sent a binary frame (" + strconv.Itoa(len(data)) + " bytes); ignored"})
+			continue
+		}
+		m.handleFrame(data)
+	}
+}
+
+// keepalive detects a dead connection (issue: survive the network): a ping every
+// PingInterval that must be answered within PongTimeout, and, while a response is
+// active or wanted, nothing read for StallTimeout. Either one closes the
+// connection, which the reader reports as an unplanned loss. It sleeps on one
+// timer; while nothing is expected it wakes only to ping.
+func (m *Model) keepalive(l *link) {
+	defer close(l.aliveDone)
+	ping, pong, stall := m.cfg.PingInterval, m.cfg.PongTimeout, m.cfg.StallTimeout
+	if ping <= 0 && stall <= 0 {
+		return
+	}
+	const stallCheck = time.Second
+	nextPing := time.Now().Add(ping)
+	t := time.NewTimer(time.Hour)
+	defer t.Stop()
+	for {
+		wait := time.Until(nextPing)
+		if ping <= 0 {
+			wait = time.Hour
+		}
+		if stall > 0 && m.expecting() {
+			wait = min(wait, stallCheck)
+		}
+		t.Reset(max(wait, time.Millisecond))
+		select {
+		case <-l.ctx.Done():
+			return
+		case <-l.poke:
+			continue // an answer became due: recompute the wait
+		case <-t.C:
+		}
+		now := time.Now()
+		if stall > 0 && m.expecting() {
+			if idle := now.Sub(time.Unix(0, l.lastRead.Load())); idle >= stall {
+				l.kill("the server sent nothing for " + idle.Round(time.Second).String() + " while an answer was due")
+				return
+			}
+		}
+		if ping > 0 && !now.Before(nextPing) {
+			nextPing = now.Add(ping)
+			pctx, cancel := context.WithTimeout(l.ctx, pong)
+			err := l.conn.Ping(pctx)
+			cancel()
+			if err != nil && l.ctx.Err() == nil {
+				if errors.Is(err, context.DeadlineExceeded) {
+					l.kill("no answer to a ping within " + pong.String())
+				}
+				return
+			}
+		}
+	}
+}
+
+// expecting reports whether the server owes the client something: a response is
+// active or wanted (its triggers are pending).
+func (m *Model) expecting() bool {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return m.st.seq != nil && (m.st.seq.ResponseID() != "" || m.st.seq.Pending() > 0)
+}
+
+// expect tells the keepalive that an answer became due.
+func (l *link) expect() {
+	if l == nil {
+		return
+	}
+	select {
+	case l.poke <- struct{}{}:
+	default:
+	}
+}
+
+// kill ends a connection the keepalive found dead.
+func (l *link) kill(why string) {
+	l.dead.CompareAndSwap(nil, &why)
+	_ = l.conn.CloseNow()
+}
+
+// closeGracefully writes what is queued, sends a 1000 close and waits at most grace
+// for the peer's answer; a peer that does not answer in time is dropped by
+// cancelling the reader's context (coder/websocket closes the connection then), so
+// Ctrl-C never waits for a server that stopped reading.
+func (l *link) closeGracefully(grace time.Duration) {
+	l.out.Close()
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		<-l.writerDone
+		_ = l.conn.Close(websocket.StatusNormalClosure, "")
+	}()
+	t := time.NewTimer(grace)
+	defer t.Stop()
+	select {
+	case <-done:
+	case <-t.C:
+		l.cancel()
+	}
+	<-l.readerDone
+	<-done
+}
+
+// teardown stops the link's goroutines after its reader ended.
+func (l *link) teardown() {
+	l.cancel()
+	l.out.Close()
+	<-l.writerDone
+	_ = l.conn.CloseNow()
+	<-l.aliveDone
+}
