@@ -32,6 +32,8 @@ type streamRecording struct {
 	calls     map[string]string // call_id → tool name, of completed calls
 	tools     []string          // the tools called, each once
 	open      []string          // responses created and never done (a fragment)
+	errors    []string          // the codes of the server's error events
+	speech    []string          // the items of input_audio_buffer.speech_started
 }
 
 func readStreamRecording(t *testing.T, path string) streamRecording {
@@ -55,8 +57,12 @@ func readStreamRecording(t *testing.T, path string) streamRecording {
 			Transcript string `json:"transcript"`
 			Text       string `json:"text"`
 			CallID     string `json:"call_id"`
-			Name       string `json:"name"`
-			Response   struct {
+			ItemID     string `json:"item_id"`
+			Error      struct {
+				Code string `json:"code"`
+			} `json:"error"`
+			Name     string `json:"name"`
+			Response struct {
 				ID string `json:"id"`
 			} `json:"response"`
 			Item struct {
@@ -94,6 +100,10 @@ func readStreamRecording(t *testing.T, path string) streamRecording {
 			if !slices.Contains(rec.tools, e.Name) {
 				rec.tools = append(rec.tools, e.Name)
 			}
+		case "error":
+			rec.errors = append(rec.errors, e.Error.Code)
+		case "input_audio_buffer.speech_started":
+			rec.speech = append(rec.speech, e.ItemID)
 		case "response.created":
 			created = append(created, e.Response.ID)
 		case "response.done":
@@ -290,8 +300,8 @@ func TestRecordedStreamsEndToEnd(t *testing.T) {
 			if c != exitOK || end["reason"] != "completed" {
 				t.Errorf("exit %d, session_end %v; want 0, completed; stderr: %s", c, end, errOut)
 			}
-			t.Logf("%s: %d frames replayed (%d responses left open); %d assistant and %d user final texts, %d tool calls; client sent %v",
-				name, len(rec.frames), len(rec.open), len(rec.assistant), len(rec.user), len(rec.calls), rs.clientFrames())
+			t.Logf("%s: %d frames replayed (%d responses left open); %d assistant and %d user final texts, %d tool calls, %d server errors, %d speech starts; client sent %v",
+				name, len(rec.frames), len(rec.open), len(rec.assistant), len(rec.user), len(rec.calls), len(rec.errors), len(rec.speech), rs.clientFrames())
 		})
 	}
 }
@@ -304,6 +314,7 @@ func checkReplayedRun(t *testing.T, out []byte, rec streamRecording) []map[strin
 	}
 	var lines []map[string]any
 	finals := map[string]map[string]int{"assistant": {}, "user": {}}
+	serverErrs, speech := map[string]int{}, map[string]int{}
 	type calls struct{ start, end, toolErr int }
 	byCall := map[string]*calls{}
 	for l := range strings.SplitSeq(strings.TrimSpace(string(out)), "\n") {
@@ -318,6 +329,12 @@ func checkReplayedRun(t *testing.T, out []byte, rec streamRecording) []map[strin
 			if role := str("role"); finals[role] != nil && m["final"] == true {
 				finals[role][str("text")]++
 			}
+		case "error":
+			if str("source") == "server" {
+				serverErrs[str("code")]++
+			}
+		case "speech_started":
+			speech[str("item_id")]++
 		case "tool_start", "tool_end", "tool_error":
 			c := byCall[str("call_id")]
 			if c == nil {
@@ -346,6 +363,16 @@ func checkReplayedRun(t *testing.T, out []byte, rec streamRecording) []map[strin
 			if finals[role][w] == 0 {
 				t.Errorf("recorded %s text %q is not printed as a final transcript", role, w)
 			}
+		}
+	}
+	for _, code := range rec.errors {
+		if serverErrs[code] == 0 {
+			t.Errorf("recorded error %s is not printed as a server error", code)
+		}
+	}
+	for _, id := range rec.speech {
+		if speech[id] == 0 {
+			t.Errorf("recorded speech_started of %s is not printed", id)
 		}
 	}
 	for id, name := range rec.calls {
