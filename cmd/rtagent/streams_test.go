@@ -391,3 +391,60 @@ func checkReplayedRun(t *testing.T, out []byte, rec streamRecording) []map[strin
 	}
 	return lines
 }
+
+// A server that closes the connection normally (1000) before answering the message
+// fails the run: the turn was never answered. Before, the model's withdrawal of the
+// pending response trigger at the end of the connection read as quiet, the session
+// reported Idle, and run took the message for answered: exit 0, reason completed.
+func TestServerCloseBeforeAnswerFailsRun(t *testing.T) {
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := websocket.Accept(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.CloseNow()
+		ctx := r.Context()
+		until := func(typ string) bool {
+			for {
+				_, data, err := c.Read(ctx)
+				if err != nil {
+					return false
+				}
+				var f struct {
+					Type string `json:"type"`
+				}
+				if json.Unmarshal(data, &f) == nil && f.Type == typ {
+					return true
+				}
+			}
+		}
+		if c.Write(ctx, websocket.MessageText, []byte(`{"type":"session.created","event_id":"event_1","session":{"type":"realtime","object":"realtime.session","id":"sess_1","model":"gpt-realtime","output_modalities":["audio"]}}`)) != nil || !until("session.update") {
+			return
+		}
+		if c.Write(ctx, websocket.MessageText, []byte(`{"type":"session.updated","event_id":"event_2","session":{"type":"realtime","object":"realtime.session","id":"sess_1","model":"gpt-realtime","output_modalities":["text"]}}`)) != nil || !until("response.create") {
+			return
+		}
+		_ = c.Close(websocket.StatusNormalClosure, "going away")
+	}))
+	t.Cleanup(hs.Close)
+	t.Setenv("OPENAI_API_KEY", "")
+	t.Setenv("XDG_STATE_HOME", filepath.Join(t.TempDir(), "state"))
+	url := "ws" + strings.TrimPrefix(hs.URL, "http") + "/v1/realtime"
+	for _, extra := range [][]string{{"--no-reconnect"}, nil} { // 1000 is not retried either way
+		io, out, errOut := testIO("")
+		args := append([]string{"run", "--url", url, "--agents", "../../agents.yaml", "--format", "jsonl", "--say", "x", "--timeout", "20s"}, extra...)
+		code := execute(context.Background(), io, args)
+		lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+		var end map[string]any
+		if err := json.Unmarshal([]byte(lines[len(lines)-1]), &end); err != nil {
+			t.Fatal(err)
+		}
+		if code != exitFailure || end["reason"] != "error" {
+			t.Errorf("%v: exit %d, session_end %v; want 1, error\nstdout:\n%s\nstderr: %s", extra, code, end, out, errOut)
+		}
+		if !strings.HasPrefix(errOut.String(), "rtagent: ") || strings.Count(errOut.String(), "\n") != 1 {
+			t.Errorf("%v: stderr %q, want one rtagent: line", extra, errOut)
+		}
+		t.Logf("%v: stderr %s", extra, errOut)
+	}
+}
