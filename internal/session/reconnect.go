@@ -64,6 +64,10 @@ func (s *Session) onConnection(e realtime.ConnectionChanged) {
 		s.link = linkState{reconnected: s.everReady, replayLeft: len(items), replayed: map[string]bool{}, gen: gen}
 		s.send(realtime.Replay{Items: items, Respond: respond})
 	case realtime.StateDisconnected:
+		// Gone for good: nothing is quiet any more. The model withdraws the pending
+		// triggers next; a turn still waiting for its answer must not pass for
+		// answered by an Idle (R6.4).
+		s.ready = false
 		if !s.link.lostAt.IsZero() || e.CloseCode != 0 && e.CloseCode != 1000 {
 			ev.State = ConnLost
 		}

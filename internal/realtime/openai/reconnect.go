@@ -103,11 +103,14 @@ func (m *Model) linkEnded(l *link, err error) {
 	if code == 0 && closed.Err != nil {
 		code = 1006 // abnormal closure: no close frame
 	}
+	// Before the triggers are withdrawn: the consumer must know the connection is
+	// being replaced, or is gone for good, before it sees nothing pending (and takes
+	// it for quiet: a turn the server never answered would pass for answered, R6.4).
 	if retry {
-		// Before the triggers are withdrawn: the consumer must know the connection is
-		// being replaced before it sees nothing pending (and takes it for quiet).
 		m.evq.Push(realtime.ConnectionChanged{State: realtime.StateReconnecting, CloseCode: code, Reason: why,
 			ReconnectInfo: realtime.ReconnectInfo{Attempt: nextAttempt(m.rc.attempt, planned), Planned: planned}})
+	} else {
+		m.evq.Push(disconnected(closed))
 	}
 	before := m.st.seq.Pending()
 	m.st.seq.Reset()
@@ -128,13 +131,21 @@ func (m *Model) linkEnded(l *link, err error) {
 		go m.reconnect(code, why, planned, closed)
 		return
 	}
-	m.finishEvents(closed)
+	m.finishEvents(closed, true)
 }
 
-// finishEvents ends the Model's event stream.
-func (m *Model) finishEvents(closed realtime.Closed) {
+// disconnected is the report of a connection gone for good.
+func disconnected(closed realtime.Closed) realtime.ConnectionChanged {
+	return realtime.ConnectionChanged{State: realtime.StateDisconnected, CloseCode: closed.Code, Reason: closed.Reason}
+}
+
+// finishEvents ends the Model's event stream, reporting the disconnection first
+// unless it was reported already.
+func (m *Model) finishEvents(closed realtime.Closed, reported bool) {
 	m.tr.close()
-	m.evq.Push(realtime.ConnectionChanged{State: realtime.StateDisconnected, CloseCode: closed.Code, Reason: closed.Reason})
+	if !reported {
+		m.evq.Push(disconnected(closed))
+	}
 	m.evq.Push(closed)
 	m.evq.Close()
 	close(m.ended)
@@ -282,7 +293,7 @@ func (m *Model) giveUp(lost realtime.Closed, err error) {
 	m.rc.phase, m.rc.held = phaseLive, nil
 	m.mu.Unlock()
 	closed := realtime.Closed{Code: lost.Code, Reason: lost.Reason, Err: &CloseError{Code: lost.Code, Reason: lost.Reason, Message: "connection lost", Err: m.scrubErr(err)}}
-	m.finishEvents(closed)
+	m.finishEvents(closed, false)
 }
 
 // holdLocked keeps a command sent while there is no connection (R14.4): user
