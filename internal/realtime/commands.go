@@ -133,6 +133,8 @@ func RegistersTrigger(cmd Command) bool {
 		return c.Respond
 	case CreateResponse:
 		return true
+	case Replay:
+		return c.Respond
 	}
 	return false
 }

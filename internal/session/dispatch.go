@@ -89,6 +89,7 @@ func (s *Session) onSessionUpdated(e realtime.SessionUpdated) {
 		return
 	}
 	s.ready = true
+	s.everReady = true
 	s.scheduleRecycle(e.Info.ExpiresAt)
 	s.emit(SessionReady{SessionID: e.Info.ID, ExpiresAt: e.Info.ExpiresAt, Settings: eff, Agent: s.active.Name})
 	if s.link.reconnected {

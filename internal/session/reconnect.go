@@ -44,6 +44,7 @@ type linkState struct {
 	replayLeft int
 	replayed   map[string]bool
 	seeding    bool
+	gen        int // connection generation: a timer of an older one is ignored
 }
 
 // onConnection handles the model's connection reports (R14.3, R14.4).
@@ -59,9 +60,14 @@ func (s *Session) onConnection(e realtime.ConnectionChanged) {
 		items, respond := s.replayPlan()
 		ev.Replayed = len(items)
 		ev.DownMS = time.Since(s.link.lostAt).Milliseconds()
-		s.link = linkState{reconnected: true, replayLeft: len(items), replayed: map[string]bool{}}
+		gen := s.link.gen + 1
+		s.link = linkState{reconnected: s.everReady, replayLeft: len(items), replayed: map[string]bool{}, gen: gen}
 		s.send(realtime.Replay{Items: items, Respond: respond})
 	case realtime.StateDisconnected:
+		// Gone for good: nothing is quiet any more. The model withdraws the pending
+		// triggers next; a turn still waiting for its answer must not pass for
+		// answered by an Idle (R6.4).
+		s.ready = false
 		if !s.link.lostAt.IsZero() || e.CloseCode != 0 && e.CloseCode != 1000 {
 			ev.State = ConnLost
 		}
@@ -133,9 +139,24 @@ func (s *Session) scheduleRecycle(expires time.Time) {
 		hard = expires.Add(-force)
 	}
 	s.link.scheduled = true
+	gen := s.link.gen
 	s.link.timers = append(s.link.timers,
-		time.AfterFunc(max(due.Sub(now), 0), func() { s.post(func() { s.link.recycleDue = true; s.maybeRecycle() }) }),
-		time.AfterFunc(max(hard.Sub(now), 0), func() { s.post(func() { s.link.forceDue = true; s.maybeRecycle() }) }),
+		time.AfterFunc(max(due.Sub(now), 0), func() {
+			s.post(func() {
+				if s.link.gen == gen {
+					s.link.recycleDue = true
+					s.maybeRecycle()
+				}
+			})
+		}),
+		time.AfterFunc(max(hard.Sub(now), 0), func() {
+			s.post(func() {
+				if s.link.gen == gen {
+					s.link.forceDue = true
+					s.maybeRecycle()
+				}
+			})
+		}),
 	)
 }
 

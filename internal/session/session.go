@@ -103,8 +103,9 @@ type engine struct {
 	imageLabels map[string]string // data URL → [image: name, size] of images sent
 	appended    int               // input bytes appended since the last commit/clear (§5.8)
 
-	q    quietState // Idle bookkeeping
-	link linkState  // reconnection and recycling (R14.3)
+	q         quietState // Idle bookkeeping
+	everReady bool       // the first connection became ready (a later one is a reconnection)
+	link      linkState  // reconnection and recycling (R14.3)
 
 	finals finalTexts // final assistant transcripts already emitted (responses.go)
 	guard  guardChain // output guardrail corrections (guardrails.go)

@@ -19,7 +19,7 @@ func (m *Model) Send(ctx context.Context, cmd realtime.Command) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	if !m.st.connected || m.st.closing || (m.st.done && m.rc.phase == phaseLive) {
+	if !m.st.connected || m.st.closing || m.st.done {
 		return ErrClosed
 	}
 	switch c := cmd.(type) {

@@ -99,16 +99,21 @@ func (m *Model) linkEnded(l *link, err error) {
 		m.rc.attempt = 0
 	}
 	budgetLeft := planned || m.rc.attempt < len(m.backoff())
-	retry := m.cfg.Reconnect.Enabled && !m.st.closing && m.st.fatal == nil && (planned || retryable(closed)) && budgetLeft
+	fatalClose := closed.Code == 3000 || closed.Code == 4000
+	retry := m.cfg.Reconnect.Enabled && !m.st.closing && m.st.fatal == nil && !fatalClose &&
+		(planned || retryable(closed)) && budgetLeft
 	code := max(closed.Code, 0)
 	if code == 0 && closed.Err != nil {
 		code = 1006 // abnormal closure: no close frame
 	}
+	// Before the triggers are withdrawn: the consumer must know the connection is
+	// being replaced, or is gone for good, before it sees nothing pending (and takes
+	// it for quiet: a turn the server never answered would pass for answered, R6.4).
 	if retry {
-		// Before the triggers are withdrawn: the consumer must know the connection is
-		// being replaced before it sees nothing pending (and takes it for quiet).
 		m.evq.Push(realtime.ConnectionChanged{State: realtime.StateReconnecting, CloseCode: code, Reason: why,
 			ReconnectInfo: realtime.ReconnectInfo{Attempt: nextAttempt(m.rc.attempt, planned), Planned: planned}})
+	} else {
+		m.evq.Push(disconnected(closed))
 	}
 	before := m.st.seq.Pending()
 	m.st.seq.Reset()
@@ -119,6 +124,7 @@ func (m *Model) linkEnded(l *link, err error) {
 		m.dialWG.Add(1)
 	} else {
 		m.st.done = true
+		m.rc.phase, m.rc.held = phaseLive, nil
 	}
 	m.mu.Unlock()
 
@@ -128,13 +134,21 @@ func (m *Model) linkEnded(l *link, err error) {
 		go m.reconnect(code, why, planned, closed)
 		return
 	}
-	m.finishEvents(closed)
+	m.finishEvents(closed, true)
 }
 
-// finishEvents ends the Model's event stream.
-func (m *Model) finishEvents(closed realtime.Closed) {
+// disconnected is the report of a connection gone for good.
+func disconnected(closed realtime.Closed) realtime.ConnectionChanged {
+	return realtime.ConnectionChanged{State: realtime.StateDisconnected, CloseCode: closed.Code, Reason: closed.Reason}
+}
+
+// finishEvents ends the Model's event stream, reporting the disconnection first
+// unless it was reported already.
+func (m *Model) finishEvents(closed realtime.Closed, reported bool) {
 	m.tr.close()
-	m.evq.Push(realtime.ConnectionChanged{State: realtime.StateDisconnected, CloseCode: closed.Code, Reason: closed.Reason})
+	if !reported {
+		m.evq.Push(disconnected(closed))
+	}
 	m.evq.Push(closed)
 	m.evq.Close()
 	close(m.ended)
@@ -206,7 +220,8 @@ func (m *Model) reconnect(code int, why string, planned bool, lost realtime.Clos
 			lastErr = err
 			m.cfg.Logger.Warn("realtime reconnect failed", "attempt", attempt, "err", m.scrubErr(err))
 			if errors.Is(err, ErrAuth) || errors.Is(err, ErrRejected) {
-				break // an answer, not a network problem: retrying cannot help
+				m.giveUp(lost, fmt.Errorf("reconnecting refused: %w", err))
+				return // an answer, not a network problem: retrying cannot help
 			}
 			why = m.scrub(err.Error())
 			continue
@@ -266,7 +281,7 @@ func (m *Model) adopt(l *link, info realtime.ReconnectInfo) bool {
 	time.AfterFunc(replayWait, func() {
 		m.mu.Lock()
 		defer m.mu.Unlock()
-		if m.ln == l && m.rc.phase == phaseReplay {
+		if m.ln == l && m.rc.phase == phaseReplay && !m.st.done && !m.st.closing {
 			m.cfg.Logger.Debug("no replay from the consumer; sending held commands")
 			m.flushHeldLocked()
 		}
@@ -278,10 +293,10 @@ func (m *Model) adopt(l *link, info realtime.ReconnectInfo) bool {
 func (m *Model) giveUp(lost realtime.Closed, err error) {
 	m.mu.Lock()
 	m.st.done = true
-	m.rc.phase = phaseLive
+	m.rc.phase, m.rc.held = phaseLive, nil
 	m.mu.Unlock()
 	closed := realtime.Closed{Code: lost.Code, Reason: lost.Reason, Err: &CloseError{Code: lost.Code, Reason: lost.Reason, Message: "connection lost", Err: m.scrubErr(err)}}
-	m.finishEvents(closed)
+	m.finishEvents(closed, false)
 }
 
 // holdLocked keeps a command sent while there is no connection (R14.4): user
@@ -289,20 +304,34 @@ func (m *Model) giveUp(lost realtime.Closed, err error) {
 // tied to the old connection (audio, commits, truncations, cancels, retrievals,
 // deletions) or carried by the consumer's history (tool outputs) is dropped.
 func (m *Model) holdLocked(cmd realtime.Command) {
+	if !m.keepLocked(cmd) && realtime.RegistersTrigger(cmd) {
+		// The consumer counts every trigger command Send accepts until it is
+		// reported: report this one as requested and withdrawn at once.
+		p := m.st.seq.Pending()
+		m.evq.Push(realtime.ResponseTriggers{Change: realtime.TriggerRequested, Count: 1, Pending: p + 1})
+		m.evq.Push(realtime.ResponseTriggers{Change: realtime.TriggerWithdrawn, Count: 1, Pending: p})
+	}
+}
+
+// keepLocked holds cmd for after the replay and reports whether it did.
+func (m *Model) keepLocked(cmd realtime.Command) bool {
 	switch c := cmd.(type) {
 	case realtime.SendUserText, realtime.CreateResponse:
 		m.rc.held = append(m.rc.held, cmd)
+		return true
 	case realtime.CreateItem:
 		if c.Item.Type != realtime.ItemFunctionCallOutput {
 			m.rc.held = append(m.rc.held, cmd)
+			return true
 		}
 	case realtime.UpdateSession:
 		if m.rc.phase == phaseReplay {
 			m.rc.held = append(m.rc.held, cmd)
 		} // while down, the new connection's session.update carries it
-	default:
-		m.cfg.Logger.Debug("command dropped while reconnecting", "command", fmt.Sprintf("%T", cmd))
+		return true
 	}
+	m.cfg.Logger.Debug("command dropped while reconnecting", "command", fmt.Sprintf("%T", cmd))
+	return false
 }
 
 // replayLocked sends the consumer's replay, then what was held (R14.4). Without a
@@ -353,6 +382,9 @@ func (m *Model) recycleLocked(reason string) error {
 	}
 	l := m.ln
 	l.planned.Store(true)
+	// From now on commands are held, as in an outage: the old connection's writer
+	// is closing (a text typed meanwhile must not fail).
+	m.rc.phase, m.rc.downAt = phaseDown, time.Now()
 	m.cfg.Logger.Info("recycling the realtime connection", "reason", reason)
 	go func() {
 		l.out.Close()
