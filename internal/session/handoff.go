@@ -3,6 +3,7 @@ package session
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 
 	"github.com/rtagent/rtagent/internal/realtime"
 )
@@ -32,6 +33,10 @@ func (s *Session) handoff(c *call, h HandoffTarget) {
 func (s *Session) switchAgent(name string) {
 	target := s.agents[name]
 	from := s.active
+	if target == nil { // gone with an agents reload since SwitchAgent checked (controls.go)
+		s.emit(Error{Source: SourceEngine, Message: fmt.Sprintf("switch agent: unknown agent %q", name)})
+		return
+	}
 	if target == from {
 		return
 	}

@@ -66,5 +66,6 @@ func (s *Session) checkIdle() {
 		s.emit(Idle{Turns: q.turns})
 	}
 	q.idle = quiet
+	s.applyControls() // runtime controls wait for a safe point (controls.go)
 	s.maybeRecycle()
 }
