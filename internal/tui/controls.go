@@ -317,7 +317,11 @@ func (m *Model) handleReloadDone(msg reloadDoneMsg) {
 	if msg.res.Pending {
 		when = "apply when the current answer ends"
 	}
-	note := "agents file reloaded" + why + ": " + strconv.Itoa(len(msg.res.Agents)) + " agents; instructions, tools and guardrails " + when
+	n := strconv.Itoa(len(msg.res.Agents)) + " agents"
+	if len(msg.res.Agents) == 1 {
+		n = "1 agent"
+	}
+	note := "agents file reloaded" + why + ": " + n + "; instructions, tools and guardrails " + when
 	m.setNotice("agents file reloaded")
 	m.record.add(&Entry{Kind: EntryNotice, Message: note, At: now})
 }
