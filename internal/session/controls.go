@@ -20,6 +20,9 @@ type controlState struct {
 	owed   bool              // a full update is owed at the next safe point
 	agents map[string]*Agent // validated replacement agents, applied with the update
 	list   []*Agent          // the same, in order
+	// from is the agent that handed off to the active one ("" after a manual
+	// switch or none): updates keep its handoff preamble (R9.2 step 6).
+	from string
 }
 
 // SettingsView is the session configuration as the session knows it (item 16).
@@ -153,6 +156,6 @@ func (s *Session) applyControls() {
 		s.ctl.agents, s.ctl.list = nil, nil
 	}
 	s.ctl.owed = false
-	s.lastSettings = s.settingsFor(s.active, "")
+	s.lastSettings = s.settingsFor(s.active, s.ctl.from)
 	s.send(realtime.UpdateSession{Settings: s.lastSettings})
 }

@@ -36,6 +36,32 @@ func TestSetOutputModality_FullUpdate(t *testing.T) {
 	}
 }
 
+// A control after a handoff keeps the handoff preamble (R9.2 step 6): only the
+// modality changes.
+func TestSetOutputModality_KeepsHandoffPreamble(t *testing.T) {
+	h := start(t, Config{Agents: handoffAgents()}, nil)
+	h.m.emit(created("r1"))
+	h.m.emit(toolCall("r1", "fc1", "c1", "transfer_to_billing_support", "{}")...)
+	waitCmd[realtime.SendToolOutput](t, h.m, nil)
+	// The Model reports the follow-up trigger, its response r2 covers it.
+	h.m.emit(realtime.ResponseTriggers{Change: realtime.TriggerRequested, Count: 1, Pending: 1}, done("r1", "completed"),
+		created("r2"), realtime.ResponseTriggers{Change: realtime.TriggerCovered, Count: 1, Pending: 0})
+	h.sync()
+	if err := h.s.SetOutputModality(realtime.ModalityText); err != nil {
+		t.Fatal(err)
+	}
+	h.sync()
+	if n := len(updates(h.m)); n != 1 {
+		t.Fatalf("%d updates while the follow-up answer runs", n)
+	}
+	h.m.emit(done("r2", "completed"))
+	h.m.waitCmds(t, "update after the handoff's", func(cs []realtime.Command) bool { return len(cmdsOf[realtime.UpdateSession](cs)) == 2 })
+	ups := updates(h.m)
+	if ups[1].Settings.Instructions != ups[0].Settings.Instructions || !ups[1].Settings.TextOnly() {
+		t.Errorf("instructions %q, want the handoff's %q; text only %v", ups[1].Settings.Instructions, ups[0].Settings.Instructions, ups[1].Settings.TextOnly())
+	}
+}
+
 // Item 13: VAD ↔ push-to-talk waits for the next safe point: nothing is sent while a
 // response is active; the update follows its response.done, with turn_detection
 // null (R2.2), and the VAD object comes back on the way back.

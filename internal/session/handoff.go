@@ -23,6 +23,7 @@ func (s *Session) handoff(c *call, h HandoffTarget) {
 	s.setActive(target)
 	s.emit(Handoff{FromAgent: from.Name, ToAgent: target.Name, CallID: c.id})
 	s.lastSettings = s.settingsFor(target, from.Name)
+	s.ctl.from = from.Name // later updates keep the preamble (controls.go)
 	s.send(realtime.UpdateSession{Settings: s.lastSettings})
 	out := handoffOutput(target.Name)
 	s.send(realtime.SendToolOutput{CallID: c.id, Output: out, Respond: true})
@@ -43,6 +44,7 @@ func (s *Session) switchAgent(name string) {
 	s.setActive(target)
 	s.emit(Handoff{FromAgent: from.Name, ToAgent: target.Name, Manual: true})
 	s.lastSettings = s.settingsFor(target, "")
+	s.ctl.from = ""
 	s.send(realtime.UpdateSession{Settings: s.lastSettings})
 }
 
