@@ -132,3 +132,57 @@ func closeConfig(s *tmuxSession) {
 	s.key("Escape")
 	s.waitFor("the configuration view closed", func(scr string) bool { return !strings.Contains(scr, "session configuration sent") })
 }
+
+// Issue 12 items 13 and 14 with real PortAudio on the ALSA file device
+// (testdata/audio): the status line names the devices in use; f10 lists them
+// and enter reopens the audio with the chosen microphone; f8 switches to text
+// (answers written, microphone off) and back to voice without a restart.
+func TestTmuxDevicesAndVoice(t *testing.T) {
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed (make test-deps installs it)")
+	}
+	root := testkit.Root(t)
+	tmp := t.TempDir()
+	bin := buildRtagent(t, root, tmp)
+	work := userCheckout(t, root, tmp)
+	// The capture device exists only with an input file (silence, 20 s).
+	if err := os.WriteFile(filepath.Join(tmp, "in.raw"), make([]byte, 20*48000), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	stderrPath := filepath.Join(tmp, "stderr")
+	shellCmd := fmt.Sprintf("env ALSA_CONFIG_PATH=%s FAKEAUDIO_DIR=%s %s chat --sim --push-to-talk --no-aec 2>%s; echo \"rtagent exited: $?\"; exec sleep 3600",
+		shq(filepath.Join(root, "testdata", "audio", "fakeaudio.conf")), shq(tmp), shq(bin), shq(stderrPath))
+	s := startTmux(t, tmp, work, filepath.Join(tmp, "state"), shellCmd)
+	t.Cleanup(func() {
+		if t.Failed() {
+			if b, err := os.ReadFile(stderrPath); err == nil && len(b) > 0 {
+				t.Logf("rtagent stderr:\n%s", b)
+			}
+		}
+	})
+	s.waitText("● connected", "mic: push-to-talk │ default → default", "f8 text f9 vad")
+
+	s.key("F10")
+	s.waitText("audio devices", "microphone fake_cap", "▸ microphone default (in use)", "speaker    default (in use)")
+	s.key("Up")
+	s.waitText("▸ microphone fake_cap")
+	s.key("Enter")
+	s.waitText("audio: microphone fake_cap · speaker default", "│ fake_cap → default")
+
+	s.key("F8")
+	s.waitText("text mode: answers are written", "mic: off (text)", "f8 voice f1 help")
+	s.typeLine("hello in text")
+	s.waitText("You said: hello in text")
+	s.key("F8")
+	s.waitText("voice on: answers are spoken", "mic: push-to-talk │ fake_cap → default")
+	s.key("F12")
+	s.waitText(`"output_modalities": [`, `"audio"`, `"turn_detection": null`)
+	closeConfig(s)
+
+	s.key("C-c")
+	s.waitText("press ctrl+c again to quit")
+	s.key("C-c")
+	if scr := s.waitText("rtagent exited: "); !strings.Contains(scr, "rtagent exited: 0") {
+		s.fatalf("rtagent did not exit with status 0")
+	}
+}
