@@ -27,6 +27,7 @@ type chatOptions struct {
 	TranscriptTo string
 	Plain        bool
 	NoMouse      bool
+	Watch        bool
 }
 
 func newChatCmd(f *factory) *cobra.Command {
@@ -36,7 +37,8 @@ func newChatCmd(f *factory) *cobra.Command {
 		Short: "Talk to your agents by voice and text in a terminal UI",
 		Example: `  rtagent chat --sim
   rtagent chat --text --transcript session.md
-  rtagent chat --push-to-talk --record session.wav`,
+  rtagent chat --push-to-talk --record session.wav
+  rtagent chat --sim --watch`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if err := opts.conn.validate(); err != nil {
@@ -56,6 +58,7 @@ func newChatCmd(f *factory) *cobra.Command {
 	fl.StringVar(&opts.Record, "record", "", "record both sides to this stereo WAV `FILE` (left: microphone, right: model)")
 	fl.StringVar(&opts.TranscriptTo, "transcript", "", "write a Markdown transcript to this `FILE` (kept up to date as you talk)")
 	fl.BoolVar(&opts.Plain, "plain", false, "a plain line-mode interface instead of the full-screen UI")
+	fl.BoolVar(&opts.Watch, "watch", false, "reload the agents file when it changes (validated first; ctrl+r reloads by hand)")
 	fl.BoolVar(&opts.NoMouse, "no-mouse", false, "start without mouse capture, so the terminal selects text to copy (f7 toggles; the wheel scrolls only with capture)")
 	registerCompletions(cmd, f)
 	return cmd
@@ -67,6 +70,9 @@ func runChat(ctx context.Context, f *factory, opts *chatOptions) (err error) {
 	useTUI := !opts.Plain && f.IO.IsStdinTTY() && f.IO.IsStdoutTTY()
 	if opts.PushToTalk && !useTUI && !opts.Text {
 		return usageErrorf("--push-to-talk needs the full-screen UI (a terminal, without --plain): line mode has no talk key")
+	}
+	if opts.Watch && !useTUI {
+		return usageErrorf("--watch needs the full-screen UI (a terminal, without --plain)")
 	}
 	if !opts.Text {
 		vo := opts.voice
@@ -91,11 +97,16 @@ func runChat(ctx context.Context, f *factory, opts *chatOptions) (err error) {
 	tap := app.NewTraceTap()
 	aopts := opts.conn.appOptions(f)
 	aopts.PushToTalk = opts.PushToTalk
+	var sink *app.SwitchSink // the UI may open, close and swap the speaker
 	if useTUI {
 		aopts.Tap = tap.Add
+		sink = app.NewSwitchSink(nil)
+		aopts.Audio = sink
 	}
 	if opts.Text {
 		aopts.Modality = "text"
+	} else if sink != nil {
+		sink.Set(voice.Sink())
 	} else {
 		aopts.Audio = voice.Sink()
 	}
@@ -113,28 +124,33 @@ func runChat(ctx context.Context, f *factory, opts *chatOptions) (err error) {
 		return err
 	}
 	if useTUI {
-		return chatTUI(ctx, f, rt, voice, tw, opts, notices, tap)
+		return chatTUI(ctx, f, rt, voice, sink, tw, opts, notices, tap)
 	}
 	return chatLines(ctx, f, rt, voice, tw, opts)
 }
 
 // chatTUI runs the full-screen UI. Session events go to the transcript and the UI;
 // audio never reaches the UI (the player has it already).
-func chatTUI(ctx context.Context, f *factory, rt *app.Runtime, voice *app.Voice, tw *transcript.Writer, opts *chatOptions, notices []string, tap *app.TraceTap) error {
+func chatTUI(ctx context.Context, f *factory, rt *app.Runtime, voice *app.Voice, sink *app.SwitchSink, tw *transcript.Writer, opts *chatOptions, notices []string, tap *app.TraceTap) error {
+	vo := opts.voice
+	vo.Logger = f.Logger
+	console := app.NewConsole(ctx, rt, voice, sink, app.ConsoleOptions{Voice: vo, PushToTalk: opts.PushToTalk, Text: opts.Text})
+	defer func() { _ = console.Close() }()
 	topts := tuiOptions(rt, opts)
-	topts.Backend = app.PushToTalk{Session: rt.Session, Voice: voice}
+	topts.Backend = app.ConsoleBackend{Session: rt.Session, Console: console}
 	topts.Notices = notices
-	if voice != nil {
-		topts.Audio = voice
-	}
+	topts.Audio, topts.Text, topts.Controls = console, opts.Text, chatControls{console}
 	p := tea.NewProgram(tui.New(topts), tea.WithContext(ctx), tea.WithInput(f.IO.In), tea.WithOutput(f.IO.Out))
-	if voice != nil {
-		voice.OnFault = func(err error) {
-			ev := session.Error{Source: "audio", Message: err.Error()}
-			tw.Add(ev)
-			p.Send(tui.EventMsg{Event: ev})
-		}
-		voice.Start(ctx, rt.Session, !opts.PushToTalk)
+	console.OnFault = func(err error) {
+		ev := session.Error{Source: "audio", Message: err.Error()}
+		tw.Add(ev)
+		p.Send(tui.EventMsg{Event: ev})
+	}
+	console.Start()
+	if opts.Watch {
+		stopWatch, watchDone := make(chan struct{}), make(chan struct{})
+		go watchAgents(ctx, opts.conn.AgentsFile, p, stopWatch, watchDone)
+		defer func() { close(stopWatch); <-watchDone }()
 	}
 	// Wire frames reach the UI from their own goroutine: p.Send blocks until the
 	// program runs, and the model's trace goroutine must never wait for the UI.
@@ -196,21 +212,12 @@ func tuiOptions(rt *app.Runtime, opts *chatOptions) tui.Options {
 		Title:     "rtagent · " + opts.conn.AgentsFile,
 		Endpoint:  rt.Endpoint,
 		Simulated: rt.Simulated,
-		AgentInfo: map[string]tui.AgentInfo{},
 	}
 	if rt.Simulated {
 		o.Endpoint = "the built-in simulator"
 	}
+	o.Agents, o.AgentInfo = agentInfo(rt.Config)
 	for _, a := range rt.Config.Agents {
-		o.Agents = append(o.Agents, a.Name)
-		info := tui.AgentInfo{Description: a.HandoffDescription}
-		for _, t := range a.Tools {
-			info.Tools = append(info.Tools, t.Name)
-		}
-		for _, h := range a.Handoffs {
-			info.Handoffs = append(info.Handoffs, h.Agent)
-		}
-		o.AgentInfo[a.Name] = info
 		if a.Name == rt.StartAgent {
 			o.Examples = a.Examples
 		}

@@ -139,7 +139,7 @@ func (rs *replayServer) clientFrames() []string {
 // serveRecording serves rec: a scripted handshake (session.created, then
 // session.updated once the client's session.update came), then every recorded
 // frame in order, verbatim: beta event names included, which the client's decoder
-// maps (R0.4). A ping after the last one is the barrier: its pong comes once the
+// maps (§4.5). A ping after the last one is the barrier: its pong comes once the
 // client's reader has handled every frame before it. Then played is closed and
 // the server stands in for the rest of the conversation, so that the client's own
 // message gets its answer and run ends by itself: each response the recording

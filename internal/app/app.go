@@ -314,13 +314,18 @@ func baseSettings(cfg *agent.Config, start *agent.Agent, o *Options) realtime.Se
 		s.Transcription = &realtime.Transcription{Model: t.Model, Language: t.Language, Prompt: t.Prompt}
 	}
 	if td := m.TurnDetection; !td.Manual() && !o.PushToTalk {
-		s.TurnDetection = &realtime.TurnDetection{
-			Type: td.Type, Threshold: td.Threshold, PrefixPaddingMS: td.PrefixPaddingMS,
-			SilenceDurationMS: td.SilenceDurationMS, IdleTimeoutMS: td.IdleTimeoutMS,
-			Eagerness: td.Eagerness, CreateResponse: td.CreateResponse, InterruptResponse: td.InterruptResponse,
-		}
+		s.TurnDetection = turnDetection(td)
 	}
 	return s
+}
+
+// turnDetection is the agents file's voice activity detection on the wire's terms.
+func turnDetection(td *agent.TurnDetection) *realtime.TurnDetection {
+	return &realtime.TurnDetection{
+		Type: td.Type, Threshold: td.Threshold, PrefixPaddingMS: td.PrefixPaddingMS,
+		SilenceDurationMS: td.SilenceDurationMS, IdleTimeoutMS: td.IdleTimeoutMS,
+		Eagerness: td.Eagerness, CreateResponse: td.CreateResponse, InterruptResponse: td.InterruptResponse,
+	}
 }
 
 func prices(cfg *agent.Config, model string) *session.Prices {

@@ -40,7 +40,7 @@ type Voice struct {
 	player    *audio.Player  // duplex.Player
 	rec       *audio.Recorder
 
-	vad     bool        // stream continuously (server VAD) rather than only while talking
+	vad     atomic.Bool // stream continuously (server VAD) rather than only while talking
 	talking atomic.Bool // push-to-talk key held
 	failed  atomic.Bool
 
@@ -150,7 +150,7 @@ func (v *Voice) Sink() realtime.AudioSink { return v.player }
 // Start streams the microphone into the session until Close. With vad set audio
 // flows continuously; otherwise only while the push-to-talk key is held.
 func (v *Voice) Start(ctx context.Context, s *session.Session, vad bool) {
-	v.vad = vad
+	v.vad.Store(vad)
 	v.wg.Add(1)
 	go func() {
 		defer v.wg.Done()
@@ -175,7 +175,7 @@ func (v *Voice) Start(ctx context.Context, s *session.Session, vad bool) {
 					samples = audio.BytesToSamples(samples[:0], fr.PCM)
 					v.rec.Mic(fr.Captured, samples)
 				}
-				if v.vad || v.talking.Load() {
+				if v.vad.Load() || v.talking.Load() {
 					_ = s.AppendAudio(fr.PCM)
 				}
 			}

@@ -3,6 +3,7 @@ package session
 import (
 	"bytes"
 	"encoding/json"
+	"fmt"
 
 	"github.com/rtagent/rtagent/internal/realtime"
 )
@@ -22,7 +23,8 @@ func (s *Session) handoff(c *call, h HandoffTarget) {
 	s.setActive(target)
 	s.emit(Handoff{FromAgent: from.Name, ToAgent: target.Name, CallID: c.id})
 	s.lastSettings = s.settingsFor(target, from.Name)
-	s.toolsDirty = false // the full update declares the new agent's current tools
+	s.toolsDirty = false   // the full update declares the new agent's current tools
+	s.ctl.from = from.Name // later updates keep the preamble (controls.go)
 	s.send(realtime.UpdateSession{Settings: s.lastSettings})
 	out := handoffOutput(target.Name)
 	s.send(realtime.SendToolOutput{CallID: c.id, Output: out, Respond: true})
@@ -33,6 +35,10 @@ func (s *Session) handoff(c *call, h HandoffTarget) {
 func (s *Session) switchAgent(name string) {
 	target := s.agents[name]
 	from := s.active
+	if target == nil { // gone with an agents reload since SwitchAgent checked (controls.go)
+		s.emit(Error{Source: SourceEngine, Message: fmt.Sprintf("switch agent: unknown agent %q", name)})
+		return
+	}
 	if target == from {
 		return
 	}
@@ -40,6 +46,7 @@ func (s *Session) switchAgent(name string) {
 	s.emit(Handoff{FromAgent: from.Name, ToAgent: target.Name, Manual: true})
 	s.lastSettings = s.settingsFor(target, "")
 	s.toolsDirty = false
+	s.ctl.from = ""
 	s.send(realtime.UpdateSession{Settings: s.lastSettings})
 }
 

@@ -67,5 +67,6 @@ func (s *Session) checkIdle() {
 	}
 	q.idle = quiet
 	s.maybeDeclareTools()
+	s.applyControls() // runtime controls wait for a safe point (controls.go)
 	s.maybeRecycle()
 }

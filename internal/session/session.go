@@ -107,8 +107,9 @@ type engine struct {
 	everReady bool       // the first connection became ready (a later one is a reconnection)
 	link      linkState  // reconnection and recycling (R14.3)
 
-	finals finalTexts // final assistant transcripts already emitted (responses.go)
-	guard  guardChain // output guardrail corrections (guardrails.go)
+	finals finalTexts   // final assistant transcripts already emitted (responses.go)
+	guard  guardChain   // output guardrail corrections (guardrails.go)
+	ctl    controlState // runtime controls waiting for a safe point (controls.go)
 }
 
 // New validates cfg and returns a session that is not started yet.
@@ -495,7 +496,10 @@ func (s *Session) Interrupt(reason string) {
 // SwitchAgent switches the active agent manually (R9.5): a full session update and a
 // handoff event with Manual set; no tool output and no response.
 func (s *Session) SwitchAgent(name string) error {
-	if s.agents[name] == nil {
+	s.mu.RLock() // ReplaceAgents swaps the map (controls.go)
+	known := s.agents[name] != nil
+	s.mu.RUnlock()
+	if !known {
 		return fmt.Errorf("unknown agent %q", name)
 	}
 	return s.do(func() { s.switchAgent(name) })

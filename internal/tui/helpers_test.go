@@ -161,6 +161,7 @@ var (
 	keyTab       = tea.KeyPressMsg{Code: tea.KeyTab}
 	keyDown      = tea.KeyPressMsg{Code: tea.KeyDown}
 	keyPgUp      = tea.KeyPressMsg{Code: tea.KeyPgUp}
+	keyPgDown    = tea.KeyPressMsg{Code: tea.KeyPgDown}
 	keyEnd       = tea.KeyPressMsg{Code: tea.KeyEnd}
 	keyF1        = tea.KeyPressMsg{Code: tea.KeyF1}
 	keyF2        = tea.KeyPressMsg{Code: tea.KeyF2}

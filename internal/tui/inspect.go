@@ -18,15 +18,24 @@ type inspector struct {
 	open   bool
 	events []logLine // the filtered log when opened from the log (a snapshot: lines never change)
 	tools  []*Entry  // the tool cards when opened from the conversation (live: cards change state)
+	config string    // the session configuration sent (f12), pretty JSON
 	index  int
 	scroll scroller
 }
 
-func (in *inspector) len() int { return len(in.events) + len(in.tools) }
+func (in *inspector) len() int {
+	if in.config != "" {
+		return 1
+	}
+	return len(in.events) + len(in.tools)
+}
 
 // title and body of the shown item.
 func (m *Model) inspected() (title, body string) {
 	in := &m.inspect
+	if in.config != "" {
+		return "session configuration sent (R2.3) · f12 refreshes", in.config
+	}
 	if in.events != nil {
 		ln := in.events[in.index]
 		dir := "← received"
@@ -112,6 +121,8 @@ func (m *Model) handleInspectKey(msg tea.KeyPressMsg) tea.Cmd {
 	switch {
 	case msg.String() == "esc" || msg.String() == "q" || key.Matches(msg, k.Inspect):
 		in.open = false
+	case key.Matches(msg, k.Config) && in.config != "":
+		return m.openConfig()
 	case msg.String() == "left" || msg.String() == "shift+tab":
 		if in.index > 0 {
 			in.index--

@@ -13,6 +13,7 @@ type keyMap struct {
 	PageUp, PageDown, Top, Bottom                             key.Binding
 	Approve, Reject, AlwaysApprove, AlwaysReject              key.Binding
 	Close, Inspect, Redraw, Mouse                             key.Binding
+	Voice, Turns, Devices, Reload, Config                     key.Binding // runtime controls (controls.go)
 }
 
 func defaultKeyMap() keyMap {
@@ -27,6 +28,11 @@ func defaultKeyMap() keyMap {
 		Inspect:    key.NewBinding(key.WithKeys("f6"), key.WithHelp("f6", "expand the latest tool call to its JSON (←/→ others, c copies)")),
 		Mouse:      key.NewBinding(key.WithKeys("f7"), key.WithHelp("f7", "mouse capture on/off (off: select text; on: wheel scrolls)")),
 		Redraw:     key.NewBinding(key.WithKeys("ctrl+l"), key.WithHelp("ctrl+l", "redraw the screen")),
+		Voice:      key.NewBinding(key.WithKeys("f8", "ctrl+t"), key.WithHelp("f8/ctrl+t", "text ↔ voice (spoken answers, microphone and speaker)")),
+		Turns:      key.NewBinding(key.WithKeys("f9", "ctrl+g"), key.WithHelp("f9/ctrl+g", "voice activity detection ↔ push-to-talk")),
+		Devices:    key.NewBinding(key.WithKeys("f10"), key.WithHelp("f10", "audio devices: see and choose the microphone and speaker")),
+		Reload:     key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "reload the agents file (validated first; chat --watch: on save)")),
+		Config:     key.NewBinding(key.WithKeys("f12"), key.WithHelp("f12", "session configuration sent (instructions, tools, turns, voice)")),
 		Quit:       key.NewBinding(key.WithKeys("ctrl+c"), key.WithHelp("ctrl+c ×2", "quit")),
 		PageUp:     key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup/pgdn", "scroll (or mouse wheel)")),
 		PageDown:   key.NewBinding(key.WithKeys("pgdown")),
@@ -46,5 +52,6 @@ func defaultKeyMap() keyMap {
 func (k keyMap) helpRows() []key.Binding {
 	return []key.Binding{
 		k.Send, k.Interrupt, k.Mute, k.PushToTalk, k.Agent, k.Log, k.Inspect, k.PageUp, k.Top, k.Mouse, k.Redraw, k.Help, k.Quit,
+		k.Voice, k.Turns, k.Devices, k.Reload, k.Config,
 	}
 }

@@ -25,11 +25,13 @@ const (
 // and forward session events with program.Send(tui.EventMsg{Event: ev}). After
 // Run returns, the final model's Record holds what it showed.
 type Model struct {
-	backend Backend
-	audio   AudioControl
-	now     func() time.Time
-	keys    keyMap
-	st      styles
+	backend  Backend
+	audio    AudioControl
+	controls Controls
+	ctlBusy  bool // a Controls change is being applied
+	now      func() time.Time
+	keys     keyMap
+	st       styles
 
 	width, height int
 
@@ -38,18 +40,20 @@ type Model struct {
 	input  textinput.Model
 
 	// Panes and dialogs; at most one of help/log is shown in the main area.
-	helpOpen  bool
-	logOpen   bool
-	log       eventLog
-	logFilter textinput.Model
-	logScroll scroller
-	logSel    int // selected line of the filtered log; -1: none (follow the end)
-	inspect   inspector
-	approvals []session.ToolApprovalRequired // queue; the first is shown
-	approval  approvalState
-	sticky    map[string]bool // tool → always approved (true) or rejected (false), as the session keeps it (R8.8)
-	picker    picker
-	agentInfo map[string]AgentInfo
+	helpOpen   bool
+	logOpen    bool
+	log        eventLog
+	logFilter  textinput.Model
+	logScroll  scroller
+	logSel     int // selected line of the filtered log; -1: none (follow the end)
+	inspect    inspector
+	approvals  []session.ToolApprovalRequired // queue; the first is shown
+	approval   approvalState
+	sticky     map[string]bool // tool → always approved (true) or rejected (false), as the session keeps it (R8.8)
+	picker     picker
+	devices    devicePicker
+	helpScroll scroller
+	agentInfo  map[string]AgentInfo
 
 	status status
 
@@ -98,6 +102,8 @@ type status struct {
 	sessionID           string
 	pushToTalk          bool
 	textMode            bool
+	inputDevice         string // microphone in use, when Controls say
+	outputDevice        string // speaker in use
 	muted               bool
 	speaking            bool // between speech_started and speech_stopped
 	levelIn, levelOut   float64
@@ -130,7 +136,7 @@ func New(opts Options) *Model {
 
 	in := textinput.New()
 	in.Prompt = "> "
-	in.Placeholder = inputHint(opts.PushToTalk && opts.Audio != nil, false)
+	in.Placeholder = inputHint(opts.PushToTalk && opts.Audio != nil && !opts.Text, false)
 	in.SetVirtualCursor(false)
 	in.SetStyles(inputStyles(st))
 	in.Focus()
@@ -144,6 +150,7 @@ func New(opts Options) *Model {
 
 	m := &Model{
 		backend:   opts.Backend,
+		controls:  opts.Controls,
 		audio:     opts.Audio,
 		now:       now,
 		keys:      defaultKeyMap(),
@@ -166,7 +173,7 @@ func New(opts Options) *Model {
 			conn:       "connecting",
 			pushToTalk: opts.PushToTalk,
 			simulated:  opts.Simulated,
-			textMode:   opts.Audio == nil,
+			textMode:   opts.Audio == nil || opts.Text,
 			started:    t0,
 			now:        t0,
 		},
@@ -215,7 +222,7 @@ func inputStyles(st styles) textinput.Styles {
 func (m *Model) Record() *Record { return m.record }
 
 // Init starts the tick.
-func (m *Model) Init() tea.Cmd { return m.tickCmd() }
+func (m *Model) Init() tea.Cmd { return tea.Batch(m.tickCmd(), m.controlStateCmd()) }
 
 // Update routes a message to its handler. Handlers change state and return
 // commands; none does IO. Frames are recomposed here, except for
@@ -247,6 +254,16 @@ func (m *Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		coalesce = !m.dirty // the tick recomposes only what changed
 	case backendDoneMsg:
 		m.handleBackendDone(msg)
+	case controlStateMsg:
+		m.handleControlState(msg)
+	case deviceListMsg:
+		m.handleDeviceList(msg)
+	case reloadDoneMsg:
+		m.handleReloadDone(msg)
+	case ReloadRequestMsg:
+		cmd = m.reload(msg.Reason)
+	case configMsg:
+		m.handleConfig(msg)
 	default:
 		return m, nil
 	}

@@ -39,6 +39,12 @@ type AudioControl interface {
 type Options struct {
 	Backend Backend
 	Audio   AudioControl // nil: text mode
+	// Controls switch text/voice, push-to-talk, devices, reload the agents file
+	// and show the session configuration (nil: not available).
+	Controls Controls
+	// Text starts in text mode even with Audio set (Audio then stands for
+	// devices that Controls may open later).
+	Text bool
 
 	Agents      []string // agent names, for the picker
 	ActiveAgent string

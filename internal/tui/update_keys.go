@@ -30,6 +30,9 @@ func (m *Model) handleKeyPress(msg tea.KeyPressMsg) tea.Cmd {
 	if m.picker.open {
 		return m.handlePickerKey(msg)
 	}
+	if m.devices.open {
+		return m.handleDeviceKey(msg)
+	}
 	if m.inspect.open {
 		return m.handleInspectKey(msg)
 	}
@@ -39,6 +42,9 @@ func (m *Model) handleKeyPress(msg tea.KeyPressMsg) tea.Cmd {
 	// q closes help on an empty input; in a message it is a letter.
 	if m.helpOpen && (key.Matches(msg, k.Close, k.Help) || (msg.String() == "q" && m.input.Value() == "")) {
 		m.helpOpen = false
+		return nil
+	}
+	if m.helpOpen && m.scrollHelp(msg) {
 		return nil
 	}
 	if m.logOpen {
@@ -68,6 +74,16 @@ func (m *Model) handleKeyPress(msg tea.KeyPressMsg) tea.Cmd {
 	case key.Matches(msg, k.Inspect):
 		m.inspectTools()
 		return nil
+	case key.Matches(msg, k.Voice):
+		return m.toggleVoice()
+	case key.Matches(msg, k.Turns):
+		return m.toggleTurns()
+	case key.Matches(msg, k.Devices):
+		return m.openDevices()
+	case key.Matches(msg, k.Reload):
+		return m.reload("")
+	case key.Matches(msg, k.Config):
+		return m.openConfig()
 	case key.Matches(msg, k.Mouse):
 		m.mouse = !m.mouse
 		if m.mouse {
@@ -130,7 +146,7 @@ func (m *Model) handleKeyRelease(msg tea.KeyReleaseMsg) tea.Cmd {
 }
 
 func (m *Model) handlePaste(msg tea.PasteMsg) tea.Cmd {
-	if m.picker.open {
+	if m.picker.open || m.devices.open {
 		return nil
 	}
 	// Pasted text is a message: it goes to the input, and takes the keys back
@@ -210,6 +226,9 @@ func (m *Model) pushToTalkPress(msg tea.KeyPressMsg) tea.Cmd {
 		return nil
 	case m.status.textMode:
 		m.setNotice("no microphone in text mode")
+		return nil
+	case !m.status.pushToTalk && m.controls != nil:
+		m.setNotice("push-to-talk is off: f9 turns it on")
 		return nil
 	case !m.status.pushToTalk:
 		m.setNotice("push-to-talk is off (start with --push-to-talk)")

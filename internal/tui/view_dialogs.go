@@ -22,6 +22,8 @@ func (m *Model) dialogLines(w int) []string {
 		return m.approvalLines(w)
 	case m.picker.open:
 		return m.pickerLines(w)
+	case m.devices.open:
+		return m.deviceLines(w)
 	}
 	return nil
 }
@@ -139,3 +141,33 @@ func prettyArgs(s string) string {
 }
 
 func itoa(n int) string { return strconv.Itoa(n) }
+
+// deviceLines renders the audio device picker: microphones, then speakers, the
+// ones in use marked.
+func (m *Model) deviceLines(w int) []string {
+	st := m.st
+	p := &m.devices
+	rows := []string{st.render(st.DialogTitle, "audio devices") + st.render(st.Muted, "  ↑/↓ enter uses it · esc cancels")}
+	n := p.len()
+	lo := max(0, min(p.index-maxPickerRows/2, n-maxPickerRows))
+	hi := min(n, lo+maxPickerRows)
+	for i := lo; i < hi; i++ {
+		kind, name, inUse := "speaker    ", "", false
+		if i < len(p.inputs) {
+			kind, name = "microphone ", p.inputs[i]
+			inUse = name == m.status.inputDevice
+		} else {
+			name = p.outputs[i-len(p.inputs)]
+			inUse = name == m.status.outputDevice
+		}
+		label := "  " + st.render(st.Muted, kind) + name
+		if i == p.index {
+			label = st.render(st.Selected, "▸ "+kind+name)
+		}
+		if inUse {
+			label += st.render(st.Muted, " (in use)")
+		}
+		rows = append(rows, label)
+	}
+	return box(st, st.Dialog, rows, w)
+}

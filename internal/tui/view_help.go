@@ -3,13 +3,16 @@ package tui
 import (
 	"strings"
 
+	"charm.land/bubbles/v2/key"
+	tea "charm.land/bubbletea/v2"
+
 	"github.com/charmbracelet/x/ansi"
 )
 
 // helpLines renders the help pane from the key map.
 func (m *Model) helpLines(w, h int) []string {
 	st := m.st
-	lines := []string{st.render(st.DialogTitle, "rtagent — keys") + st.render(st.Muted, "  (esc, q or f1 closes)"), ""}
+	lines := []string{st.render(st.DialogTitle, "rtagent — keys") + st.render(st.Muted, "  (esc, q or f1 closes · ↑/↓ pgup/pgdn scroll)"), ""}
 	kw := 0
 	for _, b := range m.keys.helpRows() {
 		kw = max(kw, ansi.StringWidth(b.Help().Key))
@@ -30,9 +33,28 @@ func (m *Model) helpLines(w, h int) []string {
 		st.render(st.Muted, "line editing: ctrl+a/ctrl+e start/end, ctrl+u/ctrl+k delete, ctrl+w word."),
 		st.render(st.Muted, "/image FILE sends a PNG, JPEG, WebP or GIF image (at most 20 MB)."),
 	)
-	out := make([]string, h)
-	for i := 0; i < h && i < len(lines); i++ {
-		out[i] = ansi.Truncate(lines[i], w, "…")
+	for i := range lines {
+		lines[i] = ansi.Truncate(lines[i], w, "…")
 	}
-	return out
+	m.helpScroll.setLines(lines)
+	m.helpScroll.setHeight(h)
+	return m.helpScroll.visible()
+}
+
+// scrollHelp scrolls the help pane; it reports whether msg was a scroll key.
+func (m *Model) scrollHelp(msg tea.KeyPressMsg) bool {
+	s := &m.helpScroll
+	switch {
+	case msg.String() == "up":
+		s.scroll(-1)
+	case msg.String() == "down":
+		s.scroll(1)
+	case key.Matches(msg, m.keys.PageUp):
+		s.pageUp()
+	case key.Matches(msg, m.keys.PageDown):
+		s.pageDown()
+	default:
+		return false
+	}
+	return true
 }

@@ -34,6 +34,9 @@ func (m *Model) statusLines(width int) []string {
 		l1 = append(l1, modelVoice)
 	}
 	l1 = append(l1, m.connText(), "mic: "+m.micText())
+	if d := m.deviceText(); d != "" {
+		l1 = append(l1, d)
+	}
 
 	var l2 []string
 	if !s.textMode {
@@ -47,7 +50,7 @@ func (m *Model) statusLines(width int) []string {
 	if s.simulated {
 		cost += " (simulated)"
 	}
-	l2 = append(l2, lat, cost, formatClock(s.now.Sub(s.started)), st.render(st.StatusKey, "f1")+" help")
+	l2 = append(l2, lat, cost, formatClock(s.now.Sub(s.started)), m.modeKeys()+st.render(st.StatusKey, "f1")+" help")
 
 	return []string{
 		ansi.Truncate(" "+strings.Join(l1, sep), width, "…"),
@@ -80,9 +83,36 @@ func (m *Model) micText() string {
 		return "push-to-talk"
 	case s.speaking:
 		return m.st.render(m.st.ToolOK, "● hearing you")
+	case m.controls != nil:
+		return "listening (vad)"
 	default:
 		return "listening"
 	}
+}
+
+// deviceText names the microphone and speaker in use, when known (item 14).
+func (m *Model) deviceText() string {
+	s := &m.status
+	if s.textMode || s.inputDevice == "" && s.outputDevice == "" {
+		return ""
+	}
+	return orDash(s.inputDevice) + " → " + orDash(s.outputDevice)
+}
+
+// modeKeys names the keys that switch the mode (item 13), with Controls.
+func (m *Model) modeKeys() string {
+	if m.controls == nil {
+		return ""
+	}
+	st := m.st
+	k := func(key, what string) string { return st.render(st.StatusKey, key) + " " + what + " " }
+	if m.status.textMode {
+		return k("f8", "voice")
+	}
+	if m.status.pushToTalk {
+		return k("f8", "text") + k("f9", "vad")
+	}
+	return k("f8", "text") + k("f9", "ptt")
 }
 
 // meter draws a level 0..1 as meterCells cells. Levels are mapped on a square

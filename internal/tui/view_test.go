@@ -24,7 +24,7 @@ type scenario struct {
 var sizes = []struct{ w, h int }{{80, 24}, {120, 40}}
 
 func scenarios() []scenario {
-	return []scenario{
+	return append([]scenario{
 		{
 			name: "turns",
 			setup: func(h *harness) {
@@ -232,14 +232,22 @@ func scenarios() []scenario {
 			setup: func(h *harness) { h.key(keyF1) },
 			want: []string{"rtagent — keys", "esc/ctrl+x", "interrupt", "f2/ctrl+o", "mute", "ctrl+space/f3",
 				"push to talk", "tab/f5", "switch agent", "f4", "event log", "f6", "expand the latest tool call", "ctrl+l", "redraw", "f7", "mouse capture on/off", "pgup/pgdn", "home/end", "ctrl+c ×2", "quit",
-				"y approve", "v always reject (never)", "the same keys as run --approve ask"},
+				"f8/ctrl+t", "text ↔ voice", "f9/ctrl+g", "voice activity detection ↔ push-to-talk", "f10", "audio devices",
+				"ctrl+r", "reload the agents file", "f12", "session configuration sent"},
+		},
+		{
+			// The help scrolls where it does not fit (80×24): the approval keys
+			// are at its end.
+			name:  "help_end",
+			setup: func(h *harness) { h.key(keyF1); h.key(keyPgDown); h.key(keyPgDown) },
+			want:  []string{"y approve", "v always reject (never)", "the same keys as run --approve ask", "f12"},
 		},
 		{
 			name:  "picker",
 			setup: func(h *harness) { h.key(keyTab) },
 			want:  []string{"switch agent", "▸ billing", "concierge (active)"},
 		},
-	}
+	}, controlScenarios()...)
 }
 
 func TestViewGolden(t *testing.T) {
