@@ -56,10 +56,15 @@ func ReadImage(path string) (session.Image, error) {
 
 // SendImage reads the image at path and sends it as a user message (the chat UI's
 // /image command).
-func (b PushToTalk) SendImage(path string) error {
+func (b PushToTalk) SendImage(path string) error { return sendImage(b.Session, path) }
+
+// SendImage is the chat UI's /image command on the full-screen console.
+func (b ConsoleBackend) SendImage(path string) error { return sendImage(b.Session, path) }
+
+func sendImage(s *session.Session, path string) error {
 	img, err := ReadImage(path)
 	if err != nil {
 		return err
 	}
-	return b.Session.SendMessage("", []session.Image{img})
+	return s.SendMessage("", []session.Image{img})
 }
