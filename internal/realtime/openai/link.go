@@ -33,7 +33,10 @@ type link struct {
 	writeErr   atomic.Pointer[error]
 	dead       atomic.Pointer[string] // why the keepalive gave up on the connection
 	planned    atomic.Bool            // closed by a Reconnect command (a recycle)
-	born       time.Time
+	// closing is set once a close handshake was started: CloseNow would then wait
+	// for it (coder/websocket), so teardown leaves the connection to it.
+	closing atomic.Bool
+	born    time.Time
 }
 
 func newLink(conn *websocket.Conn) *link {
@@ -179,6 +182,7 @@ func (l *link) kill(why string) {
 // cancelling the reader's context (coder/websocket closes the connection then), so
 // Ctrl-C never waits for a server that stopped reading.
 func (l *link) closeGracefully(grace time.Duration) {
+	l.closing.Store(true) // before the reader can end: teardown must not CloseNow
 	l.out.Close()
 	done := make(chan struct{})
 	go func() {
@@ -208,6 +212,8 @@ func (l *link) teardown() {
 	l.cancel()
 	l.out.Close()
 	<-l.writerDone
-	_ = l.conn.CloseNow()
+	if !l.closing.Load() {
+		_ = l.conn.CloseNow()
+	}
 	<-l.aliveDone
 }

@@ -382,6 +382,7 @@ func (m *Model) recycleLocked(reason string) error {
 	}
 	l := m.ln
 	l.planned.Store(true)
+	l.closing.Store(true) // teardown must not CloseNow while the close handshake runs
 	// From now on commands are held, as in an outage: the old connection's writer
 	// is closing (a text typed meanwhile must not fail).
 	m.rc.phase, m.rc.downAt = phaseDown, time.Now()
