@@ -98,6 +98,7 @@ type status struct {
 	sessionID           string
 	pushToTalk          bool
 	textMode            bool
+	localVAD            string // e.g. "local VAD medium ≥60ms"; "" when not shown
 	muted               bool
 	speaking            bool // between speech_started and speech_stopped
 	levelIn, levelOut   float64
@@ -167,6 +168,7 @@ func New(opts Options) *Model {
 			pushToTalk: opts.PushToTalk,
 			simulated:  opts.Simulated,
 			textMode:   opts.Audio == nil,
+			localVAD:   opts.LocalVAD,
 			started:    t0,
 			now:        t0,
 		},

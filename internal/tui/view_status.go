@@ -34,6 +34,9 @@ func (m *Model) statusLines(width int) []string {
 		l1 = append(l1, modelVoice)
 	}
 	l1 = append(l1, m.connText(), "mic: "+m.micText())
+	if s.localVAD != "" && !s.textMode {
+		l1 = append(l1, s.localVAD)
+	}
 
 	var l2 []string
 	if !s.textMode {
