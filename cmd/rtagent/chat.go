@@ -105,6 +105,9 @@ func runChat(ctx context.Context, f *factory, opts *chatOptions) (err error) {
 	if err := rt.Session.Start(ctx); err != nil {
 		return err
 	}
+	if _, err := voice.StartLocalVAD(rt.Config.Model.LocalVAD, rt.Session); err != nil {
+		return err
+	}
 	if useTUI {
 		return chatTUI(ctx, f, rt, voice, tw, opts, notices, tap)
 	}
@@ -122,6 +125,7 @@ func chatTUI(ctx context.Context, f *factory, rt *app.Runtime, voice *app.Voice,
 		Backend: app.PushToTalk{Session: rt.Session, Voice: voice}, Agents: names, ActiveAgent: rt.StartAgent,
 		Model: rt.Settings.Model, Voice: rt.Settings.Voice, PushToTalk: opts.PushToTalk,
 		Title: "rtagent · " + opts.conn.AgentsFile, Notices: notices,
+		LocalVAD: voice.LocalVADStatus(),
 	}
 	if voice != nil {
 		topts.Audio = voice

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rtagent/rtagent/internal/audio"
+	"github.com/rtagent/rtagent/internal/audio/vad"
 	"github.com/rtagent/rtagent/internal/realtime"
 	"github.com/rtagent/rtagent/internal/session"
 )
@@ -26,6 +27,14 @@ type VoiceOptions struct {
 	Record string
 	// Logger receives the audio package's records (nil: discard).
 	Logger *slog.Logger
+	// OnMic and OnPlayed, if set, see the audio on the device goroutines (for
+	// measurements and tests): every captured frame, raw and echo-cancelled, and
+	// every buffer written to the speaker. They must return quickly.
+	OnMic    func(captured time.Time, mic, out []int16)
+	OnPlayed func(at time.Time, pcm []int16)
+	// PaceToClock paces both devices at real time from the first read (devices that
+	// do not block, like the ALSA file device of the tests; see audio.CaptureConfig).
+	PaceToClock bool
 }
 
 // ErrNoAudio means no microphone or speaker could be opened: chat falls back to text.
@@ -43,6 +52,15 @@ type Voice struct {
 	vad     bool        // stream continuously (server VAD) rather than only while talking
 	talking atomic.Bool // push-to-talk key held
 	failed  atomic.Bool
+
+	// Local barge-in (model.local_vad): the capture feeds bargeIn through OnMic
+	// from the start; StartLocalVAD creates it once the session exists.
+	noAEC, halfDuplex bool
+	onMic             func(captured time.Time, mic, out []int16)
+	bargeIn           atomic.Pointer[vad.BargeIn]
+	vadMu             sync.Mutex
+	vadStatus         string
+	closed            bool
 
 	// OnFault is told when a device fails mid-session; audio stops, text goes on.
 	OnFault func(error)
@@ -64,7 +82,7 @@ func OpenVoice(o VoiceOptions) (_ *Voice, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNoAudio, err)
 	}
-	v := &Voice{terminate: terminate, stop: make(chan struct{})}
+	v := &Voice{terminate: terminate, stop: make(chan struct{}), noAEC: o.NoAEC, halfDuplex: o.HalfDuplex, onMic: o.OnMic}
 	defer func() {
 		if err != nil {
 			v.Close()
@@ -73,6 +91,7 @@ func OpenVoice(o VoiceOptions) (_ *Voice, err error) {
 	cfg := audio.DuplexConfig{
 		InputDevice: o.InputDevice, OutputDevice: o.OutputDevice, NoAEC: o.NoAEC,
 		Mode: audio.EchoFullDuplex, Prebuffer: o.Prebuffer, Logger: o.Logger,
+		OnMic: v.observeMic, PaceToClock: o.PaceToClock,
 	}
 	if o.NoAEC {
 		cfg.Mode = audio.EchoGateMode // R7.12: the gate is the default without AEC
@@ -86,6 +105,13 @@ func OpenVoice(o VoiceOptions) (_ *Voice, err error) {
 		}
 		cfg.OnPlayed = v.rec.Model
 	}
+	if tap := o.OnPlayed; tap != nil {
+		if rec := cfg.OnPlayed; rec != nil {
+			cfg.OnPlayed = func(at time.Time, pcm []int16) { rec(at, pcm); tap(at, pcm) }
+		} else {
+			cfg.OnPlayed = tap
+		}
+	}
 	if v.duplex, err = audio.OpenDuplex(cfg); err != nil {
 		if errors.Is(err, audio.ErrNoDevice) {
 			// "audio: no audio device: no default output device (…)" → "no audio device: no default output device (…)"
@@ -96,6 +122,64 @@ func OpenVoice(o VoiceOptions) (_ *Voice, err error) {
 	}
 	v.capture, v.player = v.duplex.Capture, v.duplex.Player
 	return v, nil
+}
+
+// observeMic feeds every capture frame (raw and echo-cancelled) to the local
+// barge-in detector once there is one; on the capture goroutine.
+func (v *Voice) observeMic(captured time.Time, mic, out []int16) {
+	if bi := v.bargeIn.Load(); bi != nil {
+		bi.Observe(captured, mic, out)
+	}
+	if v.onMic != nil {
+		v.onMic(captured, mic, out)
+	}
+}
+
+// StartLocalVAD turns on local barge-in (model.local_vad, docs/protocol.md R7.6):
+// WebRTC VAD on the echo-cancelled microphone; when the user starts speaking over
+// the assistant, s.Interrupt(session.ReasonLocalVAD) at once, without waiting for
+// the server's speech_started. The session does the whole interrupt (snapshot,
+// fade, cancel, truncate at what was played) and leaves non-interruptible agents
+// alone (R7.8). Without AEC (--no-aec, speakers) the echo guard cannot tell the
+// assistant's voice from the user's, and --half-duplex promises barge-in by key
+// only: there it stays off and the status says why. It returns the status-line
+// summary ("" when o is nil or disabled). v may be nil (text mode).
+func (v *Voice) StartLocalVAD(o *vad.Options, s *session.Session) (string, error) {
+	if v == nil || o == nil || !o.Enabled {
+		return "", nil
+	}
+	v.vadMu.Lock()
+	defer v.vadMu.Unlock()
+	if v.closed || v.bargeIn.Load() != nil {
+		return v.vadStatus, nil
+	}
+	switch {
+	case v.noAEC:
+		v.vadStatus = "local VAD off (needs AEC; --no-aec)"
+	case v.halfDuplex:
+		v.vadStatus = "local VAD off (--half-duplex)"
+	}
+	if v.vadStatus != "" {
+		return v.vadStatus, nil
+	}
+	bi, err := vad.NewBargeIn(vad.BargeInConfig{Options: *o})
+	if err != nil {
+		return "", fmt.Errorf("local_vad: %w", err)
+	}
+	bi.Attach(v.player, func(vad.Onset) { s.Interrupt(session.ReasonLocalVAD) })
+	v.bargeIn.Store(bi)
+	v.vadStatus = o.String()
+	return v.vadStatus, nil
+}
+
+// LocalVADStatus is StartLocalVAD's summary ("" when off or v is nil).
+func (v *Voice) LocalVADStatus() string {
+	if v == nil {
+		return ""
+	}
+	v.vadMu.Lock()
+	defer v.vadMu.Unlock()
+	return v.vadStatus
 }
 
 // Sink is the session's audio output.
@@ -163,6 +247,13 @@ func (v *Voice) Close() error {
 		if v.duplex != nil {
 			errs = append(errs, v.duplex.Close())
 		}
+		// After the capture stopped: nothing observes any more.
+		v.vadMu.Lock()
+		v.closed = true
+		if bi := v.bargeIn.Swap(nil); bi != nil {
+			bi.Close()
+		}
+		v.vadMu.Unlock()
 		if v.rec != nil {
 			errs = append(errs, v.rec.Close())
 		}
