@@ -49,9 +49,11 @@ type Voice struct {
 	player    *audio.Player  // duplex.Player
 	rec       *audio.Recorder
 
-	vad     bool        // stream continuously (server VAD) rather than only while talking
-	talking atomic.Bool // push-to-talk key held
-	failed  atomic.Bool
+	vad        atomic.Bool // stream continuously (server VAD) rather than only while talking
+	talking    atomic.Bool // push-to-talk key held
+	failed     atomic.Bool
+	sess       atomic.Pointer[session.Session] // where frames go; nil before Start and after it ends
+	micSamples []int16                         // onFrame's buffer (capture goroutine)
 
 	// Local barge-in (model.local_vad): the capture feeds bargeIn through OnMic
 	// from the start; StartLocalVAD creates it once the session exists.
@@ -91,7 +93,7 @@ func OpenVoice(o VoiceOptions) (_ *Voice, err error) {
 	cfg := audio.DuplexConfig{
 		InputDevice: o.InputDevice, OutputDevice: o.OutputDevice, NoAEC: o.NoAEC,
 		Mode: audio.EchoFullDuplex, Prebuffer: o.Prebuffer, Logger: o.Logger,
-		OnMic: v.observeMic, PaceToClock: o.PaceToClock,
+		OnMic: v.observeMic, OnFrame: v.onFrame, PaceToClock: o.PaceToClock,
 	}
 	if o.NoAEC {
 		cfg.Mode = audio.EchoGateMode // R7.12: the gate is the default without AEC
@@ -185,40 +187,43 @@ func (v *Voice) LocalVADStatus() string {
 // Sink is the session's audio output.
 func (v *Voice) Sink() realtime.AudioSink { return v.player }
 
-// Start streams the microphone into the session until Close. With vad set audio
-// flows continuously; otherwise only while the push-to-talk key is held.
+// Start streams the microphone into the session until Close or ctx ends. With vad
+// set audio flows continuously; otherwise only while the push-to-talk key is held.
+// Frames go from the capture goroutine straight into the session (onFrame): no
+// goroutine hop per 20 ms frame.
 func (v *Voice) Start(ctx context.Context, s *session.Session, vad bool) {
-	v.vad = vad
+	v.vad.Store(vad)
+	v.sess.Store(s)
 	v.wg.Add(1)
 	go func() {
 		defer v.wg.Done()
-		var samples []int16
-		for {
-			select {
-			case <-v.stop:
-				return
-			case <-ctx.Done():
-				return
-			case err := <-v.capture.Err():
+		defer v.sess.Store(nil)
+		select {
+		case <-v.stop:
+		case <-ctx.Done():
+		case err, ok := <-v.capture.Err():
+			if ok {
 				v.fault(fmt.Errorf("microphone failed: %w; continuing in text", err))
-				return
-			case err := <-v.player.Err():
+			}
+		case err, ok := <-v.player.Err():
+			if ok {
 				v.fault(fmt.Errorf("speaker failed: %w; continuing in text", err))
-				return
-			case fr, ok := <-v.capture.Frames():
-				if !ok {
-					return
-				}
-				if v.rec != nil {
-					samples = audio.BytesToSamples(samples[:0], fr.PCM)
-					v.rec.Mic(fr.Captured, samples)
-				}
-				if v.vad || v.talking.Load() {
-					_ = s.AppendAudio(fr.PCM)
-				}
 			}
 		}
 	}()
+}
+
+// onFrame is the capture's OnFrame: each delivered microphone frame (not muted,
+// past the echo gate) to the recording and, once started, to the session. On the
+// capture goroutine; AppendAudio only queues.
+func (v *Voice) onFrame(fr audio.Frame) {
+	if v.rec != nil {
+		v.micSamples = audio.BytesToSamples(v.micSamples[:0], fr.PCM)
+		v.rec.Mic(fr.Captured, v.micSamples)
+	}
+	if s := v.sess.Load(); s != nil && (v.vad.Load() || v.talking.Load()) {
+		_ = s.AppendAudio(fr.PCM)
+	}
 }
 
 func (v *Voice) fault(err error) {

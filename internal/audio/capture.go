@@ -151,6 +151,8 @@ func (c *Capture) run() {
 		}
 	}()
 	frameDur := durationOf(len(c.buf), int(c.rate))
+	var sleep sleeper
+	defer sleep.stop()
 	start := time.Now()
 	paceStart, pacing := start, c.cfg.PaceToClock
 	var (
@@ -167,7 +169,7 @@ func (c *Capture) run() {
 		default:
 		}
 		if pacing {
-			if !sleepUntil(paceStart.Add(time.Duration(reads)*frameDur), c.stop) {
+			if !sleep.until(paceStart.Add(time.Duration(reads)*frameDur), c.stop) {
 				return
 			}
 		}
@@ -243,6 +245,17 @@ func (c *Capture) deliver(f Frame) {
 
 // sleepUntil waits until t or until stop closes (returns false).
 func sleepUntil(t time.Time, stop <-chan struct{}) bool {
+	var s sleeper
+	defer s.stop()
+	return s.until(t, stop)
+}
+
+// sleeper is sleepUntil for a loop that sleeps on every frame: one timer, reset
+// each time, instead of a timer and its channel allocated per 10–20 ms.
+type sleeper struct{ t *time.Timer }
+
+// until waits until t or until stop closes (returns false).
+func (s *sleeper) until(t time.Time, stop <-chan struct{}) bool {
 	d := time.Until(t)
 	if d <= 0 {
 		select {
@@ -252,13 +265,22 @@ func sleepUntil(t time.Time, stop <-chan struct{}) bool {
 			return true
 		}
 	}
-	tm := time.NewTimer(d)
-	defer tm.Stop()
+	if s.t == nil {
+		s.t = time.NewTimer(d)
+	} else {
+		s.t.Reset(d) // Go ≥ 1.23: no stale tick survives Reset
+	}
 	select {
-	case <-tm.C:
+	case <-s.t.C:
 		return true
 	case <-stop:
 		return false
+	}
+}
+
+func (s *sleeper) stop() {
+	if s.t != nil {
+		s.t.Stop()
 	}
 }
 

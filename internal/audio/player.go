@@ -371,6 +371,8 @@ func (p *Player) run() {
 	// t0 is when device-timeline sample 0 is (expected to be) audible.
 	t0 := start.Add(lat)
 	pacing := p.pacing
+	var sleep sleeper
+	defer sleep.stop()
 	for {
 		select {
 		case <-p.stop:
@@ -380,7 +382,7 @@ func (p *Player) run() {
 		written := p.writtenNow()
 		if pacing {
 			deadline := t0.Add(durationOf(int(written-p.latency), SampleRate))
-			if !sleepUntil(deadline, p.stop) {
+			if !sleep.until(deadline, p.stop) {
 				return
 			}
 			if behind := time.Since(deadline); behind > clockReanchorBehind {

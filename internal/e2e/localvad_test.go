@@ -79,7 +79,9 @@ func localVADBargeIn(t *testing.T, minSpeechMS int) {
 		lastLoud time.Time // end of the last non-zero output sample
 	)
 	v, err := app.OpenVoice(app.VoiceOptions{
-		PaceToClock: true,
+		// A 300 ms jitter buffer keeps the real-time stream from starving on a loaded
+		// machine (a gap in out.raw would hide the cut).
+		PaceToClock: true, Prebuffer: 300 * time.Millisecond,
 		OnMic: func(captured time.Time, _, _ []int16) {
 			mu.Lock()
 			if capStart.IsZero() {
