@@ -22,6 +22,7 @@ type CaptureConfig struct {
 	PaceToClock bool
 	// OnFrame, if set, receives every frame on the capture goroutine instead of the
 	// Frames channel. It must return quickly: while it runs the device is not read.
+	// It must not retain f.PCM: the buffer is reused for the next frame.
 	OnFrame func(Frame)
 	// QueueFrames is the capacity of the Frames channel (default 50 = 1 s).
 	QueueFrames int
@@ -161,6 +162,7 @@ func (c *Capture) run() {
 		seq     uint64
 		outPos  int64 // 24 kHz samples delivered (or dropped) so far
 		cancel  = make([]int16, FrameSamples)
+		reuse   = make([]byte, 0, FrameBytes)
 	)
 	for {
 		select {
@@ -211,7 +213,11 @@ func (c *Capture) run() {
 				deliver = c.cfg.Gate.Admit(s)
 			}
 			if deliver {
-				f := Frame{PCM: SamplesToBytes(make([]byte, 0, FrameBytes), s), Seq: seq, Captured: captured, Read: readAt}
+				buf := reuse[:0] // OnFrame does not retain it
+				if c.cfg.OnFrame == nil {
+					buf = make([]byte, 0, FrameBytes) // the Frames channel hands it over
+				}
+				f := Frame{PCM: SamplesToBytes(buf, s), Seq: seq, Captured: captured, Read: readAt}
 				seq++
 				c.deliver(f)
 			}
