@@ -55,6 +55,11 @@ type Voice struct {
 	sess       atomic.Pointer[session.Session] // where frames go; nil before Start and after it ends
 	micSamples []int16                         // onFrame's buffer (capture goroutine)
 
+	// batch is microphone audio not yet appended: frames go to the session
+	// appendFrames at a time (one session and socket wake-up per 40 ms, not 20).
+	batchMu sync.Mutex
+	batch   []byte
+
 	// Local barge-in (model.local_vad): the capture feeds bargeIn through OnMic
 	// from the start; StartLocalVAD creates it once the session exists.
 	noAEC, halfDuplex bool
@@ -221,9 +226,34 @@ func (v *Voice) onFrame(fr audio.Frame) {
 		v.micSamples = audio.BytesToSamples(v.micSamples[:0], fr.PCM)
 		v.rec.Mic(fr.Captured, v.micSamples)
 	}
-	if s := v.sess.Load(); s != nil && (v.vad.Load() || v.talking.Load()) {
-		_ = s.AppendAudio(fr.PCM)
+	s := v.sess.Load()
+	if s == nil || !(v.vad.Load() || v.talking.Load()) {
+		return
 	}
+	v.batchMu.Lock()
+	defer v.batchMu.Unlock()
+	v.batch = append(v.batch, fr.PCM...)
+	if len(v.batch) >= appendFrames*audio.FrameBytes {
+		_ = s.AppendAudio(v.batch) // it copies; under the lock so flushBatch keeps the order
+		v.batch = v.batch[:0]
+	}
+}
+
+// appendFrames capture frames (20 ms each) make one input_audio_buffer.append: 40 ms,
+// half the wake-ups of the session, the socket writer and the kernel per second of
+// speech, for at most 20 ms more before the server hears it.
+const appendFrames = 2
+
+// flushBatch appends the audio still batched (push-to-talk release: it belongs to
+// the turn being committed) or, with drop, forgets it (push-to-talk press: a new
+// turn starts from a cleared buffer).
+func (v *Voice) flushBatch(s *session.Session, drop bool) {
+	v.batchMu.Lock()
+	defer v.batchMu.Unlock()
+	if len(v.batch) > 0 && !drop {
+		_ = s.AppendAudio(v.batch)
+	}
+	v.batch = v.batch[:0]
 }
 
 func (v *Voice) fault(err error) {
@@ -278,6 +308,7 @@ type PushToTalk struct {
 
 func (b PushToTalk) StartPushToTalk() error {
 	if b.Voice != nil {
+		b.Voice.flushBatch(b.Session, true)
 		b.Voice.talking.Store(true)
 	}
 	return b.Session.StartPushToTalk()
@@ -286,6 +317,7 @@ func (b PushToTalk) StartPushToTalk() error {
 func (b PushToTalk) CommitAudio() error {
 	if b.Voice != nil {
 		b.Voice.talking.Store(false)
+		b.Voice.flushBatch(b.Session, false)
 	}
 	return b.Session.CommitAudio()
 }
