@@ -123,6 +123,9 @@ func runChat(ctx context.Context, f *factory, opts *chatOptions) (err error) {
 	if err := rt.Session.Start(ctx); err != nil {
 		return err
 	}
+	if _, err := voice.StartLocalVAD(rt.Config.Model.LocalVAD, rt.Session); err != nil {
+		return err
+	}
 	if useTUI {
 		return chatTUI(ctx, f, rt, voice, sink, tw, opts, notices, tap)
 	}
@@ -140,6 +143,7 @@ func chatTUI(ctx context.Context, f *factory, rt *app.Runtime, voice *app.Voice,
 	topts.Backend = app.ConsoleBackend{Session: rt.Session, Console: console}
 	topts.Notices = notices
 	topts.Audio, topts.Text, topts.Controls = console, opts.Text, chatControls{console}
+	topts.LocalVAD = voice.LocalVADStatus()
 	p := tea.NewProgram(tui.New(topts), tea.WithContext(ctx), tea.WithInput(f.IO.In), tea.WithOutput(f.IO.Out))
 	console.OnFault = func(err error) {
 		ev := session.Error{Source: "audio", Message: err.Error()}

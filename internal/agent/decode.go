@@ -1,6 +1,7 @@
 package agent
 
 import (
+	"encoding"
 	"encoding/json"
 	"fmt"
 	"math"
@@ -49,6 +50,8 @@ type nullSetter interface{ setNull() }
 var (
 	nodeDecoderType = reflect.TypeFor[nodeDecoder]()
 	nullSetterType  = reflect.TypeFor[nullSetter]()
+
+	textUnmarshalerType = reflect.TypeFor[encoding.TextUnmarshaler]()
 )
 
 func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
@@ -121,6 +124,18 @@ func (d *decoder) decode(n *yaml.Node, v reflect.Value, path string) {
 	}
 	if isNull && v.Kind() != reflect.Interface {
 		return // null means "not set"
+	}
+	if v.CanAddr() && v.Kind() != reflect.String && v.Addr().Type().Implements(textUnmarshalerType) {
+		// Enumerations with a Go type of their own (vad.Sensitivity): a scalar spelled
+		// as the type reads it.
+		if n.Kind != yaml.ScalarNode {
+			d.errorf(n, path, "expected a string, got %s", describe(n))
+			return
+		}
+		if err := v.Addr().Interface().(encoding.TextUnmarshaler).UnmarshalText([]byte(n.Value)); err != nil {
+			d.errorf(n, path, "%v", err)
+		}
+		return
 	}
 	switch v.Kind() {
 	case reflect.Struct:

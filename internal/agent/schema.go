@@ -2,8 +2,11 @@ package agent
 
 import (
 	"encoding/json"
+	"reflect"
 
 	"github.com/invopop/jsonschema"
+
+	"github.com/rtagent/rtagent/internal/audio/vad"
 )
 
 // SchemaID is the $id of the generated schema.
@@ -17,6 +20,13 @@ func Schema() ([]byte, error) {
 		FieldNameTag:               "yaml",
 		RequiredFromJSONSchemaTags: true,
 		ExpandedStruct:             true,
+		// Types from other packages get the name agents.yaml knows them by.
+		Namer: func(t reflect.Type) string {
+			if t == reflect.TypeFor[vad.Options]() {
+				return "LocalVAD"
+			}
+			return t.Name()
+		},
 	}
 	s := r.Reflect(&Config{})
 	s.ID = SchemaID

@@ -139,6 +139,13 @@ func (v *validator) model(m *Model) {
 			v.fail("model.reasoning.effort", "unknown value %q (want %s)", r.Effort, orList(ReasoningEfforts))
 		}
 	}
+	if o := m.LocalVAD; o != nil {
+		if err := o.Validate("model.local_vad"); err != nil {
+			// Validate says "model.local_vad.min_speech_ms: …": point at that field.
+			path, msg, _ := strings.Cut(err.Error(), ": ")
+			v.fail(path, "%s", msg)
+		}
+	}
 	if m.ToolChoice == "" {
 		m.ToolChoice = "auto"
 	} else {

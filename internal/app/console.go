@@ -95,6 +95,11 @@ func (c *Console) startLocked(v *Voice) {
 	v.OnFault = c.fault
 	c.sink.Set(v.Sink())
 	v.Start(c.ctx, c.sess, c.spoken && !c.ptt)
+	if v != c.initial && c.rt.Config != nil { // a reopened voice gets its local barge-in back
+		if _, err := v.StartLocalVAD(c.rt.Config.Model.LocalVAD, c.sess); err != nil {
+			c.fault(err)
+		}
+	}
 	c.voice.Store(v)
 	c.in, c.out = deviceName(c.vo.InputDevice, true), deviceName(c.vo.OutputDevice, false)
 }
@@ -392,17 +397,11 @@ type ConsoleBackend struct {
 }
 
 func (b ConsoleBackend) StartPushToTalk() error {
-	if v := b.Console.voice.Load(); v != nil {
-		v.talking.Store(true)
-	}
-	return b.Session.StartPushToTalk()
+	return PushToTalk{Session: b.Session, Voice: b.Console.voice.Load()}.StartPushToTalk()
 }
 
 func (b ConsoleBackend) CommitAudio() error {
-	if v := b.Console.voice.Load(); v != nil {
-		v.talking.Store(false)
-	}
-	return b.Session.CommitAudio()
+	return PushToTalk{Session: b.Session, Voice: b.Console.voice.Load()}.CommitAudio()
 }
 
 // SwitchSink is the session's audio output when the speaker can change: it

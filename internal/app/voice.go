@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/rtagent/rtagent/internal/audio"
+	"github.com/rtagent/rtagent/internal/audio/vad"
 	"github.com/rtagent/rtagent/internal/realtime"
 	"github.com/rtagent/rtagent/internal/session"
 )
@@ -26,6 +27,14 @@ type VoiceOptions struct {
 	Record string
 	// Logger receives the audio package's records (nil: discard).
 	Logger *slog.Logger
+	// OnMic and OnPlayed, if set, see the audio on the device goroutines (for
+	// measurements and tests): every captured frame, raw and echo-cancelled, and
+	// every buffer written to the speaker. They must return quickly.
+	OnMic    func(captured time.Time, mic, out []int16)
+	OnPlayed func(at time.Time, pcm []int16)
+	// PaceToClock paces both devices at real time from the first read (devices that
+	// do not block, like the ALSA file device of the tests; see audio.CaptureConfig).
+	PaceToClock bool
 }
 
 // ErrNoAudio means no microphone or speaker could be opened: chat falls back to text.
@@ -40,9 +49,25 @@ type Voice struct {
 	player    *audio.Player  // duplex.Player
 	rec       *audio.Recorder
 
-	vad     atomic.Bool // stream continuously (server VAD) rather than only while talking
-	talking atomic.Bool // push-to-talk key held
-	failed  atomic.Bool
+	vad        atomic.Bool // stream continuously (server VAD) rather than only while talking
+	talking    atomic.Bool // push-to-talk key held
+	failed     atomic.Bool
+	sess       atomic.Pointer[session.Session] // where frames go; nil before Start and after it ends
+	micSamples []int16                         // onFrame's buffer (capture goroutine)
+
+	// batch is microphone audio not yet appended: frames go to the session
+	// appendFrames at a time (one session and socket wake-up per 40 ms, not 20).
+	batchMu sync.Mutex
+	batch   []byte
+
+	// Local barge-in (model.local_vad): the capture feeds bargeIn through OnMic
+	// from the start; StartLocalVAD creates it once the session exists.
+	noAEC, halfDuplex bool
+	onMic             func(captured time.Time, mic, out []int16)
+	bargeIn           atomic.Pointer[vad.BargeIn]
+	vadMu             sync.Mutex
+	vadStatus         string
+	closed            bool
 
 	// OnFault is told when a device fails mid-session; audio stops, text goes on.
 	OnFault func(error)
@@ -64,7 +89,7 @@ func OpenVoice(o VoiceOptions) (_ *Voice, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %v", ErrNoAudio, err)
 	}
-	v := &Voice{terminate: terminate, stop: make(chan struct{})}
+	v := &Voice{terminate: terminate, stop: make(chan struct{}), noAEC: o.NoAEC, halfDuplex: o.HalfDuplex, onMic: o.OnMic}
 	defer func() {
 		if err != nil {
 			v.Close()
@@ -76,6 +101,7 @@ func OpenVoice(o VoiceOptions) (_ *Voice, err error) {
 	cfg := audio.DuplexConfig{
 		InputDevice: o.InputDevice, OutputDevice: o.OutputDevice, NoAEC: o.NoAEC,
 		Mode: audio.EchoFullDuplex, Prebuffer: o.Prebuffer, Logger: o.Logger,
+		OnMic: v.observeMic, OnFrame: v.onFrame, PaceToClock: o.PaceToClock,
 	}
 	if o.NoAEC {
 		cfg.Mode = audio.EchoGateMode // R7.12: the gate is the default without AEC
@@ -88,6 +114,13 @@ func OpenVoice(o VoiceOptions) (_ *Voice, err error) {
 			return nil, usageErrorf("--record: %v", err)
 		}
 		cfg.OnPlayed = v.rec.Model
+	}
+	if tap := o.OnPlayed; tap != nil {
+		if rec := cfg.OnPlayed; rec != nil {
+			cfg.OnPlayed = func(at time.Time, pcm []int16) { rec(at, pcm); tap(at, pcm) }
+		} else {
+			cfg.OnPlayed = tap
+		}
 	}
 	if v.duplex, err = audio.OpenDuplex(cfg); err != nil {
 		if errors.Is(err, audio.ErrNoDevice) {
@@ -144,43 +177,129 @@ func countDevices(input bool) (int, error) {
 	return n, nil
 }
 
+// observeMic feeds every capture frame (raw and echo-cancelled) to the local
+// barge-in detector once there is one; on the capture goroutine.
+func (v *Voice) observeMic(captured time.Time, mic, out []int16) {
+	if bi := v.bargeIn.Load(); bi != nil {
+		bi.Observe(captured, mic, out)
+	}
+	if v.onMic != nil {
+		v.onMic(captured, mic, out)
+	}
+}
+
+// StartLocalVAD turns on local barge-in (model.local_vad, docs/protocol.md R7.6):
+// WebRTC VAD on the echo-cancelled microphone; when the user starts speaking over
+// the assistant, s.Interrupt(session.ReasonLocalVAD) at once, without waiting for
+// the server's speech_started. The session does the whole interrupt (snapshot,
+// fade, cancel, truncate at what was played) and leaves non-interruptible agents
+// alone (R7.8). Without AEC (--no-aec, speakers) the echo guard cannot tell the
+// assistant's voice from the user's, and --half-duplex promises barge-in by key
+// only: there it stays off and the status says why. It returns the status-line
+// summary ("" when o is nil or disabled). v may be nil (text mode).
+func (v *Voice) StartLocalVAD(o *vad.Options, s *session.Session) (string, error) {
+	if v == nil || o == nil || !o.Enabled {
+		return "", nil
+	}
+	v.vadMu.Lock()
+	defer v.vadMu.Unlock()
+	if v.closed || v.bargeIn.Load() != nil {
+		return v.vadStatus, nil
+	}
+	switch {
+	case v.noAEC:
+		v.vadStatus = "local VAD off (needs AEC; --no-aec)"
+	case v.halfDuplex:
+		v.vadStatus = "local VAD off (--half-duplex)"
+	}
+	if v.vadStatus != "" {
+		return v.vadStatus, nil
+	}
+	bi, err := vad.NewBargeIn(vad.BargeInConfig{Options: *o})
+	if err != nil {
+		return "", fmt.Errorf("local_vad: %w", err)
+	}
+	bi.Attach(v.player, func(vad.Onset) { s.Interrupt(session.ReasonLocalVAD) })
+	v.bargeIn.Store(bi)
+	v.vadStatus = o.String()
+	return v.vadStatus, nil
+}
+
+// LocalVADStatus is StartLocalVAD's summary ("" when off or v is nil).
+func (v *Voice) LocalVADStatus() string {
+	if v == nil {
+		return ""
+	}
+	v.vadMu.Lock()
+	defer v.vadMu.Unlock()
+	return v.vadStatus
+}
+
 // Sink is the session's audio output.
 func (v *Voice) Sink() realtime.AudioSink { return v.player }
 
-// Start streams the microphone into the session until Close. With vad set audio
-// flows continuously; otherwise only while the push-to-talk key is held.
+// Start streams the microphone into the session until Close or ctx ends. With vad
+// set audio flows continuously; otherwise only while the push-to-talk key is held.
+// Frames go from the capture goroutine straight into the session (onFrame): no
+// goroutine hop per 20 ms frame.
 func (v *Voice) Start(ctx context.Context, s *session.Session, vad bool) {
 	v.vad.Store(vad)
+	v.sess.Store(s)
 	v.wg.Add(1)
 	go func() {
 		defer v.wg.Done()
-		var samples []int16
-		for {
-			select {
-			case <-v.stop:
-				return
-			case <-ctx.Done():
-				return
-			case err := <-v.capture.Err():
+		defer v.sess.Store(nil)
+		select {
+		case <-v.stop:
+		case <-ctx.Done():
+		case err, ok := <-v.capture.Err():
+			if ok {
 				v.fault(fmt.Errorf("microphone failed: %w; continuing in text", err))
-				return
-			case err := <-v.player.Err():
+			}
+		case err, ok := <-v.player.Err():
+			if ok {
 				v.fault(fmt.Errorf("speaker failed: %w; continuing in text", err))
-				return
-			case fr, ok := <-v.capture.Frames():
-				if !ok {
-					return
-				}
-				if v.rec != nil {
-					samples = audio.BytesToSamples(samples[:0], fr.PCM)
-					v.rec.Mic(fr.Captured, samples)
-				}
-				if v.vad.Load() || v.talking.Load() {
-					_ = s.AppendAudio(fr.PCM)
-				}
 			}
 		}
 	}()
+}
+
+// onFrame is the capture's OnFrame: each delivered microphone frame (not muted,
+// past the echo gate) to the recording and, once started, to the session. On the
+// capture goroutine; AppendAudio only queues.
+func (v *Voice) onFrame(fr audio.Frame) {
+	if v.rec != nil {
+		v.micSamples = audio.BytesToSamples(v.micSamples[:0], fr.PCM)
+		v.rec.Mic(fr.Captured, v.micSamples)
+	}
+	s := v.sess.Load()
+	if s == nil || !(v.vad.Load() || v.talking.Load()) {
+		return
+	}
+	v.batchMu.Lock()
+	defer v.batchMu.Unlock()
+	v.batch = append(v.batch, fr.PCM...)
+	if len(v.batch) >= appendFrames*audio.FrameBytes {
+		_ = s.AppendAudio(v.batch) // it copies; under the lock so flushBatch keeps the order
+		v.batch = v.batch[:0]
+	}
+}
+
+// appendFrames capture frames (20 ms each) make one input_audio_buffer.append: 40 ms,
+// half the wake-ups of the session, the socket writer and the kernel per second of
+// speech, for at most 20 ms more before the server hears it.
+const appendFrames = 2
+
+// flushBatch appends the audio still batched (push-to-talk release: it belongs to
+// the turn being committed) or, with drop, forgets it (push-to-talk press: a new
+// turn starts from a cleared buffer).
+func (v *Voice) flushBatch(s *session.Session, drop bool) {
+	v.batchMu.Lock()
+	defer v.batchMu.Unlock()
+	if len(v.batch) > 0 && !drop {
+		_ = s.AppendAudio(v.batch)
+	}
+	v.batch = v.batch[:0]
 }
 
 func (v *Voice) fault(err error) {
@@ -209,6 +328,13 @@ func (v *Voice) Close() error {
 		if v.duplex != nil {
 			errs = append(errs, v.duplex.Close())
 		}
+		// After the capture stopped: nothing observes any more.
+		v.vadMu.Lock()
+		v.closed = true
+		if bi := v.bargeIn.Swap(nil); bi != nil {
+			bi.Close()
+		}
+		v.vadMu.Unlock()
 		if v.rec != nil {
 			errs = append(errs, v.rec.Close())
 		}
@@ -228,6 +354,7 @@ type PushToTalk struct {
 
 func (b PushToTalk) StartPushToTalk() error {
 	if b.Voice != nil {
+		b.Voice.flushBatch(b.Session, true)
 		b.Voice.talking.Store(true)
 	}
 	return b.Session.StartPushToTalk()
@@ -236,6 +363,7 @@ func (b PushToTalk) StartPushToTalk() error {
 func (b PushToTalk) CommitAudio() error {
 	if b.Voice != nil {
 		b.Voice.talking.Store(false)
+		b.Voice.flushBatch(b.Session, false)
 	}
 	return b.Session.CommitAudio()
 }

@@ -22,6 +22,7 @@ type CaptureConfig struct {
 	PaceToClock bool
 	// OnFrame, if set, receives every frame on the capture goroutine instead of the
 	// Frames channel. It must return quickly: while it runs the device is not read.
+	// It must not retain f.PCM: the buffer is reused for the next frame.
 	OnFrame func(Frame)
 	// QueueFrames is the capacity of the Frames channel (default 50 = 1 s).
 	QueueFrames int
@@ -151,6 +152,8 @@ func (c *Capture) run() {
 		}
 	}()
 	frameDur := durationOf(len(c.buf), int(c.rate))
+	var sleep sleeper
+	defer sleep.stop()
 	start := time.Now()
 	paceStart, pacing := start, c.cfg.PaceToClock
 	var (
@@ -159,6 +162,7 @@ func (c *Capture) run() {
 		seq     uint64
 		outPos  int64 // 24 kHz samples delivered (or dropped) so far
 		cancel  = make([]int16, FrameSamples)
+		reuse   = make([]byte, 0, FrameBytes)
 	)
 	for {
 		select {
@@ -167,7 +171,7 @@ func (c *Capture) run() {
 		default:
 		}
 		if pacing {
-			if !sleepUntil(paceStart.Add(time.Duration(reads)*frameDur), c.stop) {
+			if !sleep.until(paceStart.Add(time.Duration(reads)*frameDur), c.stop) {
 				return
 			}
 		}
@@ -209,7 +213,11 @@ func (c *Capture) run() {
 				deliver = c.cfg.Gate.Admit(s)
 			}
 			if deliver {
-				f := Frame{PCM: SamplesToBytes(make([]byte, 0, FrameBytes), s), Seq: seq, Captured: captured, Read: readAt}
+				buf := reuse[:0] // OnFrame does not retain it
+				if c.cfg.OnFrame == nil {
+					buf = make([]byte, 0, FrameBytes) // the Frames channel hands it over
+				}
+				f := Frame{PCM: SamplesToBytes(buf, s), Seq: seq, Captured: captured, Read: readAt}
 				seq++
 				c.deliver(f)
 			}
@@ -243,6 +251,17 @@ func (c *Capture) deliver(f Frame) {
 
 // sleepUntil waits until t or until stop closes (returns false).
 func sleepUntil(t time.Time, stop <-chan struct{}) bool {
+	var s sleeper
+	defer s.stop()
+	return s.until(t, stop)
+}
+
+// sleeper is sleepUntil for a loop that sleeps on every frame: one timer, reset
+// each time, instead of a timer and its channel allocated per 10–20 ms.
+type sleeper struct{ t *time.Timer }
+
+// until waits until t or until stop closes (returns false).
+func (s *sleeper) until(t time.Time, stop <-chan struct{}) bool {
 	d := time.Until(t)
 	if d <= 0 {
 		select {
@@ -252,13 +271,22 @@ func sleepUntil(t time.Time, stop <-chan struct{}) bool {
 			return true
 		}
 	}
-	tm := time.NewTimer(d)
-	defer tm.Stop()
+	if s.t == nil {
+		s.t = time.NewTimer(d)
+	} else {
+		s.t.Reset(d) // Go ≥ 1.23: no stale tick survives Reset
+	}
 	select {
-	case <-tm.C:
+	case <-s.t.C:
 		return true
 	case <-stop:
 		return false
+	}
+}
+
+func (s *sleeper) stop() {
+	if s.t != nil {
+		s.t.Stop()
 	}
 }
 

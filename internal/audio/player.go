@@ -22,6 +22,11 @@ const (
 	clockReanchorBehind   = 100 * time.Millisecond
 	pacingDetectAfter     = 300 * time.Millisecond
 	pacingDetectTolerance = 150 * time.Millisecond
+	// idleBlocks device buffers of silence go in one write while nothing is queued,
+	// playing or fading: a quarter of the wake-ups of an idle speaker. Audio that
+	// arrives meanwhile waits for the prebuffer anyway (≥ 60 ms), so it starts no
+	// later; Interrupt has nothing to cut while idle.
+	idleBlocks = 4
 )
 
 // PlayerConfig configures OpenPlayer.
@@ -291,7 +296,9 @@ func (p *Player) pumpLocked() {
 }
 
 // fill assembles the next device buffer into src (len blockN) and returns the item
-// segments in it (offsets relative to src) and the epoch they belong to.
+// segments in it (offsets relative to src), the epoch they belong to, and whether
+// the player is busy: audio queued, playing, fading or in src (false: src is silence
+// and nothing waits).
 func (p *Player) fill(src []int16, segs []segment, now time.Time) ([]segment, uint64, bool) {
 	p.mu.Lock()
 	defer p.mu.Unlock()
@@ -321,10 +328,11 @@ func (p *Player) fill(src []int16, segs []segment, now time.Time) ([]segment, ui
 		}
 	}
 	clear(src[n:])
-	return segs, p.epoch, p.activeLocked() || len(segs) > 0
+	return segs, p.epoch, p.activeLocked() || len(segs) > 0 || n > 0 || len(p.fade) > 0
 }
 
-func (p *Player) commit(segs []segment, epoch uint64) bool {
+// commit records a written device buffer of n samples (24 kHz) and its segments.
+func (p *Player) commit(segs []segment, epoch uint64, n int) bool {
 	p.mu.Lock()
 	defer p.mu.Unlock()
 	if epoch == p.epoch {
@@ -334,7 +342,7 @@ func (p *Player) commit(segs []segment, epoch uint64) bool {
 			p.segs = append(p.segs, s)
 		}
 	}
-	p.written += int64(p.blockN)
+	p.written += int64(n)
 	p.pumpLocked()
 	return p.activeLocked()
 }
@@ -363,14 +371,21 @@ func (p *Player) run() {
 			runErr = fmt.Errorf("audio: playback stopped: panic: %v", r)
 		}
 	}()
-	src := make([]int16, p.blockN)
-	out := make([]int16, 0, 2*len(p.buf)+64)
+	// src holds idleBlocks device buffers; fill writes the first only, the rest stays
+	// silence for the idle writes.
+	srcAll := make([]int16, idleBlocks*p.blockN)
+	if need := 2*idleBlocks*len(p.buf) + 64; cap(p.buf) < need {
+		p.buf = make([]int16, len(p.buf), need) // the stream reads p.buf's header on each Write
+	}
+	out := make([]int16, 0, cap(p.buf))
 	var segs []segment
 	lat := durationOf(int(p.latency), SampleRate)
 	start := time.Now()
 	// t0 is when device-timeline sample 0 is (expected to be) audible.
 	t0 := start.Add(lat)
 	pacing := p.pacing
+	var sleep sleeper
+	defer sleep.stop()
 	for {
 		select {
 		case <-p.stop:
@@ -380,7 +395,7 @@ func (p *Player) run() {
 		written := p.writtenNow()
 		if pacing {
 			deadline := t0.Add(durationOf(int(written-p.latency), SampleRate))
-			if !sleepUntil(deadline, p.stop) {
+			if !sleep.until(deadline, p.stop) {
 				return
 			}
 			if behind := time.Since(deadline); behind > clockReanchorBehind {
@@ -388,8 +403,15 @@ func (p *Player) run() {
 			}
 		}
 		now := time.Now()
-		var epoch uint64
-		segs, epoch, _ = p.fill(src, segs[:0], now)
+		var (
+			epoch uint64
+			busy  bool
+		)
+		src := srcAll[:p.blockN]
+		segs, epoch, busy = p.fill(src, segs[:0], now)
+		if !busy {
+			src = srcAll
+		}
 		data := src
 		if p.rs != nil {
 			out = p.rs.Process(out[:0], src)
@@ -407,7 +429,7 @@ func (p *Player) run() {
 				return
 			}
 		}
-		active := p.commit(segs, epoch)
+		active := p.commit(segs, epoch, len(src))
 		at := t0.Add(durationOf(int(written), SampleRate))
 		if !pacing {
 			// Blocking device: what was just written is heard about one latency from now.

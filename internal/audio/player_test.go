@@ -169,3 +169,52 @@ func TestPlayerConfigValidation(t *testing.T) {
 		}
 	}
 }
+
+// An idle player hands the device idleBlocks buffers of silence per write (a
+// quarter of the wake-ups), and one device buffer at a time while audio plays, so an
+// interrupt still takes effect within one device buffer.
+func TestPlayerIdleWritesAreLong(t *testing.T) {
+	fakeDir(t)
+	type write struct {
+		n    int
+		loud bool
+	}
+	writes := make(chan write, 1000)
+	p, err := OpenPlayer(PlayerConfig{PaceToClock: true, Prebuffer: 60 * time.Millisecond, OnPlayed: func(_ time.Time, pcm []int16) {
+		loud := false
+		for _, v := range pcm {
+			loud = loud || v != 0
+		}
+		select {
+		case writes <- write{len(pcm), loud}:
+		default:
+		}
+	}})
+	must(t, err)
+	defer p.Close()
+	block := samplesFor(DefaultDeviceBuffer, SampleRate)
+	for range 3 { // idle from the start
+		if w := <-writes; w.n != idleBlocks*block || w.loud {
+			t.Fatalf("idle write %+v, want %d samples of silence", w, idleBlocks*block)
+		}
+	}
+	enqueueChunks(p, "r1", "item_a", pattern(SampleRate/5), 960)
+	var loud int
+	for loud < 10 {
+		w := <-writes
+		if w.loud {
+			loud++
+			if w.n != block {
+				t.Fatalf("write while playing: %d samples, want %d", w.n, block)
+			}
+		}
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	must(t, p.Drain(ctx))
+	for {
+		if w := <-writes; w.n == idleBlocks*block {
+			break // idle again
+		}
+	}
+}

@@ -55,9 +55,11 @@ func (s *WAVSource) run(pcm []int16, fast bool) {
 	defer close(s.errc)
 	defer close(s.frames)
 	start := time.Now()
+	var sleep sleeper
+	defer sleep.stop()
 	for seq := 0; seq*FrameSamples < len(pcm); seq++ {
 		captured := start.Add(time.Duration(seq) * FrameDuration)
-		if !fast && !sleepUntil(captured.Add(FrameDuration), s.stop) {
+		if !fast && !sleep.until(captured.Add(FrameDuration), s.stop) {
 			return
 		}
 		f := Frame{

@@ -1,6 +1,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"hash/fnv"
 	"math"
@@ -16,7 +17,9 @@ import (
 	"testing"
 	"time"
 
+	"github.com/rtagent/rtagent/internal/app"
 	"github.com/rtagent/rtagent/internal/audio"
+	"github.com/rtagent/rtagent/internal/audio/vad"
 	"github.com/rtagent/rtagent/internal/session"
 )
 
@@ -347,9 +350,21 @@ func rusageCPU() time.Duration {
 
 // BenchmarkDuplexCPU measures the client's CPU (this process, user+sys; the
 // simulator runs in a child process, reported separately) per minute of full-duplex
-// voice in real time: fake microphone (600 ms utterance every 3 s) → AEC → session →
-// simulator (Pace 1, server VAD) → answers played by the real player.
+// voice in real time through chat's own voice pipeline (app.Voice): fake microphone
+// (600 ms utterance every 3 s) → AEC → session → simulator (Pace 1, server VAD) →
+// answers played by the real player. Sub-benchmarks: AEC on (the default), AEC on
+// with local VAD (model.local_vad), AEC off.
 func BenchmarkDuplexCPU(b *testing.B) {
+	for _, c := range []struct {
+		name     string
+		noAEC    bool
+		localVAD bool
+	}{{"aec", false, false}, {"aec+local_vad", false, true}, {"no_aec", true, false}} {
+		b.Run(c.name, func(b *testing.B) { duplexCPU(b, c.noAEC, c.localVAD) })
+	}
+}
+
+func duplexCPU(b *testing.B, noAEC, localVAD bool) {
 	skipShort(b)
 	dur := time.Duration(b.N) * 15 * time.Second
 	cycle := append(tone(600*time.Millisecond, 440, 0.3), silence(2400*time.Millisecond)...)
@@ -360,40 +375,29 @@ func BenchmarkDuplexCPU(b *testing.B) {
 	in = append(in, silence(10*time.Second)...)
 	fakeDir(b, in)
 	url, stopSim := startSimProcess(b, 1)
-	d, err := audio.OpenDuplex(audio.DuplexConfig{PaceToClock: true, Mode: audio.EchoFullDuplex})
+	v, err := app.OpenVoice(app.VoiceOptions{NoAEC: noAEC, PaceToClock: true})
 	if err != nil {
 		b.Fatal(err)
 	}
-	defer d.Close()
-	r := startRig(b, rigConfig{URL: url, Base: voiceBase(serverVAD(true, true), true), Sink: d.Player, NoTrace: true,
+	defer v.Close()
+	r := startRig(b, rigConfig{URL: url, Base: voiceBase(serverVAD(true, true), true), Sink: v.Sink(), NoTrace: true,
 		Keep: func(session.Event) bool { return false }})
-	stop := make(chan struct{})
-	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() {
-		defer wg.Done()
-		for {
-			select {
-			case <-stop:
-				return
-			case fr, ok := <-d.Capture.Frames():
-				if !ok {
-					return
-				}
-				_ = r.sess.AppendAudio(fr.PCM)
-			}
+	if localVAD {
+		if _, err := v.StartLocalVAD(&vad.Options{Enabled: true}, r.sess); err != nil {
+			b.Fatal(err)
 		}
-	}()
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	v.Start(ctx, r.sess, true)
 	b.ResetTimer()
 	cpu0, t0 := rusageCPU(), time.Now()
 	time.Sleep(dur)
 	cpu, el := rusageCPU()-cpu0, time.Since(t0)
 	b.StopTimer()
-	close(stop)
-	wg.Wait()
 	turns := r.rec.count("agent_end")
 	r.close()
-	_ = d.Close()
+	_ = v.Close()
 	simCPU := stopSim()
 	b.ReportMetric(cpu.Seconds()/el.Minutes(), "cpu-s/min")
 	b.ReportMetric(100*cpu.Seconds()/el.Seconds(), "cpu-%")

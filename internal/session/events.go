@@ -114,6 +114,9 @@ const (
 	ReasonPTT       = "ptt"
 	ReasonLocalGate = "local_gate"
 	ReasonGuardrail = "guardrail"
+	// ReasonLocalVAD is local barge-in: the client's own voice detector heard the
+	// user start speaking over the assistant (R7.6), before the server's speech_started.
+	ReasonLocalVAD = "local_vad"
 )
 
 // AudioInterrupted is emitted once per interrupted item, only while audio was playing.

@@ -322,3 +322,37 @@ func TestBargeInAfterUnderrunTruncates_R7_5(t *testing.T) {
 		})
 	}
 }
+
+// R7.6, R7.8: local barge-in (the client's voice detector) is a full interrupt with
+// its own reason and a client cancel; on a non-interruptible agent it does nothing
+// at all: no fade, no audio_interrupted, no cancel, no truncate.
+func TestLocalVADInterrupt_R7_6_R7_8(t *testing.T) {
+	h := start(t, Config{}, nil)
+	h.playing(96000, 72000)
+	h.s.Interrupt(ReasonLocalVAD)
+	ai := waitEvent[AudioInterrupted](t, h.rec, nil)
+	if ai.Reason != ReasonLocalVAD || ai.PlayedMS != 1500 {
+		t.Errorf("audio_interrupted = %+v", ai)
+	}
+	waitCmd[realtime.CancelResponse](t, h.m, nil)
+	if tr := waitCmd[realtime.TruncateItem](t, h.m, nil); tr.AudioEndMS != 1500 {
+		t.Errorf("truncate = %+v", tr)
+	}
+
+	no := false
+	h = start(t, Config{Agents: []*Agent{{Name: "A", Interruptible: &no}}}, nil)
+	h.playing(4800, 960)
+	h.s.Interrupt(ReasonLocalVAD)
+	h.sync()
+	if n := len(eventsOf[AudioInterrupted](h.rec.events())); n != 0 {
+		t.Error("local VAD interrupted a non-interruptible agent")
+	}
+	if n := len(cmdsOf[realtime.CancelResponse](h.m.commands())) + len(cmdsOf[realtime.TruncateItem](h.m.commands())); n != 0 {
+		t.Errorf("%d cancels/truncates sent for a non-interruptible agent", n)
+	}
+	if _, n := h.sink.counts(); n != 0 {
+		t.Errorf("sink interrupted %d times", n)
+	}
+	h.s.Interrupt(ReasonManual) // the key still interrupts (R7.8)
+	waitEvent[AudioInterrupted](t, h.rec, nil)
+}

@@ -490,7 +490,14 @@ func (s *Session) Interrupt(reason string) {
 	if reason == "" {
 		reason = ReasonManual
 	}
-	_ = s.do(func() { s.interrupt(reason, interruptOpts{}) })
+	_ = s.do(func() {
+		// R7.8: the user's voice does not interrupt a non-interruptible agent, whoever
+		// heard it; the interrupt key and guardrails still do.
+		if reason == ReasonLocalVAD && !s.active.interruptible() {
+			return
+		}
+		s.interrupt(reason, interruptOpts{})
+	})
 }
 
 // SwitchAgent switches the active agent manually (R9.5): a full session update and a

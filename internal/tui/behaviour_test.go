@@ -565,3 +565,12 @@ func TestPickerWaitsForApproval(t *testing.T) {
 	}
 	mustContain(t, h.view(), "▸ answering") // f5, like tab, is the deliberate key
 }
+
+// The local barge-in detector's setting shows on the status line, and not in text
+// mode (no microphone).
+func TestStatusShowsLocalVAD(t *testing.T) {
+	h := newHarness(t, 120, 24, func(o *Options) { o.LocalVAD = "local VAD medium ≥60ms" })
+	mustContain(t, h.view(), "mic: listening", "local VAD medium ≥60ms")
+	h = newHarness(t, 120, 24, func(o *Options) { o.LocalVAD = "local VAD medium ≥60ms"; o.Audio = nil })
+	mustNotContain(t, h.view(), "local VAD")
+}

@@ -104,6 +104,7 @@ type status struct {
 	textMode            bool
 	inputDevice         string // microphone in use, when Controls say
 	outputDevice        string // speaker in use
+	localVAD            string // e.g. "local VAD medium ≥60ms"; "" when not shown
 	muted               bool
 	speaking            bool // between speech_started and speech_stopped
 	levelIn, levelOut   float64
@@ -174,6 +175,7 @@ func New(opts Options) *Model {
 			pushToTalk: opts.PushToTalk,
 			simulated:  opts.Simulated,
 			textMode:   opts.Audio == nil || opts.Text,
+			localVAD:   opts.LocalVAD,
 			started:    t0,
 			now:        t0,
 		},

@@ -51,6 +51,10 @@ type Options struct {
 	Model       string
 	Voice       string
 
+	// LocalVAD is the local barge-in detector's summary for the status line
+	// ("local VAD medium ≥60ms", "local VAD off (--no-aec)"); empty: not shown.
+	LocalVAD string
+
 	// PushToTalk selects manual turns: hold (or toggle) the push-to-talk key.
 	PushToTalk bool
 	// NoMouse starts without mouse capture, so the terminal's own text

@@ -239,6 +239,8 @@ func interruptReason(r string) string {
 		return "(push-to-talk)"
 	case session.ReasonLocalGate:
 		return "(your voice, heard locally)"
+	case session.ReasonLocalVAD:
+		return "(you spoke, heard locally)"
 	case session.ReasonGuardrail:
 		return "(by a guardrail)"
 	}

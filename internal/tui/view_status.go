@@ -37,6 +37,9 @@ func (m *Model) statusLines(width int) []string {
 	if d := m.deviceText(); d != "" {
 		l1 = append(l1, d)
 	}
+	if s.localVAD != "" && !s.textMode {
+		l1 = append(l1, s.localVAD)
+	}
 
 	var l2 []string
 	if !s.textMode {

@@ -1,0 +1,242 @@
+package e2e
+
+import (
+	"encoding/json"
+	"fmt"
+	"math/rand"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/rtagent/rtagent/internal/app"
+	"github.com/rtagent/rtagent/internal/audio"
+	"github.com/rtagent/rtagent/internal/audio/vad"
+	"github.com/rtagent/rtagent/internal/session"
+)
+
+// espeak renders text with espeak-ng at 24 kHz PCM16 mono through sox without
+// dither (deterministic); scripts/deps.sh --test installs both.
+func espeak(tb testing.TB, voice, text string) []int16 {
+	tb.Helper()
+	out := filepath.Join(tb.TempDir(), "speech.s16le")
+	cmd := exec.Command("sh", "-c", `espeak-ng -v "$1" --stdout "$2" | sox -D -t wav - -t raw -r 24000 -c 1 -b 16 -e signed-integer -L "$3"`, "sh", voice, text, out)
+	if b, err := cmd.CombinedOutput(); err != nil {
+		tb.Fatalf("espeak-ng | sox (install them with scripts/deps.sh --test): %v\n%s", err, b)
+	}
+	b, err := os.ReadFile(out)
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return audio.BytesToSamples(nil, b)
+}
+
+// firstAbove is the first sample whose magnitude exceeds lim, or -1.
+func firstAbove(s []int16, lim int16) int {
+	for i, v := range s {
+		if v > lim || v < -lim {
+			return i
+		}
+	}
+	return -1
+}
+
+// 5. Local barge-in through the chat's voice pipeline (app.Voice: real PortAudio on
+// the ALSA file device, AEC on, model.local_vad on): the assistant's answer plays
+// while the microphone file holds room noise and then the user's speech. The local
+// voice detector interrupts the session (reason local_vad) before the server hears
+// anything (manual turns: no server VAD at all): playback goes silent, the client
+// cancels (R7.7) and truncates at what was played (R7.4, R7.6). The figure is from
+// the speech onset in the microphone signal to the last audible output sample, both
+// on the stream timelines.
+func TestVoiceLocalVADBargeIn(t *testing.T) {
+	for _, ms := range []int{vad.DefaultMinSpeechMS, vad.MinMinSpeechMS * 2} {
+		t.Run(fmt.Sprintf("min_speech_ms=%d", ms), func(t *testing.T) { localVADBargeIn(t, ms) })
+	}
+}
+
+func localVADBargeIn(t *testing.T, minSpeechMS int) {
+	user := espeak(t, "en-us", "Wait, stop. I have a different question about my order.")
+	// 7 s of room noise: the answer starts playing within the first 2 s, and local
+	// barge-in is trusted after 3 s of playback (vad.DefaultWarmup, the AEC converges).
+	lead := 7 * audio.SampleRate
+	rng := rand.New(rand.NewSource(1))
+	in := make([]int16, lead, lead+len(user)+10*audio.SampleRate)
+	for i := range in {
+		in[i] = int16(8 * rng.NormFloat64())
+	}
+	in = append(in, user...)
+	in = append(in, make([]int16, 10*audio.SampleRate)...) // the file device repeats past the end
+	dir := fakeDir(t, in)
+	truthIdx := lead + firstAbove(user, 100)
+
+	var (
+		mu       sync.Mutex
+		capStart time.Time
+		lastLoud time.Time // end of the last non-zero output sample
+	)
+	v, err := app.OpenVoice(app.VoiceOptions{
+		// A 300 ms jitter buffer keeps the real-time stream from starving on a loaded
+		// machine (a gap in out.raw would hide the cut).
+		PaceToClock: true, Prebuffer: 300 * time.Millisecond,
+		OnMic: func(captured time.Time, _, _ []int16) {
+			mu.Lock()
+			if capStart.IsZero() {
+				capStart = captured
+			}
+			mu.Unlock()
+		},
+		OnPlayed: func(at time.Time, pcm []int16) {
+			for i := len(pcm) - 1; i >= 0; i-- {
+				if pcm[i] != 0 {
+					mu.Lock()
+					lastLoud = at.Add(time.Duration(i+1) * time.Second / audio.SampleRate)
+					mu.Unlock()
+					return
+				}
+			}
+		},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer v.Close()
+	p := v.Sink().(*audio.Player)
+	r := startRig(t, rigConfig{Pace: 1, Base: voiceBase(nil, false), Sink: p})
+	status, err := v.StartLocalVAD(&vad.Options{Enabled: true, MinSpeechMS: minSpeechMS}, r.sess)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if status != fmt.Sprintf("local VAD medium ≥%dms", minSpeechMS) {
+		t.Errorf("status %q", status)
+	}
+
+	text := strings.Repeat("please read this fairly long sentence back to me slowly ", 5)
+	want := speech("You said: " + strings.TrimSpace(text))
+	if len(want) < 12*audio.SampleRate {
+		t.Fatalf("answer is %d samples, want more than 12 s", len(want))
+	}
+	if err := r.sess.SendText(strings.TrimSpace(text)); err != nil {
+		t.Fatal(err)
+	}
+	ai := waitEvent[session.AudioInterrupted](t, r.rec, nil)
+	end := waitEvent[session.AgentEnd](t, r.rec, nil)
+	waitEvent(t, r.rec, func(e session.HistoryUpdated) bool { return e.Item != nil && e.Item.TruncatedAtMS != nil })
+	// Wait for the output to be silent for good: 300 ms of nothing after the cut.
+	deadline := time.Now().Add(waitTimeout)
+	for {
+		mu.Lock()
+		ll := lastLoud
+		mu.Unlock()
+		if time.Since(ll) > 300*time.Millisecond+p.OutputLatency() {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatal("playback did not go silent")
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	lines := r.closeAndValidate()
+	r.noErrors()
+	if err := v.Close(); err != nil {
+		t.Fatal(err)
+	}
+
+	if ai.Reason != session.ReasonLocalVAD {
+		t.Errorf("audio_interrupted %+v, want reason %s", ai, session.ReasonLocalVAD)
+	}
+	if end.Status != "cancelled" {
+		t.Errorf("agent_end %+v, want cancelled", end)
+	}
+	if n := len(framesOf(lines, "server", "input_audio_buffer.speech_started")); n != 0 {
+		t.Errorf("%d server speech_started: the interrupt must be the local detector's", n)
+	}
+	cancels, tr := framesOf(lines, "client", "response.cancel"), framesOf(lines, "client", "conversation.item.truncate")
+	if len(cancels) != 1 || len(tr) != 1 {
+		t.Fatalf("%d response.cancel and %d conversation.item.truncate, want 1 each (R7.6, R7.7)", len(cancels), len(tr))
+	}
+	var trunc struct {
+		ItemID     string `json:"item_id"`
+		AudioEndMS int    `json:"audio_end_ms"`
+	}
+	if err := json.Unmarshal(tr[0], &trunc); err != nil {
+		t.Fatal(err)
+	}
+	if trunc.ItemID != ai.ItemID || trunc.AudioEndMS != ai.PlayedMS {
+		t.Errorf("truncate %s vs audio_interrupted %+v", tr[0], ai)
+	}
+
+	// The device: answer[0:cut] exactly, the 12 ms fade, then silence; the truncate
+	// is at the samples written less the output latency (R7.3), within one buffer.
+	out := readOut(t, dir)
+	off := firstNonZero(out) - firstNonZero(want)
+	if off < 0 {
+		t.Fatal("nothing played")
+	}
+	match := 0
+	for off+match < len(out) && match < len(want) && out[off+match] == want[match] {
+		match++
+	}
+	var cut = -1
+	for c := max(0, match-2*audio.FadeSamples); c <= match && c+audio.FadeSamples <= len(want); c++ {
+		if fadeAndSilenceAt(out, want, off, c) {
+			cut = c
+		}
+	}
+	if cut < 0 {
+		t.Fatalf("out.raw is not answer[0:cut] + 12 ms fade + silence (prefix matches %d samples)", match)
+	}
+	latN := int(p.OutputLatency().Seconds() * audio.SampleRate)
+	blockN := int(audio.DefaultDeviceBuffer.Seconds() * audio.SampleRate)
+	if d := float64(cut-latN)/24 - float64(trunc.AudioEndMS); d < -1 || d > float64(blockN)/24+1 {
+		t.Errorf("audio_end_ms %d does not match the audio written (%d samples less %d latency) within one device buffer",
+			trunc.AudioEndMS, cut, latN)
+	}
+
+	mu.Lock()
+	truth := capStart.Add(time.Duration(truthIdx) * time.Second / audio.SampleRate)
+	lat := lastLoud.Sub(truth)
+	mu.Unlock()
+	t.Logf("speech onset in the microphone → playback silent: %.1f ms (min_speech %d ms; output latency %v); truncate at %d ms",
+		float64(lat)/float64(time.Millisecond), minSpeechMS, p.OutputLatency(), trunc.AudioEndMS)
+	// About min_speech + 50 ms on an idle machine (the 20 ms capture frame, the
+	// detector's onset lag behind the AEC, the 12 ms fade, the output latency); the
+	// bound leaves room for a loaded one (the interrupt happens when the goroutines run).
+	if bound := time.Duration(minSpeechMS+250) * time.Millisecond; lat <= 0 || lat > bound {
+		t.Errorf("onset → silent %v, want (0, %v]", lat, bound)
+	}
+}
+
+// Without AEC on speakers the echo guard cannot tell the assistant's voice from the
+// user's, and half-duplex promises barge-in by key only: local VAD stays off there
+// and the status line says why.
+func TestVoiceLocalVADOffWithoutAEC(t *testing.T) {
+	for _, c := range []struct {
+		o    app.VoiceOptions
+		want string
+	}{
+		{app.VoiceOptions{NoAEC: true}, "local VAD off (needs AEC; --no-aec)"},
+		{app.VoiceOptions{HalfDuplex: true}, "local VAD off (--half-duplex)"},
+	} {
+		fakeDir(t, nil)
+		c.o.PaceToClock = true
+		v, err := app.OpenVoice(c.o)
+		if err != nil {
+			t.Fatal(err)
+		}
+		status, err := v.StartLocalVAD(&vad.Options{Enabled: true}, nil)
+		if err != nil || status != c.want || v.LocalVADStatus() != c.want {
+			t.Errorf("%+v: status %q, %v; want %q", c.o, status, err, c.want)
+		}
+		if err := v.Close(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var none *app.Voice // text mode
+	if s, err := none.StartLocalVAD(&vad.Options{Enabled: true}, nil); s != "" || err != nil {
+		t.Errorf("text mode: %q, %v", s, err)
+	}
+}
