@@ -4,7 +4,7 @@ import (
 	"text/template"
 	"time"
 
-	"github.com/rtagent/rtagent/internal/audio/vad"
+	"github.com/rtagent/rtagent/internal/audio/vadconfig"
 )
 
 // Defaults applied after decoding (docs/protocol.md R2.1, R8.5, R8.9, R10.2).
@@ -71,7 +71,7 @@ type Model struct {
 	ParallelToolCalls *bool      `yaml:"parallel_tool_calls,omitempty" jsonschema_description:"Reasoning models: whether the model may call several tools in one response. Unset: not sent."`
 	// LocalVAD is client-side barge-in (docs/protocol.md R7.6): the microphone is
 	// local, so it is a session-wide setting, never sent.
-	LocalVAD *vad.Options `yaml:"local_vad,omitempty" jsonschema_description:"Local voice activity detection for instant barge-in in chat: WebRTC VAD on the echo-cancelled microphone interrupts the assistant without waiting for the server. Unset: off."`
+	LocalVAD *vadconfig.Options `yaml:"local_vad,omitempty" jsonschema_description:"Local voice activity detection for instant barge-in in chat: WebRTC VAD on the echo-cancelled microphone interrupts the assistant without waiting for the server. Unset: off."`
 }
 
 // ReasoningEfforts are the values of model.reasoning.effort (docs/protocol.md R2.1).

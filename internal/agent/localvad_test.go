@@ -4,7 +4,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/rtagent/rtagent/internal/audio/vad"
+	"github.com/rtagent/rtagent/internal/audio/vadconfig"
 )
 
 // model.local_vad loads with its sensitivity spelled as in the file, stays nil when
@@ -14,7 +14,7 @@ func TestLocalVAD(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := vad.Options{Enabled: true, Sensitivity: vad.SensitivityHigh, MinSpeechMS: 80}
+	want := vadconfig.Options{Enabled: true, Sensitivity: vadconfig.SensitivityHigh, MinSpeechMS: 80}
 	if o := cfg.Model.LocalVAD; o == nil || *o != want {
 		t.Errorf("local_vad = %+v, want %+v", o, want)
 	}

@@ -6,7 +6,7 @@ import (
 
 	"github.com/invopop/jsonschema"
 
-	"github.com/rtagent/rtagent/internal/audio/vad"
+	"github.com/rtagent/rtagent/internal/audio/vadconfig"
 )
 
 // SchemaID is the $id of the generated schema.
@@ -22,7 +22,7 @@ func Schema() ([]byte, error) {
 		ExpandedStruct:             true,
 		// Types from other packages get the name agents.yaml knows them by.
 		Namer: func(t reflect.Type) string {
-			if t == reflect.TypeFor[vad.Options]() {
+			if t == reflect.TypeFor[vadconfig.Options]() {
 				return "LocalVAD"
 			}
 			return t.Name()

@@ -85,7 +85,7 @@ func NewDetector(o Options) (*Detector, error) {
 	if err != nil {
 		return nil, fmt.Errorf("vad: %w", err)
 	}
-	w, err := newWebRTCVAD(o.Sensitivity.mode())
+	w, err := newWebRTCVAD(o.Sensitivity.Mode())
 	if err != nil {
 		return nil, err
 	}
