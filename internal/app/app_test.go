@@ -25,28 +25,16 @@ func TestOpenSimAnswersATurn(t *testing.T) {
 		t.Fatal(err)
 	}
 	var said []string
-	drv := NewDriver(rt.Session, func(ev session.Event) error {
+	drv := startDriver(ctx, t, rt, func(ev session.Event) error {
 		if tr, ok := ev.(session.Transcript); ok && tr.Final && tr.Role == "assistant" {
 			said = append(said, tr.Text)
 		}
 		return nil
 	})
-	if err := rt.Session.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	go drv.Consume()
-	if err := drv.WaitReady(ctx); err != nil {
-		t.Fatal(err)
-	}
 	if err := drv.Say(ctx, "hello"); err != nil {
 		t.Fatal(err)
 	}
-	if err := drv.CloseAndDrain(); err != nil {
-		t.Fatal(err)
-	}
-	if err := rt.Close(); err != nil {
-		t.Fatal(err)
-	}
+	stopDriver(t, drv, rt)
 	if len(said) == 0 || !strings.Contains(strings.Join(said, " "), "hello") {
 		t.Errorf("assistant said %q, want an answer to hello", said)
 	}

@@ -64,19 +64,12 @@ func runSimOpts(t *testing.T, o Options, before func(ctx context.Context, i int)
 	}
 	var mu sync.Mutex
 	var evs []session.Event
-	drv := NewDriver(rt.Session, func(ev session.Event) error {
+	drv := startDriver(ctx, t, rt, func(ev session.Event) error {
 		mu.Lock()
 		evs = append(evs, ev)
 		mu.Unlock()
 		return nil
 	})
-	if err := rt.Session.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	go drv.Consume()
-	if err := drv.WaitReady(ctx); err != nil {
-		t.Fatal(err)
-	}
 	for i, l := range lines {
 		if before != nil {
 			before(ctx, i)
@@ -85,12 +78,7 @@ func runSimOpts(t *testing.T, o Options, before func(ctx context.Context, i int)
 			t.Fatal(err)
 		}
 	}
-	if err := drv.CloseAndDrain(); err != nil {
-		t.Fatal(err)
-	}
-	if err := rt.Close(); err != nil {
-		t.Fatal(err)
-	}
+	stopDriver(t, drv, rt)
 	mu.Lock()
 	defer mu.Unlock()
 	return evs
@@ -121,9 +109,7 @@ func assistantSaid(evs []session.Event) string {
 // (tools/list_changed) makes the new tool callable in the same session.
 func TestOpenWiresMCPServer(t *testing.T) {
 	bin := testMCPServer(t)
-	dir := t.TempDir()
-	agents := filepath.Join(dir, "agents.yaml")
-	writeFile(t, agents, `mcp_servers:
+	agents := agentsFile(t, `mcp_servers:
   - name: testsrv
     command: [`+bin+`]
 agents:
@@ -165,9 +151,7 @@ agents:
 // A server that cannot start is shown to the user as a session error naming it;
 // the session goes on and answers.
 func TestOpenReportsFailedMCPServer(t *testing.T) {
-	dir := t.TempDir()
-	agents := filepath.Join(dir, "agents.yaml")
-	writeFile(t, agents, `mcp_servers:
+	agents := agentsFile(t, `mcp_servers:
   - name: broken
     command: [/bin/false]
     start_timeout: 2s
@@ -196,9 +180,7 @@ agents:
 // the conflict is reported, not fatal.
 func TestOpenReportsMCPNameConflict(t *testing.T) {
 	bin := testMCPServer(t)
-	dir := t.TempDir()
-	agents := filepath.Join(dir, "agents.yaml")
-	writeFile(t, agents, `mcp_servers:
+	agents := agentsFile(t, `mcp_servers:
   - name: one
     command: [`+bin+`]
   - name: two
@@ -223,9 +205,7 @@ agents:
 // An MCP server env value naming an unset variable is a configuration error
 // (exit 2) that names the server and the variable, and nothing starts.
 func TestOpenMCPUnsetEnvIsConfigError(t *testing.T) {
-	dir := t.TempDir()
-	agents := filepath.Join(dir, "agents.yaml")
-	writeFile(t, agents, `mcp_servers:
+	agents := agentsFile(t, `mcp_servers:
   - name: fs
     command: [/bin/true]
     env: { TOKEN: "${RTAGENT_TEST_SURELY_UNSET_VAR}" }
@@ -245,9 +225,7 @@ agents:
 
 // Interrupted while the servers start: the context's error, not a config error.
 func TestOpenMCPCancelledIsNotConfigError(t *testing.T) {
-	dir := t.TempDir()
-	agents := filepath.Join(dir, "agents.yaml")
-	writeFile(t, agents, `mcp_servers:
+	agents := agentsFile(t, `mcp_servers:
   - name: slow
     command: [`+testMCPServer(t)+`, -silent]
 agents:
@@ -268,9 +246,7 @@ agents:
 // tools work again in the same session.
 func TestMCPServerCrashIsReportedAndRestarted(t *testing.T) {
 	bin := testMCPServer(t)
-	dir := t.TempDir()
-	agents := filepath.Join(dir, "agents.yaml")
-	writeFile(t, agents, `mcp_servers:
+	agents := agentsFile(t, `mcp_servers:
   - name: testsrv
     command: [`+bin+`]
 agents:
@@ -287,7 +263,7 @@ agents:
 	var mu sync.Mutex
 	var evs []session.Event
 	down := make(chan session.Error, 1)
-	drv := NewDriver(rt.Session, func(ev session.Event) error {
+	drv := startDriver(ctx, t, rt, func(ev session.Event) error {
 		mu.Lock()
 		evs = append(evs, ev)
 		mu.Unlock()
@@ -299,13 +275,6 @@ agents:
 		}
 		return nil
 	})
-	if err := rt.Session.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	go drv.Consume()
-	if err := drv.WaitReady(ctx); err != nil {
-		t.Fatal(err)
-	}
 	if err := drv.Say(ctx, "crash"); err != nil {
 		t.Fatal(err)
 	}
@@ -337,12 +306,7 @@ agents:
 	ends := toolEnds(evs)
 	mu.Unlock()
 	last := ends[len(ends)-1]
-	if err := drv.CloseAndDrain(); err != nil {
-		t.Fatal(err)
-	}
-	if err := rt.Close(); err != nil {
-		t.Fatal(err)
-	}
+	stopDriver(t, drv, rt)
 	if last.Output != "Echo: again" {
 		t.Errorf("after the restart: %+v", last)
 	}

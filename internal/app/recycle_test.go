@@ -28,7 +28,7 @@ func TestRecycleBeforeExpiry_R14_3(t *testing.T) {
 	var mu sync.Mutex
 	var conns []session.ConnectionEvent
 	var said []string
-	drv := NewDriver(rt.Session, func(ev session.Event) error {
+	drv := startDriver(ctx, t, rt, func(ev session.Event) error {
 		mu.Lock()
 		defer mu.Unlock()
 		switch e := ev.(type) {
@@ -41,13 +41,6 @@ func TestRecycleBeforeExpiry_R14_3(t *testing.T) {
 		}
 		return nil
 	})
-	if err := rt.Session.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	go drv.Consume()
-	if err := drv.WaitReady(ctx); err != nil {
-		t.Fatal(err)
-	}
 	if err := drv.Say(ctx, "my name is Ana"); err != nil {
 		t.Fatal(err)
 	}
@@ -71,12 +64,7 @@ func TestRecycleBeforeExpiry_R14_3(t *testing.T) {
 	if err := drv.Say(ctx, "what did I say first"); err != nil {
 		t.Fatal(err)
 	}
-	if err := drv.CloseAndDrain(); err != nil {
-		t.Fatal(err)
-	}
-	if err := rt.Close(); err != nil {
-		t.Fatal(err)
-	}
+	stopDriver(t, drv, rt)
 	mu.Lock()
 	defer mu.Unlock()
 	planned := false

@@ -28,7 +28,7 @@ func TestVoiceBatchesAppendsAndFlushesOnCommit(t *testing.T) {
 		t.Fatal(err)
 	}
 	answered := make(chan struct{}, 1)
-	drv := NewDriver(rt.Session, func(ev session.Event) error {
+	drv := startDriver(ctx, t, rt, func(ev session.Event) error {
 		if _, ok := ev.(session.AgentEnd); ok {
 			select {
 			case answered <- struct{}{}:
@@ -37,13 +37,6 @@ func TestVoiceBatchesAppendsAndFlushesOnCommit(t *testing.T) {
 		}
 		return nil
 	})
-	if err := rt.Session.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	go drv.Consume()
-	if err := drv.WaitReady(ctx); err != nil {
-		t.Fatal(err)
-	}
 	v := &Voice{}
 	v.sess.Store(rt.Session)
 	frame := func(i int) audio.Frame {
@@ -68,12 +61,7 @@ func TestVoiceBatchesAppendsAndFlushesOnCommit(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("no answer to the committed turn")
 	}
-	if err := drv.CloseAndDrain(); err != nil {
-		t.Fatal(err)
-	}
-	if err := rt.Close(); err != nil {
-		t.Fatal(err)
-	}
+	stopDriver(t, drv, rt)
 
 	var sizes []int
 	var got []byte
