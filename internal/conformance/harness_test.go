@@ -18,6 +18,7 @@ import (
 	"github.com/rtagent/rtagent/internal/realtime"
 	"github.com/rtagent/rtagent/internal/realtime/openai"
 	"github.com/rtagent/rtagent/internal/session"
+	"github.com/rtagent/rtagent/internal/testkit"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -375,15 +376,7 @@ func (r *run) barrier() {
 }
 
 // Typed views of the recorded events.
-func eventsOf[T session.Event](evs []session.Event) []T {
-	var out []T
-	for _, ev := range evs {
-		if v, ok := ev.(T); ok {
-			out = append(out, v)
-		}
-	}
-	return out
-}
+func eventsOf[T session.Event](evs []session.Event) []T { return testkit.OfType[T](evs) }
 
 func finals(evs []session.Event, role string) []session.Transcript {
 	var out []session.Transcript

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/rtagent/rtagent/internal/realtime"
+	"github.com/rtagent/rtagent/internal/testkit"
 	"github.com/rtagent/rtagent/internal/tools"
 )
 
@@ -152,15 +153,7 @@ func waitCmd[T realtime.Command](t testing.TB, f *fakeModel, pred func(T) bool) 
 	return found
 }
 
-func cmdsOf[T realtime.Command](cs []realtime.Command) []T {
-	var out []T
-	for _, c := range cs {
-		if v, ok := c.(T); ok {
-			out = append(out, v)
-		}
-	}
-	return out
-}
+func cmdsOf[T realtime.Command](cs []realtime.Command) []T { return testkit.OfType[T](cs) }
 
 func fmtCmds(cs []realtime.Command) string {
 	s := ""
@@ -255,15 +248,7 @@ func waitEvent[T Event](t testing.TB, r *recorder, pred func(T) bool) T {
 	return waitEventN(t, r, 1, pred)
 }
 
-func eventsOf[T Event](evs []Event) []T {
-	var out []T
-	for _, ev := range evs {
-		if v, ok := ev.(T); ok {
-			out = append(out, v)
-		}
-	}
-	return out
-}
+func eventsOf[T Event](evs []Event) []T { return testkit.OfType[T](evs) }
 
 func indexOfEvent(evs []Event, pred func(Event) bool) int {
 	for i, ev := range evs {
