@@ -156,23 +156,9 @@ func pcm(s ...[]int16) []byte {
 
 func speech(text string) []int16 { return audio.BytesToSamples(nil, sim.SynthesizeSpeech(text)) }
 
-func firstNonZero(s []int16) int {
-	for i, v := range s {
-		if v != 0 {
-			return i
-		}
-	}
-	return -1
-}
+func firstNonZero(s []int16) int { return testkit.FirstNonZero(s) }
 
-func lastNonZero(s []int16) int {
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i] != 0 {
-			return i
-		}
-	}
-	return -1
-}
+func lastNonZero(s []int16) int { return testkit.LastNonZero(s) }
 
 // fadeSample is the player's fade-out (audio.FadeSamples linear, rounded half away
 // from zero like the player).
@@ -466,15 +452,7 @@ func waitEvent[T session.Event](tb testing.TB, r *recorder, pred func(T) bool) T
 	return waitEventN(tb, r, 1, pred)
 }
 
-func eventsOf[T session.Event](evs []session.Event) []T {
-	var out []T
-	for _, ev := range evs {
-		if v, ok := ev.(T); ok {
-			out = append(out, v)
-		}
-	}
-	return out
-}
+func eventsOf[T session.Event](evs []session.Event) []T { return testkit.OfType[T](evs) }
 
 func fmtEvents(evs []session.Event) string {
 	var b strings.Builder
