@@ -108,15 +108,7 @@ func assistantSaid(evs []session.Event) string {
 // model calls through the ordinary tool path; a tool that grows the server's list
 // (tools/list_changed) makes the new tool callable in the same session.
 func TestOpenWiresMCPServer(t *testing.T) {
-	bin := testMCPServer(t)
-	agents := agentsFile(t, `mcp_servers:
-  - name: testsrv
-    command: [`+bin+`]
-agents:
-  - name: helper
-    instructions: Help.
-    mcp: [testsrv]
-`)
+	agents := testsrvAgents(t)
 	// The third line waits for the session.update that declares the new tool.
 	declared := make(chan struct{})
 	var once sync.Once
@@ -245,15 +237,7 @@ agents:
 // why, the model gets an error for the call, the server is restarted and its
 // tools work again in the same session.
 func TestMCPServerCrashIsReportedAndRestarted(t *testing.T) {
-	bin := testMCPServer(t)
-	agents := agentsFile(t, `mcp_servers:
-  - name: testsrv
-    command: [`+bin+`]
-agents:
-  - name: helper
-    instructions: Help.
-    mcp: [testsrv]
-`)
+	agents := testsrvAgents(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	rt, err := Open(ctx, Options{AgentsFile: agents, Sim: true, Fast: true, Modality: "text", Approval: "always"})
@@ -313,4 +297,18 @@ agents:
 	if ends[0].Tool != "crash" || ends[0].Error == "" {
 		t.Errorf("the crashed call: %+v, want an error the model sees", ends[0])
 	}
+}
+
+// testsrvAgents is an agents file with one agent, helper, using the test MCP
+// server as testsrv.
+func testsrvAgents(t *testing.T) string {
+	t.Helper()
+	return agentsFile(t, `mcp_servers:
+  - name: testsrv
+    command: [`+testMCPServer(t)+`]
+agents:
+  - name: helper
+    instructions: Help.
+    mcp: [testsrv]
+`)
 }
