@@ -89,12 +89,7 @@ func TestTmuxReloadAndConfig(t *testing.T) {
 	s.waitText(`"turn_detection": null`)
 	closeConfig(s)
 
-	s.key("C-c")
-	s.waitText("press ctrl+c again to quit")
-	s.key("C-c")
-	if scr := s.waitText("rtagent exited: "); !strings.Contains(scr, "rtagent exited: 0") {
-		s.fatalf("rtagent did not exit with status 0")
-	}
+	s.quit()
 
 	// chat --watch: saving the file reloads it, no key pressed.
 	agentsV(t, agents, "three", "clock")
@@ -152,10 +147,5 @@ func TestTmuxDevicesAndVoice(t *testing.T) {
 	s.waitText(`"output_modalities": [`, `"audio"`, `"turn_detection": null`)
 	closeConfig(s)
 
-	s.key("C-c")
-	s.waitText("press ctrl+c again to quit")
-	s.key("C-c")
-	if scr := s.waitText("rtagent exited: "); !strings.Contains(scr, "rtagent exited: 0") {
-		s.fatalf("rtagent did not exit with status 0")
-	}
+	s.quit()
 }

@@ -68,13 +68,7 @@ agents:
 	s.typeLine("/image cat.gif")
 	s.waitText("[image: cat.gif, 19 bytes]", "You sent an image of 19 bytes.")
 
-	s.key("C-c")
-	s.waitText("press ctrl+c again to quit")
-	s.key("C-c")
-	scr = s.waitText("rtagent exited: ")
-	if !strings.Contains(scr, "rtagent exited: 0") {
-		s.fatalf("rtagent did not exit with status 0")
-	}
+	scr = s.quit()
 	if b, _ := os.ReadFile(stderrPath); len(bytes.TrimSpace(b)) > 0 {
 		t.Errorf("rtagent wrote to stderr:\n%s", b)
 	}

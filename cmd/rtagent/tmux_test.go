@@ -205,13 +205,7 @@ func TestTmuxChat(t *testing.T) {
 	}
 
 	// Ctrl+C once arms the quit; twice quits.
-	s.key("C-c")
-	s.waitText("press ctrl+c again to quit")
-	s.key("C-c")
-	scr = s.waitText("rtagent exited: ")
-	if !strings.Contains(scr, "rtagent exited: 0") {
-		s.fatalf("rtagent did not exit with status 0")
-	}
+	scr = s.quit()
 
 	// The terminal is restored: primary screen, cursor shown, no mouse or keypad
 	// modes left on, and nothing of the UI on the primary screen.
@@ -330,6 +324,20 @@ func newTmuxRig(t *testing.T) *tmuxRig {
 func (r *tmuxRig) start(work, cmd string) *tmuxSession {
 	r.t.Helper()
 	return startTmux(r.t, r.tmp, work, filepath.Join(r.tmp, "state"), cmd+`; echo "rtagent exited: $?"; exec sleep 3600`)
+}
+
+// quit presses ctrl+c twice, the first showing the quit hint, and returns the
+// screen once the shell reports that rtagent exited with status 0.
+func (s *tmuxSession) quit() string {
+	s.t.Helper()
+	s.key("C-c")
+	s.waitText("press ctrl+c again to quit")
+	s.key("C-c")
+	scr := s.waitText("rtagent exited: ")
+	if !strings.Contains(scr, "rtagent exited: 0") {
+		s.fatalf("rtagent did not exit with status 0")
+	}
+	return scr
 }
 
 // startTmux runs shellCmd in a 100×30 pane of a private tmux server (no user
