@@ -154,9 +154,7 @@ var cases = []ccase{
 		run: func(t *testing.T, r *run) {
 			r.sv.send(audioTurn("r1", "m1", "hi", pcm(200))...)
 			r.waitAgentEnd()
-			r.sink.mu.Lock()
-			n := r.sink.enqueued
-			r.sink.mu.Unlock()
+			_, n, _ := r.sink.Counts()
 			if n != pcm(200) {
 				fail(t, "sink got %d bytes, want %d", n, pcm(200))
 			}
@@ -254,9 +252,7 @@ var cases = []ccase{
 			r.sv.expect("response.cancel", nil)
 			r.sv.send(audioDelta("r1", "m1", pcm(300)))
 			r.barrier()
-			r.sink.mu.Lock()
-			got := r.sink.enqueued
-			r.sink.mu.Unlock()
+			_, got, _ := r.sink.Counts()
 			if want := pcm(300); got != want {
 				fail(t, "%d audio bytes reached the sink, want only the %d before the interrupt", got, want)
 			}

@@ -186,39 +186,9 @@ func (sv *server) count(typ string) []frame {
 }
 
 // sink is a scripted audio sink: the test says what is playing.
-type sink struct {
-	mu         sync.Mutex
-	state      realtime.PlaybackState
-	enqueued   int
-	interrupts int
-}
+type sink struct{ testkit.Sink }
 
-func (k *sink) Enqueue(_, _ string, _ int, pcm []byte) {
-	k.mu.Lock()
-	k.enqueued += len(pcm)
-	k.mu.Unlock()
-}
-
-func (k *sink) Interrupt() realtime.PlaybackState {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	st := k.state
-	k.state = realtime.PlaybackState{}
-	k.interrupts++
-	return st
-}
-
-func (k *sink) State() realtime.PlaybackState {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return k.state
-}
-
-func (k *sink) play(resp, item string, played int) {
-	k.mu.Lock()
-	k.state = realtime.PlaybackState{ResponseID: resp, ItemID: item, PlayedBytes: played, Active: true}
-	k.mu.Unlock()
-}
+func (k *sink) play(resp, item string, played int) { k.Play(resp, item, 0, played) }
 
 // run is one case: a started session on the real model against the scripted server.
 type run struct {

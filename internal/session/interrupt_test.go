@@ -142,9 +142,7 @@ func TestInterruptNothingPlayedYet_R7_5(t *testing.T) {
 	h.m.emit(assistantItem("r1", "m1")...)
 	h.m.emit(audio("r1", "m1", 4800))
 	waitEvent[AudioStarted](t, h.rec, nil)
-	h.sink.mu.Lock()
-	h.sink.state = realtime.PlaybackState{Active: true} // prebuffering
-	h.sink.mu.Unlock()
+	h.sink.SetState(realtime.PlaybackState{Active: true}) // prebuffering
 	h.m.emit(realtime.SpeechStarted{})
 	tr := waitCmd[realtime.TruncateItem](t, h.m, nil)
 	if tr.ItemID != "m1" || tr.AudioEndMS != 0 {

@@ -273,44 +273,14 @@ func fmtEvents(evs []Event) string {
 }
 
 // fakeSink is a scripted AudioSink: the test says what is playing.
-type fakeSink struct {
-	mu         sync.Mutex
-	state      realtime.PlaybackState
-	enqueued   int
-	interrupts int
-}
+type fakeSink struct{ testkit.Sink }
 
-func (k *fakeSink) Enqueue(string, string, int, []byte) {
-	k.mu.Lock()
-	k.enqueued++
-	k.mu.Unlock()
-}
+func (k *fakeSink) play(resp, item string, ci, played int) { k.Play(resp, item, ci, played) }
 
-func (k *fakeSink) Interrupt() realtime.PlaybackState {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	st := k.state
-	k.state = realtime.PlaybackState{}
-	k.interrupts++
-	return st
-}
-
-func (k *fakeSink) State() realtime.PlaybackState {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return k.state
-}
-
-func (k *fakeSink) play(resp, item string, ci, played int) {
-	k.mu.Lock()
-	k.state = realtime.PlaybackState{ResponseID: resp, ItemID: item, ContentIndex: ci, PlayedBytes: played, Active: true}
-	k.mu.Unlock()
-}
-
+// counts returns the chunks enqueued and the interrupts.
 func (k *fakeSink) counts() (enqueued, interrupts int) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return k.enqueued, k.interrupts
+	enqueued, _, interrupts = k.Counts()
+	return enqueued, interrupts
 }
 
 // testTool is a scriptable tool. With gate set, each call waits for a value on it.
