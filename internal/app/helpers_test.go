@@ -5,6 +5,7 @@ import (
 	"os"
 	"path/filepath"
 	"testing"
+	"time"
 
 	"github.com/rtagent/rtagent/internal/session"
 )
@@ -58,4 +59,20 @@ func agentsFile(t *testing.T, yaml string) string {
 	path := filepath.Join(t.TempDir(), "agents.yaml")
 	writeFile(t, path, yaml)
 	return path
+}
+
+// openTraced opens the example agents on the fast simulator with o's other
+// options, the trace written to a temporary file (returned); the context
+// ends after 30 s.
+func openTraced(t *testing.T, o Options) (context.Context, *Runtime, string) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
+	t.Cleanup(cancel)
+	o.AgentsFile, o.Sim, o.Fast = exampleAgents(t), true, true
+	o.Trace = filepath.Join(t.TempDir(), "trace.jsonl")
+	rt, err := Open(ctx, o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return ctx, rt, o.Trace
 }

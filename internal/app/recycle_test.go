@@ -1,9 +1,7 @@
 package app
 
 import (
-	"context"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,14 +15,7 @@ import (
 // point (here a 6-second session: at half its lifetime); the new connection's frames replay the conversation and
 // validate strictly against the client schema; the user only sees the notice.
 func TestRecycleBeforeExpiry_R14_3(t *testing.T) {
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	trace := filepath.Join(t.TempDir(), "trace.jsonl")
-	rt, err := Open(ctx, Options{AgentsFile: exampleAgents(t), Sim: true, Fast: true, Modality: "text", Approval: "never",
-		SimFaults: "expire=6s", Trace: trace})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, rt, trace := openTraced(t, Options{Modality: "text", Approval: "never", SimFaults: "expire=6s"})
 	var mu sync.Mutex
 	var conns []session.ConnectionEvent
 	var said []string
