@@ -76,10 +76,7 @@ var cases = []ccase{
 	{name: "rejected_text_waits_for_answer", ref: "issue 9 #6; " + js + "openaiRealtimeBase.test.ts::emits error events when server reports errors", rule: "R6.5",
 		su: func() setup { return setup{text: true} },
 		run: func(t *testing.T, r *run) {
-			if err := r.s.SendText("hello"); err != nil {
-				t.Fatal(err)
-			}
-			f := r.sv.expect("conversation.item.create", func(f frame) bool { return hasText(f, "hello") })
+			f := r.sendText("hello", "hello")
 			r.sv.expect("response.create", nil)
 			// S refuses the item but still answers the response.create already sent.
 			r.sv.send(serverError("string_above_max_length", "string too long", f.str("event_id")))
@@ -105,16 +102,10 @@ var cases = []ccase{
 	{name: "invalid_utf8_text_sent_valid", ref: "issue 9 #7; " + py + "test_openai_realtime.py::TestSendEventAndConfig::test_send_user_input_defers_response_create_without_blocking_caller", rule: "R6.4",
 		su: func() setup { return setup{text: true} },
 		run: func(t *testing.T, r *run) {
-			if err := r.s.SendText("a"); err != nil {
-				t.Fatal(err)
-			}
-			fa := r.sv.expect("conversation.item.create", func(f frame) bool { return hasText(f, "a") })
+			fa := r.sendText("a", "a")
 			r.sv.expect("response.create", nil)
 			// A second text while the first create is in flight; its byte 0xE9 is not UTF-8.
-			if err := r.s.SendText("caf\xe9"); err != nil {
-				t.Fatal(err)
-			}
-			fb := r.sv.expect("conversation.item.create", func(f frame) bool { return hasText(f, "caf\uFFFD") })
+			fb := r.sendText("caf\xe9", "caf\uFFFD")
 			r.ack(fa, "u_1")
 			r.ack(fb, "u_2")
 			// The response S creates covers both acknowledged texts (R6.4): no second create.
@@ -137,10 +128,7 @@ var cases = []ccase{
 		run: func(t *testing.T, r *run) {
 			r.sv.send(respCreated("r1"))
 			r.barrier()
-			if err := r.s.SendText("next"); err != nil {
-				t.Fatal(err)
-			}
-			r.ack(r.sv.expect("conversation.item.create", func(f frame) bool { return hasText(f, "next") }), "u1")
+			r.ack(r.sendText("next", "next"), "u1")
 			r.barrier()
 			if n := len(r.sv.count("response.create")); n != 0 {
 				fail(t, "%d response.create while r1 is active", n)

@@ -151,3 +151,13 @@ func (r *run) speaking() {
 	r.sv.send(audioDelta("r1", "m1", pcm(300)))
 	r.barrier()
 }
+
+// sendText sends text as the user and returns the conversation.item.create
+// that carries it (as want: what text becomes on the wire).
+func (r *run) sendText(text, want string) frame {
+	r.t.Helper()
+	if err := r.s.SendText(text); err != nil {
+		r.t.Fatal(err)
+	}
+	return r.sv.expect("conversation.item.create", func(f frame) bool { return hasText(f, want) })
+}
