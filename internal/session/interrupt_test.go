@@ -57,15 +57,7 @@ func TestBargeInCancelsPerEffectiveSession_R7_7(t *testing.T) {
 	h.m.emit(realtime.SpeechStarted{ItemID: "u1"})
 	waitCmd[realtime.TruncateItem](t, h.m, nil)
 	cmds := h.m.commands()
-	ic, it := -1, -1
-	for i, c := range cmds {
-		switch c.(type) {
-		case realtime.CancelResponse:
-			ic = i
-		case realtime.TruncateItem:
-			it = i
-		}
-	}
+	ic, it := lastCmd[realtime.CancelResponse](cmds), lastCmd[realtime.TruncateItem](cmds)
 	if ic < 0 || ic > it {
 		t.Errorf("want cancel before truncate: %s", fmtCmds(cmds))
 	}

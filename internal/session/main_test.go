@@ -155,6 +155,17 @@ func waitCmd[T realtime.Command](t testing.TB, f *fakeModel, pred func(T) bool) 
 
 func cmdsOf[T realtime.Command](cs []realtime.Command) []T { return testkit.OfType[T](cs) }
 
+// lastCmd is the index of the last command of type T in cs, -1 if none.
+func lastCmd[T realtime.Command](cs []realtime.Command) int {
+	last := -1
+	for i, c := range cs {
+		if _, ok := c.(T); ok {
+			last = i
+		}
+	}
+	return last
+}
+
 func fmtCmds(cs []realtime.Command) string {
 	s := ""
 	for _, c := range cs {
