@@ -309,10 +309,7 @@ var cases = []ccase{
 		}},
 	{name: "transcript_only_in_item_done", ref: "issue 9 #1; " + py + "test_openai_realtime.py::TestEventHandlingRobustness::test_output_audio_content_type_normalized", rule: "R11.3",
 		run: func(t *testing.T, r *run) {
-			r.sv.send(respCreated("r1"))
-			r.sv.send(msgAdded("r1", "m1", "")...)
-			r.sv.send(itemDone("r1", msgItem("m1", "completed", `{"type":"output_audio","transcript":"Claro, dime"}`))...)
-			r.sv.send(respDone("r1", "completed", ""))
+			r.messageTurn(msgItem("m1", "completed", `{"type":"output_audio","transcript":"Claro, dime"}`))
 			r.waitFinal("Claro, dime")
 			r.barrier()
 			if n := len(finals(r.events(), "assistant")); n != 1 {
@@ -321,19 +318,12 @@ var cases = []ccase{
 		}},
 	{name: "legacy_audio_content_type", ref: py + "test_openai_realtime.py::TestEventHandlingRobustness::test_backward_compat_output_item_added_and_done", rule: "R11.1",
 		run: func(t *testing.T, r *run) {
-			r.sv.send(respCreated("r1"))
-			r.sv.send(msgAdded("r1", "m1", "")...)
-			r.sv.send(itemDone("r1", msgItem("m1", "completed", `{"type":"audio","transcript":"legacy"}`))...)
-			r.sv.send(respDone("r1", "completed", ""))
+			r.messageTurn(msgItem("m1", "completed", `{"type":"audio","transcript":"legacy"}`))
 			r.waitFinal("legacy")
 		}},
 	{name: "null_transcript_falls_back_to_deltas", ref: py + "test_session.py::TestTranscriptPreservation::test_assistant_transcript_can_fallback_to_deltas; " + js + "realtimeSession.test.ts::merges completed audio transcripts into history", rule: "R11.3",
 		run: func(t *testing.T, r *run) {
-			r.sv.send(respCreated("r1"))
-			r.sv.send(msgAdded("r1", "m1", "")...)
-			r.sv.send(transcriptDelta("r1", "m1", "Hel"), transcriptDelta("r1", "m1", "lo"))
-			r.sv.send(itemDone("r1", msgItem("m1", "completed", `{"type":"output_audio","transcript":null}`))...)
-			r.sv.send(respDone("r1", "completed", ""))
+			r.messageTurn(msgItem("m1", "completed", `{"type":"output_audio","transcript":null}`), transcriptDelta("r1", "m1", "Hel"), transcriptDelta("r1", "m1", "lo"))
 			r.waitFinal("Hello")
 			if h := r.s.History(); len(h) != 1 || h[0].Text() != "Hello" {
 				fail(t, "history %+v", h)
@@ -341,11 +331,8 @@ var cases = []ccase{
 		}},
 	{name: "done_item_without_status", ref: "issue 9 #1; " + py + "test_item_parsing.py", rule: "R11.3",
 		run: func(t *testing.T, r *run) {
-			r.sv.send(respCreated("r1"))
-			r.sv.send(msgAdded("r1", "m1", "")...)
 			it := `{"id":"m1","type":"message","role":"assistant","content":[{"type":"output_text","text":"no status"}]}`
-			r.sv.send(itemDone("r1", it)...)
-			r.sv.send(respDone("r1", "completed", ""))
+			r.messageTurn(it)
 			r.waitFinal("no status")
 		}},
 	{name: "transcript_preserved_on_update", ref: py + "test_session.py::TestTranscriptPreservation::test_assistant_transcript_preserved_on_item_update; ::test_existing_transcript_not_overwritten_by_stale_deltas", rule: "R11.3",

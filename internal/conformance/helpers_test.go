@@ -161,3 +161,17 @@ func (r *run) sendText(text, want string) frame {
 	}
 	return r.sv.expect("conversation.item.create", func(f frame) bool { return hasText(f, want) })
 }
+
+// messageTurn has the server answer with response r1 and its message m1:
+// created, item added, the frames between (deltas), item (its done form),
+// response done (completed).
+func (r *run) messageTurn(item string, between ...string) {
+	r.t.Helper()
+	r.sv.send(respCreated("r1"))
+	r.sv.send(msgAdded("r1", "m1", "")...)
+	if len(between) > 0 {
+		r.sv.send(between...)
+	}
+	r.sv.send(itemDone("r1", item)...)
+	r.sv.send(respDone("r1", "completed", ""))
+}
