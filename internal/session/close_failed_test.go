@@ -28,7 +28,7 @@ func TestCloseReportsAnEarlierConnectionFailure(t *testing.T) {
 	if err := s.Close(); !errors.Is(err, errLostBefore) {
 		t.Errorf("Close() = %v, want the connection failure", err)
 	}
-	<-rec.done
+	<-rec.Done()
 	evs := rec.events()
 	last, ok := evs[len(evs)-1].(Closed)
 	if !ok || !errors.Is(last.Err, errLostBefore) {
@@ -51,7 +51,7 @@ func TestCloseReportsAnEarlierServerClose(t *testing.T) {
 	m := serverEndedModel{newFakeModel()}
 	s, rec := startRecorded(t, m)
 	_ = s.Close()
-	<-rec.done
+	<-rec.Done()
 	evs := rec.events()
 	if last, ok := evs[len(evs)-1].(Closed); !ok || last.Code != 1000 || last.Reason != "session ended by the server" {
 		t.Fatalf("last event %+v, want the server's close", evs[len(evs)-1])

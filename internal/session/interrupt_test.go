@@ -254,7 +254,7 @@ func TestAudioHeldUntilReady_R1_12(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := record(s)
-	defer func() { _ = s.Close(); <-rec.done }()
+	defer func() { _ = s.Close(); <-rec.Done() }()
 	if err := s.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}

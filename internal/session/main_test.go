@@ -183,55 +183,19 @@ func fmtCmds(cs []realtime.Command) string {
 }
 
 // recorder collects the session's events until the stream closes.
-type recorder struct {
-	mu     sync.Mutex
-	evs    []Event
-	notify chan struct{}
-	done   chan struct{}
-}
+type recorder struct{ *testkit.Recorder[Event] }
 
-func record(s *Session) *recorder {
-	r := &recorder{notify: make(chan struct{}, 1), done: make(chan struct{})}
-	go func() {
-		defer close(r.done)
-		for ev := range s.Events() {
-			r.mu.Lock()
-			r.evs = append(r.evs, ev)
-			r.mu.Unlock()
-			select {
-			case r.notify <- struct{}{}:
-			default:
-			}
-		}
-	}()
-	return r
-}
+func record(s *Session) *recorder { return &recorder{testkit.Record(s.Events(), nil, nil)} }
 
-func (r *recorder) events() []Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]Event(nil), r.evs...)
-}
+func (r *recorder) events() []Event { return r.Events() }
 
 func (r *recorder) waitFor(t testing.TB, what string, pred func([]Event) bool) []Event {
 	t.Helper()
-	deadline := time.NewTimer(waitTimeout)
-	defer deadline.Stop()
-	for {
-		if evs := r.events(); pred(evs) {
-			return evs
-		}
-		select {
-		case <-r.notify:
-		case <-r.done:
-			if evs := r.events(); pred(evs) {
-				return evs
-			}
-			t.Fatalf("stream closed while waiting for %s; got %s", what, fmtEvents(r.events()))
-		case <-deadline.C:
-			t.Fatalf("timed out waiting for %s; got %s", what, fmtEvents(r.events()))
-		}
+	evs, err := r.WaitFor(waitTimeout, pred)
+	if err != nil {
+		t.Fatalf("%v while waiting for %s; got %s", err, what, fmtEvents(r.events()))
 	}
+	return evs
 }
 
 // waitEvent waits for the n-th (1-based) event of type T matching pred.
@@ -239,17 +203,9 @@ func waitEventN[T Event](t testing.TB, r *recorder, n int, pred func(T) bool) T 
 	t.Helper()
 	var found T
 	r.waitFor(t, fmt.Sprintf("%d× %T", n, found), func(evs []Event) bool {
-		k := 0
-		for _, ev := range evs {
-			if v, ok := ev.(T); ok && (pred == nil || pred(v)) {
-				k++
-				if k == n {
-					found = v
-					return true
-				}
-			}
-		}
-		return false
+		var ok bool
+		found, ok = testkit.NthOfType(evs, n, pred)
+		return ok
 	})
 	return found
 }
@@ -442,7 +398,7 @@ func start(t testing.TB, cfg Config, edit func(*realtime.Settings)) *harness {
 	h.rec = record(s)
 	t.Cleanup(func() {
 		_ = s.Close()
-		<-h.rec.done
+		<-h.rec.Done()
 	})
 	if err := s.Start(context.Background()); err != nil {
 		t.Fatal(err)
