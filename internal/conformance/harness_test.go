@@ -196,10 +196,7 @@ type run struct {
 	sv     *server
 	s      *session.Session
 	sink   *sink
-	mu     sync.Mutex
-	evs    []session.Event
-	notify chan struct{}
-	closed chan struct{}
+	rec    *testkit.Recorder[session.Event]
 	marker int
 }
 
@@ -252,22 +249,10 @@ func start(t *testing.T, su setup) *run {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &run{t: t, sv: sv, s: s, sink: k, notify: make(chan struct{}, 1), closed: make(chan struct{})}
-	go func() {
-		defer close(r.closed)
-		for ev := range s.Events() {
-			r.mu.Lock()
-			r.evs = append(r.evs, ev)
-			r.mu.Unlock()
-			select {
-			case r.notify <- struct{}{}:
-			default:
-			}
-		}
-	}()
+	r := &run{t: t, sv: sv, s: s, sink: k, rec: testkit.Record(s.Events(), nil, nil)}
 	t.Cleanup(func() {
 		_ = s.Close()
-		<-r.closed
+		<-r.rec.Done()
 		sv.close()
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
@@ -289,36 +274,20 @@ func start(t *testing.T, su setup) *run {
 
 func ptr[T any](v T) *T { return &v }
 
-func (r *run) events() []session.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]session.Event(nil), r.evs...)
-}
+func (r *run) events() []session.Event { return r.rec.Events() }
 
 // waitEvent waits for a session event matching pred and returns it.
 func (r *run) waitEvent(what string, pred func(session.Event) bool) session.Event {
 	r.t.Helper()
-	deadline := time.NewTimer(wait)
-	defer deadline.Stop()
-	for {
-		for _, ev := range r.events() {
-			if pred(ev) {
-				return ev
-			}
-		}
-		select {
-		case <-r.notify:
-		case <-r.closed:
-			for _, ev := range r.events() {
-				if pred(ev) {
-					return ev
-				}
-			}
-			r.t.Fatalf("session closed while waiting for %s; got %s", what, evTypes(r.events()))
-		case <-deadline.C:
-			r.t.Fatalf("timed out waiting for %s; got %s", what, evTypes(r.events()))
-		}
+	var found session.Event
+	if _, err := r.rec.WaitFor(wait, func(evs []session.Event) bool {
+		var ok bool
+		found, ok = testkit.NthOfType(evs, 1, pred)
+		return ok
+	}); err != nil {
+		r.t.Fatalf("%v while waiting for %s; got %s", err, what, evTypes(r.events()))
 	}
+	return found
 }
 
 func evTypes(evs []session.Event) string {
