@@ -3,12 +3,9 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/rtagent/rtagent/internal/testkit"
 )
 
 // Issue 12's blocker, driven through the real binary: the user sends a refund
@@ -17,25 +14,13 @@ import (
 // answer it. The text arrives as a message, and the dialog still waits until
 // the user deliberately answers it.
 func TestTmuxApprovalDoesNotTakeTypedKeys(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed (make test-deps installs it)")
-	}
-	root := testkit.Root(t)
-	tmp := t.TempDir()
-	bin := buildRtagent(t, root, tmp)
+	r := newTmuxRig(t)
+	root, tmp, bin, stderrPath := r.root, r.tmp, r.bin, r.stderr
 	work := userCheckout(t, root, tmp)
 	transcriptPath := filepath.Join(tmp, "t.md")
-	stderrPath := filepath.Join(tmp, "stderr")
-	shellCmd := fmt.Sprintf("%s chat --sim --text --agent billing --transcript %s 2>%s; echo \"rtagent exited: $?\"; exec sleep 3600",
+	shellCmd := fmt.Sprintf("%s chat --sim --text --agent billing --transcript %s 2>%s",
 		shq(bin), shq(transcriptPath), shq(stderrPath))
-	s := startTmux(t, tmp, work, filepath.Join(tmp, "state"), shellCmd)
-	t.Cleanup(func() {
-		if t.Failed() {
-			if b, err := os.ReadFile(stderrPath); err == nil && len(b) > 0 {
-				t.Logf("rtagent stderr:\n%s", b)
-			}
-		}
-	})
+	s := r.start(work, shellCmd)
 	s.waitText("type a message", "billing │", "● connected")
 
 	// One send-keys per line, back to back: the second line is typed while the
@@ -93,15 +78,11 @@ func TestTmuxApprovalDoesNotTakeTypedKeys(t *testing.T) {
 // back from tmux's pane flags), q closes help, ctrl+l redraws (and does not
 // open the event log).
 func TestTmuxInspectMouseHelp(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed (make test-deps installs it)")
-	}
-	root := testkit.Root(t)
-	tmp := t.TempDir()
-	bin := buildRtagent(t, root, tmp)
+	r := newTmuxRig(t)
+	root, tmp, bin := r.root, r.tmp, r.bin
 	work := userCheckout(t, root, tmp)
-	shellCmd := fmt.Sprintf("%s chat --sim --text; echo \"rtagent exited: $?\"; exec sleep 3600", shq(bin))
-	s := startTmux(t, tmp, work, filepath.Join(tmp, "state"), shellCmd)
+	shellCmd := fmt.Sprintf("%s chat --sim --text", shq(bin))
+	s := r.start(work, shellCmd)
 	s.waitText("type a message", "● connected")
 
 	s.typeLine("lookup_order order_id=A-1234")

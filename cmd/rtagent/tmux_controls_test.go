@@ -3,12 +3,9 @@ package main
 import (
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/rtagent/rtagent/internal/testkit"
 )
 
 // agentsV writes an agents file with one agent, desk, whose instructions name
@@ -37,30 +34,18 @@ func agentsV(t *testing.T, path, version string, builtins ...string) {
 // push-to-talk (turn_detection null in what was sent), and chat --watch
 // reloads on save without a key.
 func TestTmuxReloadAndConfig(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed (make test-deps installs it)")
-	}
-	root := testkit.Root(t)
-	tmp := t.TempDir()
-	bin := buildRtagent(t, root, tmp)
+	r := newTmuxRig(t)
+	tmp, bin, stderrPath := r.tmp, r.bin, r.stderr
 	work := filepath.Join(tmp, "work")
 	if err := os.Mkdir(work, 0o755); err != nil {
 		t.Fatal(err)
 	}
 	agents := filepath.Join(work, "agents.yaml")
 	agentsV(t, agents, "one", "clock")
-	stderrPath := filepath.Join(tmp, "stderr")
-	t.Cleanup(func() {
-		if t.Failed() {
-			if b, err := os.ReadFile(stderrPath); err == nil && len(b) > 0 {
-				t.Logf("rtagent stderr:\n%s", b)
-			}
-		}
-	})
 
-	shellCmd := fmt.Sprintf("%s chat --sim --text --agents %s 2>%s; echo \"rtagent exited: $?\"; exec sleep 3600",
+	shellCmd := fmt.Sprintf("%s chat --sim --text --agents %s 2>%s",
 		shq(bin), shq(agents), shq(stderrPath))
-	s := startTmux(t, tmp, work, filepath.Join(tmp, "state"), shellCmd)
+	s := r.start(work, shellCmd)
 	s.waitText("type a message", "desk │", "● connected", "f8 voice")
 
 	// Before: desk has no calculator, so the simulator just echoes.
@@ -104,18 +89,13 @@ func TestTmuxReloadAndConfig(t *testing.T) {
 	s.waitText(`"turn_detection": null`)
 	closeConfig(s)
 
-	s.key("C-c")
-	s.waitText("press ctrl+c again to quit")
-	s.key("C-c")
-	if scr := s.waitText("rtagent exited: "); !strings.Contains(scr, "rtagent exited: 0") {
-		s.fatalf("rtagent did not exit with status 0")
-	}
+	s.quit()
 
 	// chat --watch: saving the file reloads it, no key pressed.
 	agentsV(t, agents, "three", "clock")
-	s2cmd := fmt.Sprintf("%s chat --sim --text --watch --agents %s 2>%s; echo \"rtagent exited: $?\"; exec sleep 3600",
+	s2cmd := fmt.Sprintf("%s chat --sim --text --watch --agents %s 2>%s",
 		shq(bin), shq(agents), shq(stderrPath))
-	s2 := startTmux(t, tmp, work, filepath.Join(tmp, "state"), s2cmd)
+	s2 := r.start(work, s2cmd)
 	s2.waitText("type a message", "desk │", "● connected")
 	agentsV(t, agents, "four", "clock", "calculator")
 	s2.waitText("agents file reloaded (agents file changed): 1 agent;")
@@ -138,28 +118,16 @@ func closeConfig(s *tmuxSession) {
 // and enter reopens the audio with the chosen microphone; f8 switches to text
 // (answers written, microphone off) and back to voice without a restart.
 func TestTmuxDevicesAndVoice(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed (make test-deps installs it)")
-	}
-	root := testkit.Root(t)
-	tmp := t.TempDir()
-	bin := buildRtagent(t, root, tmp)
+	r := newTmuxRig(t)
+	root, tmp, bin, stderrPath := r.root, r.tmp, r.bin, r.stderr
 	work := userCheckout(t, root, tmp)
 	// The capture device exists only with an input file (silence, 20 s).
 	if err := os.WriteFile(filepath.Join(tmp, "in.raw"), make([]byte, 20*48000), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	stderrPath := filepath.Join(tmp, "stderr")
-	shellCmd := fmt.Sprintf("env ALSA_CONFIG_PATH=%s FAKEAUDIO_DIR=%s %s chat --sim --push-to-talk --no-aec 2>%s; echo \"rtagent exited: $?\"; exec sleep 3600",
+	shellCmd := fmt.Sprintf("env ALSA_CONFIG_PATH=%s FAKEAUDIO_DIR=%s %s chat --sim --push-to-talk --no-aec 2>%s",
 		shq(filepath.Join(root, "testdata", "audio", "fakeaudio.conf")), shq(tmp), shq(bin), shq(stderrPath))
-	s := startTmux(t, tmp, work, filepath.Join(tmp, "state"), shellCmd)
-	t.Cleanup(func() {
-		if t.Failed() {
-			if b, err := os.ReadFile(stderrPath); err == nil && len(b) > 0 {
-				t.Logf("rtagent stderr:\n%s", b)
-			}
-		}
-	})
+	s := r.start(work, shellCmd)
 	s.waitText("● connected", "mic: push-to-talk │ default → default", "f8 text f9 vad")
 
 	s.key("F10")
@@ -179,10 +147,5 @@ func TestTmuxDevicesAndVoice(t *testing.T) {
 	s.waitText(`"output_modalities": [`, `"audio"`, `"turn_detection": null`)
 	closeConfig(s)
 
-	s.key("C-c")
-	s.waitText("press ctrl+c again to quit")
-	s.key("C-c")
-	if scr := s.waitText("rtagent exited: "); !strings.Contains(scr, "rtagent exited: 0") {
-		s.fatalf("rtagent did not exit with status 0")
-	}
+	s.quit()
 }

@@ -8,8 +8,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-
-	"github.com/rtagent/rtagent/internal/testkit"
 )
 
 // TestTmuxChatMCP drives the real full-screen `rtagent chat --sim --text` with an
@@ -19,12 +17,8 @@ import (
 // /image sends a picture and the simulator acknowledges it. Nothing of the server
 // reaches the terminal.
 func TestTmuxChatMCP(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed (make test-deps installs it)")
-	}
-	root := testkit.Root(t)
-	tmp := t.TempDir()
-	bin := buildRtagent(t, root, tmp)
+	r := newTmuxRig(t)
+	root, tmp, bin, stderrPath := r.root, r.tmp, r.bin, r.stderr
 	work := filepath.Join(tmp, "work")
 	if err := os.Mkdir(work, 0o755); err != nil {
 		t.Fatal(err)
@@ -58,18 +52,9 @@ agents:
 	if err := os.WriteFile(filepath.Join(work, "cat.gif"), []byte("GIF89a fake pixels\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	state := filepath.Join(tmp, "state")
-	stderrPath := filepath.Join(tmp, "stderr")
-	shellCmd := fmt.Sprintf("%s chat --sim --text --agents %s 2>%s; echo \"rtagent exited: $?\"; exec sleep 3600",
+	shellCmd := fmt.Sprintf("%s chat --sim --text --agents %s 2>%s",
 		shq(bin), shq(agents), shq(stderrPath))
-	s := startTmux(t, tmp, work, state, shellCmd)
-	t.Cleanup(func() {
-		if t.Failed() {
-			if b, err := os.ReadFile(stderrPath); err == nil && len(b) > 0 {
-				t.Logf("rtagent stderr:\n%s", b)
-			}
-		}
-	})
+	s := r.start(work, shellCmd)
 
 	s.waitText("type a message", "helper │", "● connected")
 	s.typeLine("echo message=hello")
@@ -83,13 +68,7 @@ agents:
 	s.typeLine("/image cat.gif")
 	s.waitText("[image: cat.gif, 19 bytes]", "You sent an image of 19 bytes.")
 
-	s.key("C-c")
-	s.waitText("press ctrl+c again to quit")
-	s.key("C-c")
-	scr = s.waitText("rtagent exited: ")
-	if !strings.Contains(scr, "rtagent exited: 0") {
-		s.fatalf("rtagent did not exit with status 0")
-	}
+	scr = s.quit()
 	if b, _ := os.ReadFile(stderrPath); len(bytes.TrimSpace(b)) > 0 {
 		t.Errorf("rtagent wrote to stderr:\n%s", b)
 	}

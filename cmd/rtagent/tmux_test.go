@@ -161,31 +161,16 @@ func buildRtagent(t *testing.T, root, dir string) string {
 // call, a handoff, an approval, then Ctrl+C twice; the process must exit 0 with
 // the terminal modes restored and a Markdown transcript of the whole session.
 func TestTmuxChat(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed (make test-deps installs it)")
-	}
-	root := testkit.Root(t)
-	tmp := t.TempDir()
-	bin := buildRtagent(t, root, tmp)
+	r := newTmuxRig(t)
+	root, tmp, bin, stderrPath := r.root, r.tmp, r.bin, r.stderr
 
 	work := userCheckout(t, root, tmp)
-	state := filepath.Join(tmp, "state")
 	transcriptPath := filepath.Join(tmp, "t.md")
-	stderrPath := filepath.Join(tmp, "stderr")
 
-	// A shell runs rtagent, reports its exit status and stays (sleep), so the
-	// terminal modes rtagent left behind can be read from a live pane (tmux hides
-	// the cursor of a dead one). Stderr goes to a file (race reports, errors).
-	shellCmd := fmt.Sprintf("%s chat --sim --text --agents %s --transcript %s 2>%s; echo \"rtagent exited: $?\"; exec sleep 3600",
+	// rtagent's stderr goes to a file (race reports, errors).
+	shellCmd := fmt.Sprintf("%s chat --sim --text --agents %s --transcript %s 2>%s",
 		shq(bin), shq(filepath.Join(work, "agents.yaml")), shq(transcriptPath), shq(stderrPath))
-	s := startTmux(t, tmp, work, state, shellCmd)
-	t.Cleanup(func() {
-		if t.Failed() {
-			if b, err := os.ReadFile(stderrPath); err == nil && len(b) > 0 {
-				t.Logf("rtagent stderr:\n%s", b)
-			}
-		}
-	})
+	s := r.start(work, shellCmd)
 
 	// Ready: the input line and a connected status; the welcome names the endpoint
 	// and the model and suggests the agents file's examples.
@@ -220,13 +205,7 @@ func TestTmuxChat(t *testing.T) {
 	}
 
 	// Ctrl+C once arms the quit; twice quits.
-	s.key("C-c")
-	s.waitText("press ctrl+c again to quit")
-	s.key("C-c")
-	scr = s.waitText("rtagent exited: ")
-	if !strings.Contains(scr, "rtagent exited: 0") {
-		s.fatalf("rtagent did not exit with status 0")
-	}
+	scr = s.quit()
 
 	// The terminal is restored: primary screen, cursor shown, no mouse or keypad
 	// modes left on, and nothing of the UI on the primary screen.
@@ -295,15 +274,11 @@ func userCheckout(t *testing.T, root, tmp string) string {
 
 // `run --approve ask` asks on the terminal and honours the answer.
 func TestTmuxRunApproveAsk(t *testing.T) {
-	if _, err := exec.LookPath("tmux"); err != nil {
-		t.Skip("tmux is not installed (make test-deps installs it)")
-	}
-	root := testkit.Root(t)
-	tmp := t.TempDir()
-	bin := buildRtagent(t, root, tmp)
+	r := newTmuxRig(t)
+	root, tmp, bin := r.root, r.tmp, r.bin
 	work := userCheckout(t, root, tmp)
-	shellCmd := fmt.Sprintf("%s run --sim --fast --agent billing --say 'issue_refund order_id=A-1234' --say 'issue_refund order_id=A-7' --approve ask; echo \"rtagent exited: $?\"; exec sleep 3600", shq(bin))
-	s := startTmux(t, tmp, work, filepath.Join(tmp, "state"), shellCmd)
+	shellCmd := fmt.Sprintf("%s run --sim --fast --agent billing --say 'issue_refund order_id=A-1234' --say 'issue_refund order_id=A-7' --approve ask", shq(bin))
+	s := r.start(work, shellCmd)
 
 	s.waitText(`billing wants to run issue_refund {"order_id":"A-1234"`, "[y]es, [n]o, [a]lways, ne[v]er:")
 	s.typeLine("n")
@@ -314,6 +289,55 @@ func TestTmuxRunApproveAsk(t *testing.T) {
 	s.waitText("rtagent: answer y, n, a or v:")
 	s.typeLine("y")
 	s.waitText(`billing: issue_refund returned: {"refund_id":"R-7"`, "rtagent exited: 0")
+}
+
+// tmuxRig is the start every tmux test shares: tmux installed (else the test
+// is skipped), the repository root, a temporary directory, the rtagent binary
+// built into it, and the path a test sends rtagent's stderr to, printed when
+// the test fails (race reports, errors).
+type tmuxRig struct {
+	t                      *testing.T
+	root, tmp, bin, stderr string
+}
+
+func newTmuxRig(t *testing.T) *tmuxRig {
+	t.Helper()
+	if _, err := exec.LookPath("tmux"); err != nil {
+		t.Skip("tmux is not installed (make test-deps installs it)")
+	}
+	root := testkit.Root(t)
+	tmp := t.TempDir()
+	r := &tmuxRig{t: t, root: root, tmp: tmp, bin: buildRtagent(t, root, tmp), stderr: filepath.Join(tmp, "stderr")}
+	t.Cleanup(func() {
+		if t.Failed() {
+			if b, err := os.ReadFile(r.stderr); err == nil && len(b) > 0 {
+				t.Logf("rtagent stderr:\n%s", b)
+			}
+		}
+	})
+	return r
+}
+
+// start runs cmd in a tmux pane in work (state under tmp/state). A shell runs
+// cmd, reports its exit status and stays (sleep), so the terminal modes rtagent
+// left behind can be read from a live pane (tmux hides the cursor of a dead one).
+func (r *tmuxRig) start(work, cmd string) *tmuxSession {
+	r.t.Helper()
+	return startTmux(r.t, r.tmp, work, filepath.Join(r.tmp, "state"), cmd+`; echo "rtagent exited: $?"; exec sleep 3600`)
+}
+
+// quit presses ctrl+c twice, the first showing the quit hint, and returns the
+// screen once the shell reports that rtagent exited with status 0.
+func (s *tmuxSession) quit() string {
+	s.t.Helper()
+	s.key("C-c")
+	s.waitText("press ctrl+c again to quit")
+	s.key("C-c")
+	scr := s.waitText("rtagent exited: ")
+	if !strings.Contains(scr, "rtagent exited: 0") {
+		s.fatalf("rtagent did not exit with status 0")
+	}
+	return scr
 }
 
 // startTmux runs shellCmd in a 100×30 pane of a private tmux server (no user

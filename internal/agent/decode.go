@@ -288,6 +288,23 @@ func (d *decoder) decodeStruct(n *yaml.Node, ptr any, path string) {
 		return
 	}
 	fields := fieldsOf(v.Type())
+	d.eachKey(n, path, func(key, sub string, k, val *yaml.Node) {
+		f, ok := fields[key]
+		if !ok {
+			msg := fmt.Sprintf("unknown field %q", key)
+			if s := suggest(key, fields); s != "" {
+				msg += fmt.Sprintf(" (did you mean %q?)", s)
+			}
+			d.errorf(k, sub, "%s", msg)
+			return
+		}
+		d.decode(val, v.FieldByIndex(f.index), sub)
+	})
+}
+
+// eachKey calls f, in order, for each key of the mapping n and its value; a
+// key that is not a string, or one given twice, is reported and skipped.
+func (d *decoder) eachKey(n *yaml.Node, path string, f func(key, sub string, k, val *yaml.Node)) {
 	seen := make(map[string]*yaml.Node, len(n.Content)/2)
 	for _, p := range d.pairs(n, path) {
 		key, ok := d.keyOf(p[0], path)
@@ -300,16 +317,7 @@ func (d *decoder) decodeStruct(n *yaml.Node, ptr any, path string) {
 			continue
 		}
 		seen[key] = p[0]
-		f, ok := fields[key]
-		if !ok {
-			msg := fmt.Sprintf("unknown field %q", key)
-			if s := suggest(key, fields); s != "" {
-				msg += fmt.Sprintf(" (did you mean %q?)", s)
-			}
-			d.errorf(p[0], sub, "%s", msg)
-			continue
-		}
-		d.decode(p[1], v.FieldByIndex(f.index), sub)
+		f(key, sub, p[0], p[1])
 	}
 }
 
@@ -320,22 +328,11 @@ func (d *decoder) decodeMap(n *yaml.Node, v reflect.Value, path string) {
 		return
 	}
 	m := reflect.MakeMapWithSize(v.Type(), len(n.Content)/2)
-	seen := make(map[string]*yaml.Node, len(n.Content)/2)
-	for _, p := range d.pairs(n, path) {
-		key, ok := d.keyOf(p[0], path)
-		if !ok {
-			continue
-		}
-		sub := join(path, key)
-		if first, dup := seen[key]; dup {
-			d.errorf(p[0], sub, "duplicate key (first at line %d)", first.Line)
-			continue
-		}
-		seen[key] = p[0]
+	d.eachKey(n, path, func(key, sub string, _, val *yaml.Node) {
 		e := reflect.New(v.Type().Elem()).Elem()
-		d.decode(p[1], e, sub)
+		d.decode(val, e, sub)
 		m.SetMapIndex(reflect.ValueOf(key).Convert(v.Type().Key()), e)
-	}
+	})
 	v.Set(m)
 }
 

@@ -1,12 +1,10 @@
 package app
 
 import (
-	"context"
 	"errors"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/rtagent/rtagent/internal/session"
 	"github.com/rtagent/rtagent/internal/testkit"
@@ -17,36 +15,18 @@ func exampleAgents(t *testing.T) string { return filepath.Join(testkit.Root(t), 
 // Open on the simulator gives a runnable session: the driver says one line and the
 // answer comes back; the trace file holds the frames; Close tears everything down.
 func TestOpenSimAnswersATurn(t *testing.T) {
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	trace := filepath.Join(t.TempDir(), "trace.jsonl")
-	rt, err := Open(ctx, Options{AgentsFile: exampleAgents(t), Sim: true, Fast: true, Modality: "text", Approval: "never", Trace: trace})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, rt, trace := openTraced(t, Options{Modality: "text", Approval: "never"})
 	var said []string
-	drv := NewDriver(rt.Session, func(ev session.Event) error {
+	drv := startDriver(ctx, t, rt, func(ev session.Event) error {
 		if tr, ok := ev.(session.Transcript); ok && tr.Final && tr.Role == "assistant" {
 			said = append(said, tr.Text)
 		}
 		return nil
 	})
-	if err := rt.Session.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	go drv.Consume()
-	if err := drv.WaitReady(ctx); err != nil {
-		t.Fatal(err)
-	}
 	if err := drv.Say(ctx, "hello"); err != nil {
 		t.Fatal(err)
 	}
-	if err := drv.CloseAndDrain(); err != nil {
-		t.Fatal(err)
-	}
-	if err := rt.Close(); err != nil {
-		t.Fatal(err)
-	}
+	stopDriver(t, drv, rt)
 	if len(said) == 0 || !strings.Contains(strings.Join(said, " "), "hello") {
 		t.Errorf("assistant said %q, want an answer to hello", said)
 	}

@@ -78,7 +78,7 @@ func TestImageMessageOnSimulator(t *testing.T) {
 	var mu sync.Mutex
 	var user, said []string
 	twoAnswers := make(chan struct{})
-	drv := NewDriver(rt.Session, func(ev session.Event) error {
+	drv := startDriver(ctx, t, rt, func(ev session.Event) error {
 		if tr, ok := ev.(session.Transcript); ok && tr.Final {
 			mu.Lock()
 			if tr.Role == "user" {
@@ -93,13 +93,6 @@ func TestImageMessageOnSimulator(t *testing.T) {
 		}
 		return nil
 	})
-	if err := rt.Session.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	go drv.Consume()
-	if err := drv.WaitReady(ctx); err != nil {
-		t.Fatal(err)
-	}
 	im, err := ReadImage(img)
 	if err != nil {
 		t.Fatal(err)
@@ -116,12 +109,7 @@ func TestImageMessageOnSimulator(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("no answer to the image sent alone")
 	}
-	if err := drv.CloseAndDrain(); err != nil {
-		t.Fatal(err)
-	}
-	if err := rt.Close(); err != nil {
-		t.Fatal(err)
-	}
+	stopDriver(t, drv, rt)
 	mu.Lock()
 	defer mu.Unlock()
 	if want := []string{"what is this? [image: cat.png, 16 bytes]", "[image: cat.png, 16 bytes]"}; strings.Join(user, "|") != strings.Join(want, "|") {

@@ -64,19 +64,12 @@ func runSimOpts(t *testing.T, o Options, before func(ctx context.Context, i int)
 	}
 	var mu sync.Mutex
 	var evs []session.Event
-	drv := NewDriver(rt.Session, func(ev session.Event) error {
+	drv := startDriver(ctx, t, rt, func(ev session.Event) error {
 		mu.Lock()
 		evs = append(evs, ev)
 		mu.Unlock()
 		return nil
 	})
-	if err := rt.Session.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	go drv.Consume()
-	if err := drv.WaitReady(ctx); err != nil {
-		t.Fatal(err)
-	}
 	for i, l := range lines {
 		if before != nil {
 			before(ctx, i)
@@ -85,12 +78,7 @@ func runSimOpts(t *testing.T, o Options, before func(ctx context.Context, i int)
 			t.Fatal(err)
 		}
 	}
-	if err := drv.CloseAndDrain(); err != nil {
-		t.Fatal(err)
-	}
-	if err := rt.Close(); err != nil {
-		t.Fatal(err)
-	}
+	stopDriver(t, drv, rt)
 	mu.Lock()
 	defer mu.Unlock()
 	return evs
@@ -120,17 +108,7 @@ func assistantSaid(evs []session.Event) string {
 // model calls through the ordinary tool path; a tool that grows the server's list
 // (tools/list_changed) makes the new tool callable in the same session.
 func TestOpenWiresMCPServer(t *testing.T) {
-	bin := testMCPServer(t)
-	dir := t.TempDir()
-	agents := filepath.Join(dir, "agents.yaml")
-	writeFile(t, agents, `mcp_servers:
-  - name: testsrv
-    command: [`+bin+`]
-agents:
-  - name: helper
-    instructions: Help.
-    mcp: [testsrv]
-`)
+	agents := testsrvAgents(t)
 	// The third line waits for the session.update that declares the new tool.
 	declared := make(chan struct{})
 	var once sync.Once
@@ -165,9 +143,7 @@ agents:
 // A server that cannot start is shown to the user as a session error naming it;
 // the session goes on and answers.
 func TestOpenReportsFailedMCPServer(t *testing.T) {
-	dir := t.TempDir()
-	agents := filepath.Join(dir, "agents.yaml")
-	writeFile(t, agents, `mcp_servers:
+	agents := agentsFile(t, `mcp_servers:
   - name: broken
     command: [/bin/false]
     start_timeout: 2s
@@ -196,9 +172,7 @@ agents:
 // the conflict is reported, not fatal.
 func TestOpenReportsMCPNameConflict(t *testing.T) {
 	bin := testMCPServer(t)
-	dir := t.TempDir()
-	agents := filepath.Join(dir, "agents.yaml")
-	writeFile(t, agents, `mcp_servers:
+	agents := agentsFile(t, `mcp_servers:
   - name: one
     command: [`+bin+`]
   - name: two
@@ -223,9 +197,7 @@ agents:
 // An MCP server env value naming an unset variable is a configuration error
 // (exit 2) that names the server and the variable, and nothing starts.
 func TestOpenMCPUnsetEnvIsConfigError(t *testing.T) {
-	dir := t.TempDir()
-	agents := filepath.Join(dir, "agents.yaml")
-	writeFile(t, agents, `mcp_servers:
+	agents := agentsFile(t, `mcp_servers:
   - name: fs
     command: [/bin/true]
     env: { TOKEN: "${RTAGENT_TEST_SURELY_UNSET_VAR}" }
@@ -245,9 +217,7 @@ agents:
 
 // Interrupted while the servers start: the context's error, not a config error.
 func TestOpenMCPCancelledIsNotConfigError(t *testing.T) {
-	dir := t.TempDir()
-	agents := filepath.Join(dir, "agents.yaml")
-	writeFile(t, agents, `mcp_servers:
+	agents := agentsFile(t, `mcp_servers:
   - name: slow
     command: [`+testMCPServer(t)+`, -silent]
 agents:
@@ -267,17 +237,7 @@ agents:
 // why, the model gets an error for the call, the server is restarted and its
 // tools work again in the same session.
 func TestMCPServerCrashIsReportedAndRestarted(t *testing.T) {
-	bin := testMCPServer(t)
-	dir := t.TempDir()
-	agents := filepath.Join(dir, "agents.yaml")
-	writeFile(t, agents, `mcp_servers:
-  - name: testsrv
-    command: [`+bin+`]
-agents:
-  - name: helper
-    instructions: Help.
-    mcp: [testsrv]
-`)
+	agents := testsrvAgents(t)
 	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second)
 	defer cancel()
 	rt, err := Open(ctx, Options{AgentsFile: agents, Sim: true, Fast: true, Modality: "text", Approval: "always"})
@@ -287,7 +247,7 @@ agents:
 	var mu sync.Mutex
 	var evs []session.Event
 	down := make(chan session.Error, 1)
-	drv := NewDriver(rt.Session, func(ev session.Event) error {
+	drv := startDriver(ctx, t, rt, func(ev session.Event) error {
 		mu.Lock()
 		evs = append(evs, ev)
 		mu.Unlock()
@@ -299,13 +259,6 @@ agents:
 		}
 		return nil
 	})
-	if err := rt.Session.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	go drv.Consume()
-	if err := drv.WaitReady(ctx); err != nil {
-		t.Fatal(err)
-	}
 	if err := drv.Say(ctx, "crash"); err != nil {
 		t.Fatal(err)
 	}
@@ -337,16 +290,25 @@ agents:
 	ends := toolEnds(evs)
 	mu.Unlock()
 	last := ends[len(ends)-1]
-	if err := drv.CloseAndDrain(); err != nil {
-		t.Fatal(err)
-	}
-	if err := rt.Close(); err != nil {
-		t.Fatal(err)
-	}
+	stopDriver(t, drv, rt)
 	if last.Output != "Echo: again" {
 		t.Errorf("after the restart: %+v", last)
 	}
 	if ends[0].Tool != "crash" || ends[0].Error == "" {
 		t.Errorf("the crashed call: %+v, want an error the model sees", ends[0])
 	}
+}
+
+// testsrvAgents is an agents file with one agent, helper, using the test MCP
+// server as testsrv.
+func testsrvAgents(t *testing.T) string {
+	t.Helper()
+	return agentsFile(t, `mcp_servers:
+  - name: testsrv
+    command: [`+testMCPServer(t)+`]
+agents:
+  - name: helper
+    instructions: Help.
+    mcp: [testsrv]
+`)
 }

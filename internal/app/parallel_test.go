@@ -13,9 +13,7 @@ import (
 // response (parallel tool calls), their outputs go in call order, and one follow-up
 // response answers about both (R8.10, R6.4).
 func TestParallelToolCallsOnSimulator(t *testing.T) {
-	dir := t.TempDir()
-	agents := filepath.Join(dir, "agents.yaml")
-	writeFile(t, agents, `agents:
+	agents := agentsFile(t, `agents:
   - name: helper
     instructions: Help.
     tools:
@@ -24,7 +22,7 @@ func TestParallelToolCallsOnSimulator(t *testing.T) {
       - name: echo
         builtin: echo
 `)
-	trace := filepath.Join(dir, "trace.jsonl")
+	trace := filepath.Join(filepath.Dir(agents), "trace.jsonl")
 	evs := runSimOpts(t, Options{AgentsFile: agents, Trace: trace}, nil, "get_time and echo text=hi")
 	ends := toolEnds(evs)
 	if len(ends) != 2 || ends[0].Tool != "get_time" || ends[1].Tool != "echo" || ends[1].Output != "hi" {

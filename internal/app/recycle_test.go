@@ -1,9 +1,7 @@
 package app
 
 import (
-	"context"
 	"encoding/json"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -17,18 +15,11 @@ import (
 // point (here a 6-second session: at half its lifetime); the new connection's frames replay the conversation and
 // validate strictly against the client schema; the user only sees the notice.
 func TestRecycleBeforeExpiry_R14_3(t *testing.T) {
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	trace := filepath.Join(t.TempDir(), "trace.jsonl")
-	rt, err := Open(ctx, Options{AgentsFile: exampleAgents(t), Sim: true, Fast: true, Modality: "text", Approval: "never",
-		SimFaults: "expire=6s", Trace: trace})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, rt, trace := openTraced(t, Options{Modality: "text", Approval: "never", SimFaults: "expire=6s"})
 	var mu sync.Mutex
 	var conns []session.ConnectionEvent
 	var said []string
-	drv := NewDriver(rt.Session, func(ev session.Event) error {
+	drv := startDriver(ctx, t, rt, func(ev session.Event) error {
 		mu.Lock()
 		defer mu.Unlock()
 		switch e := ev.(type) {
@@ -41,13 +32,6 @@ func TestRecycleBeforeExpiry_R14_3(t *testing.T) {
 		}
 		return nil
 	})
-	if err := rt.Session.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	go drv.Consume()
-	if err := drv.WaitReady(ctx); err != nil {
-		t.Fatal(err)
-	}
 	if err := drv.Say(ctx, "my name is Ana"); err != nil {
 		t.Fatal(err)
 	}
@@ -71,12 +55,7 @@ func TestRecycleBeforeExpiry_R14_3(t *testing.T) {
 	if err := drv.Say(ctx, "what did I say first"); err != nil {
 		t.Fatal(err)
 	}
-	if err := drv.CloseAndDrain(); err != nil {
-		t.Fatal(err)
-	}
-	if err := rt.Close(); err != nil {
-		t.Fatal(err)
-	}
+	stopDriver(t, drv, rt)
 	mu.Lock()
 	defer mu.Unlock()
 	planned := false

@@ -2,12 +2,9 @@ package app
 
 import (
 	"bytes"
-	"context"
 	"encoding/base64"
 	"encoding/json"
-	"path/filepath"
 	"testing"
-	"time"
 
 	"github.com/rtagent/rtagent/internal/audio"
 	"github.com/rtagent/rtagent/internal/session"
@@ -19,16 +16,9 @@ import (
 // before the commit: every frame captured while talking is in the committed turn, in
 // order, and nothing from before the key.
 func TestVoiceBatchesAppendsAndFlushesOnCommit(t *testing.T) {
-	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
-	defer cancel()
-	trace := filepath.Join(t.TempDir(), "trace.jsonl")
-	rt, err := Open(ctx, Options{AgentsFile: exampleAgents(t), Sim: true, Fast: true, Modality: "audio", PushToTalk: true,
-		Approval: "never", Trace: trace, TraceAudio: true})
-	if err != nil {
-		t.Fatal(err)
-	}
+	ctx, rt, trace := openTraced(t, Options{Modality: "audio", PushToTalk: true, Approval: "never", TraceAudio: true})
 	answered := make(chan struct{}, 1)
-	drv := NewDriver(rt.Session, func(ev session.Event) error {
+	drv := startDriver(ctx, t, rt, func(ev session.Event) error {
 		if _, ok := ev.(session.AgentEnd); ok {
 			select {
 			case answered <- struct{}{}:
@@ -37,13 +27,6 @@ func TestVoiceBatchesAppendsAndFlushesOnCommit(t *testing.T) {
 		}
 		return nil
 	})
-	if err := rt.Session.Start(ctx); err != nil {
-		t.Fatal(err)
-	}
-	go drv.Consume()
-	if err := drv.WaitReady(ctx); err != nil {
-		t.Fatal(err)
-	}
 	v := &Voice{}
 	v.sess.Store(rt.Session)
 	frame := func(i int) audio.Frame {
@@ -68,12 +51,7 @@ func TestVoiceBatchesAppendsAndFlushesOnCommit(t *testing.T) {
 	case <-ctx.Done():
 		t.Fatal("no answer to the committed turn")
 	}
-	if err := drv.CloseAndDrain(); err != nil {
-		t.Fatal(err)
-	}
-	if err := rt.Close(); err != nil {
-		t.Fatal(err)
-	}
+	stopDriver(t, drv, rt)
 
 	var sizes []int
 	var got []byte

@@ -6,7 +6,6 @@
 package audio
 
 import (
-	"fmt"
 	"math"
 	"os"
 	"path/filepath"
@@ -14,18 +13,14 @@ import (
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/rtagent/rtagent/internal/testkit"
 )
 
 func TestMain(m *testing.M) {
 	RunProbeIfChild() // Probe runs this test binary as its child
 	if os.Getenv(helperEnv) == "" {
-		conf, err := filepath.Abs("../../testdata/audio/fakeaudio.conf")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			os.Exit(2)
-		}
-		os.Setenv("ALSA_CONFIG_PATH", conf)
-		os.Setenv("FAKEAUDIO_DIR", os.TempDir())
+		testkit.UseFakeAudio()
 	}
 	goleak.VerifyTestMain(m)
 }
@@ -71,23 +66,9 @@ func sine(n int, freq, rate, amp, phase float64) []int16 {
 	return s
 }
 
-func firstNonZero(s []int16) int {
-	for i, v := range s {
-		if v != 0 {
-			return i
-		}
-	}
-	return -1
-}
+func firstNonZero(s []int16) int { return testkit.FirstNonZero(s) }
 
-func lastNonZero(s []int16) int {
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i] != 0 {
-			return i
-		}
-	}
-	return -1
-}
+func lastNonZero(s []int16) int { return testkit.LastNonZero(s) }
 
 func must(t testing.TB, err error) {
 	t.Helper()

@@ -47,7 +47,7 @@ var cases = []ccase{
 		su: func() setup { return setup{bare: true} },
 		run: func(t *testing.T, r *run) {
 			r.sv.send(audioTurn("r1", "m1", "hi", pcm(100))...)
-			r.waitEvent("final", func(e session.Event) bool { tr, ok := e.(session.Transcript); return ok && tr.Final })
+			r.waitFinal("")
 		}},
 	{name: "unknown_event_ignored", ref: py + "test_openai_realtime.py::TestEventHandlingRobustness::test_handle_unknown_event_type_ignored", rule: "R4.4",
 		run: func(t *testing.T, r *run) {
@@ -61,10 +61,7 @@ var cases = []ccase{
 		run: func(t *testing.T, r *run) {
 			r.sv.send(`{"type":"response.created",`)
 			r.sv.send(audioTurn("r1", "m1", "still here", pcm(50))...)
-			r.waitEvent("final", func(e session.Event) bool {
-				tr, ok := e.(session.Transcript)
-				return ok && tr.Final && tr.Text == "still here"
-			})
+			r.waitFinal("still here")
 		}},
 	{name: "server_error_not_fatal", ref: py + "test_session.py::TestEventHandling::test_error_event_transformation; " + js + "openaiRealtimeBase.test.ts::emits error events when server reports errors", rule: "R4.4",
 		run: func(t *testing.T, r *run) {
@@ -74,15 +71,12 @@ var cases = []ccase{
 				fail(t, "error = %+v", e)
 			}
 			r.sv.send(audioTurn("r1", "m1", "ok", pcm(50))...)
-			r.waitEvent("final", func(e session.Event) bool { tr, ok := e.(session.Transcript); return ok && tr.Final })
+			r.waitFinal("")
 		}},
 	{name: "rejected_text_waits_for_answer", ref: "issue 9 #6; " + js + "openaiRealtimeBase.test.ts::emits error events when server reports errors", rule: "R6.5",
 		su: func() setup { return setup{text: true} },
 		run: func(t *testing.T, r *run) {
-			if err := r.s.SendText("hello"); err != nil {
-				t.Fatal(err)
-			}
-			f := r.sv.expect("conversation.item.create", func(f frame) bool { return hasText(f, "hello") })
+			f := r.sendText("hello", "hello")
 			r.sv.expect("response.create", nil)
 			// S refuses the item but still answers the response.create already sent.
 			r.sv.send(serverError("string_above_max_length", "string too long", f.str("event_id")))
@@ -108,16 +102,10 @@ var cases = []ccase{
 	{name: "invalid_utf8_text_sent_valid", ref: "issue 9 #7; " + py + "test_openai_realtime.py::TestSendEventAndConfig::test_send_user_input_defers_response_create_without_blocking_caller", rule: "R6.4",
 		su: func() setup { return setup{text: true} },
 		run: func(t *testing.T, r *run) {
-			if err := r.s.SendText("a"); err != nil {
-				t.Fatal(err)
-			}
-			fa := r.sv.expect("conversation.item.create", func(f frame) bool { return hasText(f, "a") })
+			fa := r.sendText("a", "a")
 			r.sv.expect("response.create", nil)
 			// A second text while the first create is in flight; its byte 0xE9 is not UTF-8.
-			if err := r.s.SendText("caf\xe9"); err != nil {
-				t.Fatal(err)
-			}
-			fb := r.sv.expect("conversation.item.create", func(f frame) bool { return hasText(f, "caf\uFFFD") })
+			fb := r.sendText("caf\xe9", "caf\uFFFD")
 			r.ack(fa, "u_1")
 			r.ack(fb, "u_2")
 			// The response S creates covers both acknowledged texts (R6.4): no second create.
@@ -140,10 +128,7 @@ var cases = []ccase{
 		run: func(t *testing.T, r *run) {
 			r.sv.send(respCreated("r1"))
 			r.barrier()
-			if err := r.s.SendText("next"); err != nil {
-				t.Fatal(err)
-			}
-			r.ack(r.sv.expect("conversation.item.create", func(f frame) bool { return hasText(f, "next") }), "u1")
+			r.ack(r.sendText("next", "next"), "u1")
 			r.barrier()
 			if n := len(r.sv.count("response.create")); n != 0 {
 				fail(t, "%d response.create while r1 is active", n)
@@ -156,10 +141,8 @@ var cases = []ccase{
 	{name: "audio_delta_to_sink", ref: py + "test_openai_realtime.py::TestEventHandlingRobustness::test_handle_audio_delta_event_success", rule: "R7.2",
 		run: func(t *testing.T, r *run) {
 			r.sv.send(audioTurn("r1", "m1", "hi", pcm(200))...)
-			r.waitEvent("agent_end", func(e session.Event) bool { _, ok := e.(session.AgentEnd); return ok })
-			r.sink.mu.Lock()
-			n := r.sink.enqueued
-			r.sink.mu.Unlock()
+			r.waitAgentEnd()
+			_, n, _ := r.sink.Counts()
 			if n != pcm(200) {
 				fail(t, "sink got %d bytes, want %d", n, pcm(200))
 			}
@@ -188,7 +171,7 @@ var cases = []ccase{
 	{name: "barge_in_after_complete_audio_skips", ref: py + "test_openai_realtime.py::TestEventHandlingRobustness::test_speech_started_skips_truncate_when_audio_complete; " + js + "openaiRealtimeWebsocket.test.ts::does not send truncate events once audio playback completed", rule: "R7.5",
 		run: func(t *testing.T, r *run) {
 			r.sv.send(audioTurn("r1", "m1", "done", pcm(300))...)
-			r.waitEvent("agent_end", func(e session.Event) bool { _, ok := e.(session.AgentEnd); return ok })
+			r.waitAgentEnd()
 			r.sv.send(speechStarted("u1", 2000))
 			r.barrier()
 			if n := len(r.sv.count("conversation.item.truncate")); n != 0 {
@@ -213,10 +196,7 @@ var cases = []ccase{
 		}},
 	{name: "interrupt_at_zero", ref: py + "test_openai_realtime.py::TestSendEventAndConfig::test_interrupt_truncates_at_zero_when_no_time_has_elapsed", rule: "R7.5",
 		run: func(t *testing.T, r *run) {
-			r.sv.send(respCreated("r1"))
-			r.sv.send(msgAdded("r1", "m1", "")...)
-			r.sv.send(audioDelta("r1", "m1", pcm(300)))
-			r.barrier()
+			r.speaking()
 			r.sink.play("r1", "m1", 0)
 			r.s.Interrupt(session.ReasonManual)
 			f := r.sv.expect("conversation.item.truncate", nil)
@@ -226,10 +206,7 @@ var cases = []ccase{
 		}},
 	{name: "manual_interrupt_forces_cancel", ref: py + "test_openai_realtime.py::TestSendEventAndConfig::test_interrupt_force_cancel_overrides_auto_cancellation", rule: "R7.7",
 		run: func(t *testing.T, r *run) {
-			r.sv.send(respCreated("r1"))
-			r.sv.send(msgAdded("r1", "m1", "")...)
-			r.sv.send(audioDelta("r1", "m1", pcm(300)))
-			r.barrier()
+			r.speaking()
 			r.sink.play("r1", "m1", pcm(100))
 			r.s.Interrupt(session.ReasonManual)
 			r.sv.expect("response.cancel", nil)
@@ -250,28 +227,20 @@ var cases = []ccase{
 	{name: "no_server_cancel_client_cancels", ref: py + "test_openai_realtime.py::TestSendEventAndConfig::test_interrupt_honors_falsy_present_session_auto_cancellation", rule: "R7.7",
 		su: func() setup { return setup{noBargeIn: true} },
 		run: func(t *testing.T, r *run) {
-			r.sv.send(respCreated("r1"))
-			r.sv.send(msgAdded("r1", "m1", "")...)
-			r.sv.send(audioDelta("r1", "m1", pcm(300)))
-			r.barrier()
+			r.speaking()
 			r.sink.play("r1", "m1", pcm(100))
 			r.sv.send(speechStarted("u1", 100))
 			r.sv.expect("response.cancel", nil)
 		}},
 	{name: "late_audio_dropped", ref: py + "test_session.py::TestGuardrailFunctionality::test_interrupted_response_audio_delta_is_not_forwarded", rule: "R7.10",
 		run: func(t *testing.T, r *run) {
-			r.sv.send(respCreated("r1"))
-			r.sv.send(msgAdded("r1", "m1", "")...)
-			r.sv.send(audioDelta("r1", "m1", pcm(300)))
-			r.barrier()
+			r.speaking()
 			r.sink.play("r1", "m1", pcm(100))
 			r.s.Interrupt(session.ReasonManual)
 			r.sv.expect("response.cancel", nil)
 			r.sv.send(audioDelta("r1", "m1", pcm(300)))
 			r.barrier()
-			r.sink.mu.Lock()
-			got := r.sink.enqueued
-			r.sink.mu.Unlock()
+			_, got, _ := r.sink.Counts()
 			if want := pcm(300); got != want {
 				fail(t, "%d audio bytes reached the sink, want only the %d before the interrupt", got, want)
 			}
@@ -306,10 +275,7 @@ var cases = []ccase{
 			if r.sv.received()[0].at("session", "audio", "input", "turn_detection", "interrupt_response") != false {
 				fail(t, "interrupt_response not false for a non-interruptible agent")
 			}
-			r.sv.send(respCreated("r1"))
-			r.sv.send(msgAdded("r1", "m1", "")...)
-			r.sv.send(audioDelta("r1", "m1", pcm(300)))
-			r.barrier()
+			r.speaking()
 			r.sink.play("r1", "m1", pcm(100))
 			r.sv.send(speechStarted("u1", 100))
 			r.barrier()
@@ -322,7 +288,7 @@ var cases = []ccase{
 	{name: "audio_transcript_final_once", ref: py + "test_openai_realtime.py::TestEventHandlingRobustness::test_backward_compat_output_item_added_and_done", rule: "R11.3",
 		run: func(t *testing.T, r *run) {
 			r.sv.send(audioTurn("r1", "m1", "Hello there", pcm(100))...)
-			r.waitEvent("agent_end", func(e session.Event) bool { _, ok := e.(session.AgentEnd); return ok })
+			r.waitAgentEnd()
 			r.barrier()
 			if fs := finals(r.events(), "assistant"); len(fs) != 1 || fs[0].Text != "Hello there" {
 				fail(t, "finals %+v", fs)
@@ -332,7 +298,7 @@ var cases = []ccase{
 		su: func() setup { return setup{text: true} },
 		run: func(t *testing.T, r *run) {
 			r.sv.send(textTurn("r1", "m1", "Plain text")...)
-			r.waitEvent("agent_end", func(e session.Event) bool { _, ok := e.(session.AgentEnd); return ok })
+			r.waitAgentEnd()
 			r.barrier()
 			if fs := finals(r.events(), "assistant"); len(fs) != 1 || fs[0].Text != "Plain text" {
 				fail(t, "finals %+v", fs)
@@ -343,14 +309,8 @@ var cases = []ccase{
 		}},
 	{name: "transcript_only_in_item_done", ref: "issue 9 #1; " + py + "test_openai_realtime.py::TestEventHandlingRobustness::test_output_audio_content_type_normalized", rule: "R11.3",
 		run: func(t *testing.T, r *run) {
-			r.sv.send(respCreated("r1"))
-			r.sv.send(msgAdded("r1", "m1", "")...)
-			r.sv.send(itemDone("r1", msgItem("m1", "completed", `{"type":"output_audio","transcript":"Claro, dime"}`))...)
-			r.sv.send(respDone("r1", "completed", ""))
-			r.waitEvent("final", func(e session.Event) bool {
-				tr, ok := e.(session.Transcript)
-				return ok && tr.Final && tr.Text == "Claro, dime"
-			})
+			r.messageTurn(msgItem("m1", "completed", `{"type":"output_audio","transcript":"Claro, dime"}`))
+			r.waitFinal("Claro, dime")
 			r.barrier()
 			if n := len(finals(r.events(), "assistant")); n != 1 {
 				fail(t, "%d finals", n)
@@ -358,41 +318,22 @@ var cases = []ccase{
 		}},
 	{name: "legacy_audio_content_type", ref: py + "test_openai_realtime.py::TestEventHandlingRobustness::test_backward_compat_output_item_added_and_done", rule: "R11.1",
 		run: func(t *testing.T, r *run) {
-			r.sv.send(respCreated("r1"))
-			r.sv.send(msgAdded("r1", "m1", "")...)
-			r.sv.send(itemDone("r1", msgItem("m1", "completed", `{"type":"audio","transcript":"legacy"}`))...)
-			r.sv.send(respDone("r1", "completed", ""))
-			r.waitEvent("final", func(e session.Event) bool {
-				tr, ok := e.(session.Transcript)
-				return ok && tr.Final && tr.Text == "legacy"
-			})
+			r.messageTurn(msgItem("m1", "completed", `{"type":"audio","transcript":"legacy"}`))
+			r.waitFinal("legacy")
 		}},
 	{name: "null_transcript_falls_back_to_deltas", ref: py + "test_session.py::TestTranscriptPreservation::test_assistant_transcript_can_fallback_to_deltas; " + js + "realtimeSession.test.ts::merges completed audio transcripts into history", rule: "R11.3",
 		run: func(t *testing.T, r *run) {
-			r.sv.send(respCreated("r1"))
-			r.sv.send(msgAdded("r1", "m1", "")...)
-			r.sv.send(transcriptDelta("r1", "m1", "Hel"), transcriptDelta("r1", "m1", "lo"))
-			r.sv.send(itemDone("r1", msgItem("m1", "completed", `{"type":"output_audio","transcript":null}`))...)
-			r.sv.send(respDone("r1", "completed", ""))
-			r.waitEvent("final", func(e session.Event) bool {
-				tr, ok := e.(session.Transcript)
-				return ok && tr.Final && tr.Text == "Hello"
-			})
+			r.messageTurn(msgItem("m1", "completed", `{"type":"output_audio","transcript":null}`), transcriptDelta("r1", "m1", "Hel"), transcriptDelta("r1", "m1", "lo"))
+			r.waitFinal("Hello")
 			if h := r.s.History(); len(h) != 1 || h[0].Text() != "Hello" {
 				fail(t, "history %+v", h)
 			}
 		}},
 	{name: "done_item_without_status", ref: "issue 9 #1; " + py + "test_item_parsing.py", rule: "R11.3",
 		run: func(t *testing.T, r *run) {
-			r.sv.send(respCreated("r1"))
-			r.sv.send(msgAdded("r1", "m1", "")...)
 			it := `{"id":"m1","type":"message","role":"assistant","content":[{"type":"output_text","text":"no status"}]}`
-			r.sv.send(itemDone("r1", it)...)
-			r.sv.send(respDone("r1", "completed", ""))
-			r.waitEvent("final", func(e session.Event) bool {
-				tr, ok := e.(session.Transcript)
-				return ok && tr.Final && tr.Text == "no status"
-			})
+			r.messageTurn(it)
+			r.waitFinal("no status")
 		}},
 	{name: "transcript_preserved_on_update", ref: py + "test_session.py::TestTranscriptPreservation::test_assistant_transcript_preserved_on_item_update; ::test_existing_transcript_not_overwritten_by_stale_deltas", rule: "R11.3",
 		run: func(t *testing.T, r *run) {
@@ -508,14 +449,10 @@ var cases = []ccase{
 			}
 		}},
 	{name: "approval_then_run", ref: py + "test_session.py::TestToolCallExecution::test_function_tool_needs_approval_emits_event; ::test_approve_pending_tool_call_runs_tool", rule: "R8.8",
-		su: func() setup {
-			tl := newTool("pay")
-			tl.def.NeedsApproval = true
-			return setup{agents: agentsWith(tl)}
-		},
+		su: approvalSetup("pay"),
 		run: func(t *testing.T, r *run) {
 			r.sv.send(toolTurn("r1", "fc1", "c1", "pay", `{}`)...)
-			r.waitEvent("approval", func(e session.Event) bool { _, ok := e.(session.ToolApprovalRequired); return ok })
+			r.waitApproval()
 			r.barrier()
 			if n := len(r.sv.count("conversation.item.create")); n != 0 {
 				fail(t, "output before approval")
@@ -526,14 +463,10 @@ var cases = []ccase{
 			}
 		}},
 	{name: "rejection_output", ref: py + "test_session.py::TestToolCallExecution::test_reject_pending_tool_call_sends_rejection_output", rule: "R8.8",
-		su: func() setup {
-			tl := newTool("pay")
-			tl.def.NeedsApproval = true
-			return setup{agents: agentsWith(tl)}
-		},
+		su: approvalSetup("pay"),
 		run: func(t *testing.T, r *run) {
 			r.sv.send(toolTurn("r1", "fc1", "c1", "pay", `{}`)...)
-			r.waitEvent("approval", func(e session.Event) bool { _, ok := e.(session.ToolApprovalRequired); return ok })
+			r.waitApproval()
 			r.s.Reject("c1", false, "")
 			if out := r.ackOutput("c1"); out.str("item", "output") != "Tool execution was not approved." {
 				fail(t, "output %v", out)
@@ -642,7 +575,7 @@ var cases = []ccase{
 			r.sv.expectN("session.update", 2, nil)
 			r.sv.send(msgAdded("r0", "m0", "")...)
 			r.sv.send(transcriptDone("r0", "m0", "from triage"), respDone("r0", "completed", ""))
-			tr := r.waitEvent("final", func(e session.Event) bool { tr, ok := e.(session.Transcript); return ok && tr.Final }).(session.Transcript)
+			tr := r.waitFinal("")
 			if tr.Agent != "Triage" {
 				fail(t, "answer of a response created under Triage attributed to %q", tr.Agent)
 			}
@@ -754,7 +687,7 @@ var cases = []ccase{
 	{name: "usage_before_agent_end", ref: py + "test_openai_realtime.py::TestEventHandlingRobustness::test_response_done_emits_typed_usage_before_turn_ended", rule: "R12.2",
 		run: func(t *testing.T, r *run) {
 			r.sv.send(audioTurn("r1", "m1", "x", pcm(10))...)
-			r.waitEvent("agent_end", func(e session.Event) bool { _, ok := e.(session.AgentEnd); return ok })
+			r.waitAgentEnd()
 			ui, ei := -1, -1
 			for i, e := range r.events() {
 				switch e.(type) {
@@ -775,7 +708,7 @@ var cases = []ccase{
 			if e.Message != "model failed" {
 				fail(t, "error %+v", e)
 			}
-			end := r.waitEvent("agent_end", func(e session.Event) bool { _, ok := e.(session.AgentEnd); return ok }).(session.AgentEnd)
+			end := r.waitAgentEnd()
 			if end.Status != "failed" {
 				fail(t, "agent_end %+v", end)
 			}

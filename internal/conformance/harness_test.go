@@ -18,6 +18,7 @@ import (
 	"github.com/rtagent/rtagent/internal/realtime"
 	"github.com/rtagent/rtagent/internal/realtime/openai"
 	"github.com/rtagent/rtagent/internal/session"
+	"github.com/rtagent/rtagent/internal/testkit"
 )
 
 func TestMain(m *testing.M) { goleak.VerifyTestMain(m) }
@@ -185,39 +186,9 @@ func (sv *server) count(typ string) []frame {
 }
 
 // sink is a scripted audio sink: the test says what is playing.
-type sink struct {
-	mu         sync.Mutex
-	state      realtime.PlaybackState
-	enqueued   int
-	interrupts int
-}
+type sink struct{ testkit.Sink }
 
-func (k *sink) Enqueue(_, _ string, _ int, pcm []byte) {
-	k.mu.Lock()
-	k.enqueued += len(pcm)
-	k.mu.Unlock()
-}
-
-func (k *sink) Interrupt() realtime.PlaybackState {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	st := k.state
-	k.state = realtime.PlaybackState{}
-	k.interrupts++
-	return st
-}
-
-func (k *sink) State() realtime.PlaybackState {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return k.state
-}
-
-func (k *sink) play(resp, item string, played int) {
-	k.mu.Lock()
-	k.state = realtime.PlaybackState{ResponseID: resp, ItemID: item, PlayedBytes: played, Active: true}
-	k.mu.Unlock()
-}
+func (k *sink) play(resp, item string, played int) { k.Play(resp, item, 0, played) }
 
 // run is one case: a started session on the real model against the scripted server.
 type run struct {
@@ -225,10 +196,7 @@ type run struct {
 	sv     *server
 	s      *session.Session
 	sink   *sink
-	mu     sync.Mutex
-	evs    []session.Event
-	notify chan struct{}
-	closed chan struct{}
+	rec    *testkit.Recorder[session.Event]
 	marker int
 }
 
@@ -281,22 +249,10 @@ func start(t *testing.T, su setup) *run {
 	if err != nil {
 		t.Fatal(err)
 	}
-	r := &run{t: t, sv: sv, s: s, sink: k, notify: make(chan struct{}, 1), closed: make(chan struct{})}
-	go func() {
-		defer close(r.closed)
-		for ev := range s.Events() {
-			r.mu.Lock()
-			r.evs = append(r.evs, ev)
-			r.mu.Unlock()
-			select {
-			case r.notify <- struct{}{}:
-			default:
-			}
-		}
-	}()
+	r := &run{t: t, sv: sv, s: s, sink: k, rec: testkit.Record(s.Events(), nil, nil)}
 	t.Cleanup(func() {
 		_ = s.Close()
-		<-r.closed
+		<-r.rec.Done()
 		sv.close()
 	})
 	ctx, cancel := context.WithTimeout(context.Background(), wait)
@@ -318,36 +274,20 @@ func start(t *testing.T, su setup) *run {
 
 func ptr[T any](v T) *T { return &v }
 
-func (r *run) events() []session.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]session.Event(nil), r.evs...)
-}
+func (r *run) events() []session.Event { return r.rec.Events() }
 
 // waitEvent waits for a session event matching pred and returns it.
 func (r *run) waitEvent(what string, pred func(session.Event) bool) session.Event {
 	r.t.Helper()
-	deadline := time.NewTimer(wait)
-	defer deadline.Stop()
-	for {
-		for _, ev := range r.events() {
-			if pred(ev) {
-				return ev
-			}
-		}
-		select {
-		case <-r.notify:
-		case <-r.closed:
-			for _, ev := range r.events() {
-				if pred(ev) {
-					return ev
-				}
-			}
-			r.t.Fatalf("session closed while waiting for %s; got %s", what, evTypes(r.events()))
-		case <-deadline.C:
-			r.t.Fatalf("timed out waiting for %s; got %s", what, evTypes(r.events()))
-		}
+	var found session.Event
+	if _, err := r.rec.WaitFor(wait, func(evs []session.Event) bool {
+		var ok bool
+		found, ok = testkit.NthOfType(evs, 1, pred)
+		return ok
+	}); err != nil {
+		r.t.Fatalf("%v while waiting for %s; got %s", err, what, evTypes(r.events()))
 	}
+	return found
 }
 
 func evTypes(evs []session.Event) string {
@@ -375,15 +315,7 @@ func (r *run) barrier() {
 }
 
 // Typed views of the recorded events.
-func eventsOf[T session.Event](evs []session.Event) []T {
-	var out []T
-	for _, ev := range evs {
-		if v, ok := ev.(T); ok {
-			out = append(out, v)
-		}
-	}
-	return out
-}
+func eventsOf[T session.Event](evs []session.Event) []T { return testkit.OfType[T](evs) }
 
 func finals(evs []session.Event, role string) []session.Transcript {
 	var out []session.Transcript

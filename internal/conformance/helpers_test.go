@@ -111,3 +111,67 @@ func agentsWith(tls ...tools.Tool) []*session.Agent {
 func sameStrings(a, b []string) bool { return strings.Join(a, "\x00") == strings.Join(b, "\x00") }
 
 func fail(t *testing.T, format string, args ...any) { t.Helper(); t.Errorf(format, args...) }
+
+// waitFinal waits for a final transcript; with text, for one saying exactly that.
+func (r *run) waitFinal(text string) session.Transcript {
+	r.t.Helper()
+	return r.waitEvent("final", func(e session.Event) bool {
+		tr, ok := e.(session.Transcript)
+		return ok && tr.Final && (text == "" || tr.Text == text)
+	}).(session.Transcript)
+}
+
+// waitApproval waits for a tool approval request.
+func (r *run) waitApproval() {
+	r.t.Helper()
+	r.waitEvent("approval", func(e session.Event) bool { _, ok := e.(session.ToolApprovalRequired); return ok })
+}
+
+// waitAgentEnd waits for the end of an agent's turn.
+func (r *run) waitAgentEnd() session.AgentEnd {
+	r.t.Helper()
+	return r.waitEvent("agent_end", func(e session.Event) bool { _, ok := e.(session.AgentEnd); return ok }).(session.AgentEnd)
+}
+
+// approvalSetup is one agent with one tool, name, that needs approval.
+func approvalSetup(name string) func() setup {
+	return func() setup {
+		tl := newTool(name)
+		tl.def.NeedsApproval = true
+		return setup{agents: agentsWith(tl)}
+	}
+}
+
+// speaking has the server start response r1 with message m1 and send 300 ms
+// of its audio, and waits until the session has taken it in.
+func (r *run) speaking() {
+	r.t.Helper()
+	r.sv.send(respCreated("r1"))
+	r.sv.send(msgAdded("r1", "m1", "")...)
+	r.sv.send(audioDelta("r1", "m1", pcm(300)))
+	r.barrier()
+}
+
+// sendText sends text as the user and returns the conversation.item.create
+// that carries it (as want: what text becomes on the wire).
+func (r *run) sendText(text, want string) frame {
+	r.t.Helper()
+	if err := r.s.SendText(text); err != nil {
+		r.t.Fatal(err)
+	}
+	return r.sv.expect("conversation.item.create", func(f frame) bool { return hasText(f, want) })
+}
+
+// messageTurn has the server answer with response r1 and its message m1:
+// created, item added, the frames between (deltas), item (its done form),
+// response done (completed).
+func (r *run) messageTurn(item string, between ...string) {
+	r.t.Helper()
+	r.sv.send(respCreated("r1"))
+	r.sv.send(msgAdded("r1", "m1", "")...)
+	if len(between) > 0 {
+		r.sv.send(between...)
+	}
+	r.sv.send(itemDone("r1", item)...)
+	r.sv.send(respDone("r1", "completed", ""))
+}

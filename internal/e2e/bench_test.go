@@ -487,7 +487,7 @@ func BenchmarkLongSessionRSS(b *testing.B) {
 					b.Fatalf("turn %d: no answer (%d answers, %d errors)", turn, r.rec.count("agent_end"), r.rec.count("error"))
 				}
 				select {
-				case <-r.rec.notify:
+				case <-r.rec.Changed():
 				case <-time.After(10 * time.Millisecond):
 				}
 			}

@@ -156,23 +156,9 @@ func pcm(s ...[]int16) []byte {
 
 func speech(text string) []int16 { return audio.BytesToSamples(nil, sim.SynthesizeSpeech(text)) }
 
-func firstNonZero(s []int16) int {
-	for i, v := range s {
-		if v != 0 {
-			return i
-		}
-	}
-	return -1
-}
+func firstNonZero(s []int16) int { return testkit.FirstNonZero(s) }
 
-func lastNonZero(s []int16) int {
-	for i := len(s) - 1; i >= 0; i-- {
-		if s[i] != 0 {
-			return i
-		}
-	}
-	return -1
-}
+func lastNonZero(s []int16) int { return testkit.LastNonZero(s) }
 
 // fadeSample is the player's fade-out (audio.FadeSamples linear, rounded half away
 // from zero like the player).
@@ -380,40 +366,23 @@ func framesOf(lines []traceLine, dir string, types ...string) [][]byte {
 // Session event recorder
 
 type recorder struct {
+	*testkit.Recorder[session.Event]
 	mu     sync.Mutex
-	evs    []session.Event
 	counts map[string]int
-	keep   func(session.Event) bool
-	notify chan struct{}
-	done   chan struct{}
 }
 
 // record drains s.Events(); keep (nil: all) selects the events retained for waits.
 func record(s *session.Session, keep func(session.Event) bool) *recorder {
-	r := &recorder{counts: map[string]int{}, keep: keep, notify: make(chan struct{}, 1), done: make(chan struct{})}
-	go func() {
-		defer close(r.done)
-		for ev := range s.Events() {
-			r.mu.Lock()
-			r.counts[ev.EventType()]++
-			if r.keep == nil || r.keep(ev) {
-				r.evs = append(r.evs, ev)
-			}
-			r.mu.Unlock()
-			select {
-			case r.notify <- struct{}{}:
-			default:
-			}
-		}
-	}()
+	r := &recorder{counts: map[string]int{}}
+	r.Recorder = testkit.Record(s.Events(), func(ev session.Event) {
+		r.mu.Lock()
+		r.counts[ev.EventType()]++
+		r.mu.Unlock()
+	}, keep)
 	return r
 }
 
-func (r *recorder) events() []session.Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]session.Event(nil), r.evs...)
-}
+func (r *recorder) events() []session.Event { return r.Events() }
 
 func (r *recorder) count(typ string) int {
 	r.mu.Lock()
@@ -423,22 +392,8 @@ func (r *recorder) count(typ string) int {
 
 func (r *recorder) waitFor(tb testing.TB, what string, pred func([]session.Event) bool) {
 	tb.Helper()
-	deadline := time.NewTimer(waitTimeout)
-	defer deadline.Stop()
-	for {
-		if pred(r.events()) {
-			return
-		}
-		select {
-		case <-r.notify:
-		case <-r.done:
-			if pred(r.events()) {
-				return
-			}
-			tb.Fatalf("session closed while waiting for %s; events:%s", what, fmtEvents(r.events()))
-		case <-deadline.C:
-			tb.Fatalf("timed out waiting for %s; events:%s", what, fmtEvents(r.events()))
-		}
+	if _, err := r.WaitFor(waitTimeout, pred); err != nil {
+		tb.Fatalf("%v while waiting for %s; events:%s", err, what, fmtEvents(r.events()))
 	}
 }
 
@@ -447,16 +402,9 @@ func waitEventN[T session.Event](tb testing.TB, r *recorder, n int, pred func(T)
 	tb.Helper()
 	var found T
 	r.waitFor(tb, fmt.Sprintf("%d× %T", n, found), func(evs []session.Event) bool {
-		k := 0
-		for _, ev := range evs {
-			if v, ok := ev.(T); ok && (pred == nil || pred(v)) {
-				if k++; k == n {
-					found = v
-					return true
-				}
-			}
-		}
-		return false
+		var ok bool
+		found, ok = testkit.NthOfType(evs, n, pred)
+		return ok
 	})
 	return found
 }
@@ -466,15 +414,7 @@ func waitEvent[T session.Event](tb testing.TB, r *recorder, pred func(T) bool) T
 	return waitEventN(tb, r, 1, pred)
 }
 
-func eventsOf[T session.Event](evs []session.Event) []T {
-	var out []T
-	for _, ev := range evs {
-		if v, ok := ev.(T); ok {
-			out = append(out, v)
-		}
-	}
-	return out
-}
+func eventsOf[T session.Event](evs []session.Event) []T { return testkit.OfType[T](evs) }
 
 func fmtEvents(evs []session.Event) string {
 	var b strings.Builder
@@ -558,7 +498,7 @@ func startRig(tb testing.TB, cfg rigConfig) *rig {
 		}
 	}
 	r.rec = record(r.sess, keep)
-	r.kit.Start(context.Background(), r.rec.done)
+	r.kit.Start(context.Background(), r.rec.Done())
 	waitEvent[session.SessionReady](tb, r.rec, nil)
 	return r
 }

@@ -10,13 +10,14 @@ import (
 	"io"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
 
 	"go.uber.org/goleak"
+
+	"github.com/rtagent/rtagent/internal/testkit"
 
 	"github.com/rtagent/rtagent/internal/audio"
 	"github.com/rtagent/rtagent/internal/realtime/sim"
@@ -31,13 +32,7 @@ func TestMain(m *testing.M) {
 	if pace, ok := os.LookupEnv(simHelperEnv); ok {
 		os.Exit(runSimHelper(pace))
 	}
-	conf, err := filepath.Abs("../../testdata/audio/fakeaudio.conf")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	os.Setenv("ALSA_CONFIG_PATH", conf)
-	os.Setenv("FAKEAUDIO_DIR", os.TempDir())
+	testkit.UseFakeAudio()
 	goleak.VerifyTestMain(m)
 }
 

@@ -109,7 +109,7 @@ func TestReportBeforeAndAfterStart(t *testing.T) {
 	s.Report(Error{Source: "mcp", Message: "MCP server fs is restarting"})
 	waitEvent(t, rec, func(e Error) bool { return e.Message == "MCP server fs is restarting" })
 	_ = s.Close()
-	<-rec.done
+	<-rec.Done()
 	s.Report(Error{Source: "mcp", Message: "after close"}) // dropped, no panic
 	evs := rec.events()
 	if e, ok := evs[0].(Error); !ok || e.Source != "mcp" {

@@ -24,18 +24,11 @@ func (f failedModel) Close() error {
 // (issue 11; the engine may take the close request before the model's Closed).
 func TestCloseReportsAnEarlierConnectionFailure(t *testing.T) {
 	m := failedModel{newFakeModel()}
-	s, err := New(Config{Model: m, Base: baseSettings(), Agents: []*Agent{{Name: "A", Instructions: "a"}}, Audio: &fakeSink{}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	rec := record(s)
-	if err := s.Start(context.Background()); err != nil {
-		t.Fatal(err)
-	}
+	s, rec := startRecorded(t, m)
 	if err := s.Close(); !errors.Is(err, errLostBefore) {
 		t.Errorf("Close() = %v, want the connection failure", err)
 	}
-	<-rec.done
+	<-rec.Done()
 	evs := rec.events()
 	last, ok := evs[len(evs)-1].(Closed)
 	if !ok || !errors.Is(last.Err, errLostBefore) {
@@ -56,6 +49,18 @@ func (f serverEndedModel) Close() error {
 // close we ask for comes back as a bare 1000).
 func TestCloseReportsAnEarlierServerClose(t *testing.T) {
 	m := serverEndedModel{newFakeModel()}
+	s, rec := startRecorded(t, m)
+	_ = s.Close()
+	<-rec.Done()
+	evs := rec.events()
+	if last, ok := evs[len(evs)-1].(Closed); !ok || last.Code != 1000 || last.Reason != "session ended by the server" {
+		t.Fatalf("last event %+v, want the server's close", evs[len(evs)-1])
+	}
+}
+
+// startRecorded starts a one-agent session on m, its events recorded.
+func startRecorded(t *testing.T, m realtime.Model) (*Session, *recorder) {
+	t.Helper()
 	s, err := New(Config{Model: m, Base: baseSettings(), Agents: []*Agent{{Name: "A", Instructions: "a"}}, Audio: &fakeSink{}})
 	if err != nil {
 		t.Fatal(err)
@@ -64,10 +69,5 @@ func TestCloseReportsAnEarlierServerClose(t *testing.T) {
 	if err := s.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	_ = s.Close()
-	<-rec.done
-	evs := rec.events()
-	if last, ok := evs[len(evs)-1].(Closed); !ok || last.Code != 1000 || last.Reason != "session ended by the server" {
-		t.Fatalf("last event %+v, want the server's close", evs[len(evs)-1])
-	}
+	return s, rec
 }

@@ -38,7 +38,7 @@ func TestClose_R12_3(t *testing.T) {
 		go func() { defer wg.Done(); _ = h.s.Close() }()
 	}
 	wg.Wait()
-	<-h.rec.done
+	<-h.rec.Done()
 	evs := h.rec.events()
 	last, ok := evs[len(evs)-1].(Closed)
 	if !ok || last.Err != nil {
@@ -77,7 +77,7 @@ func TestServerCloseEndsSession_R12_3(t *testing.T) {
 	boom := errors.New("server went away")
 	h.m.emit(realtime.Error{Source: "server", Code: "server_error", Message: "oops"})
 	h.m.end(realtime.Closed{Code: 1011, Reason: "internal", Err: boom})
-	<-h.rec.done
+	<-h.rec.Done()
 	evs := h.rec.events()
 	last, ok := evs[len(evs)-1].(Closed)
 	if !ok || !errors.Is(last.Err, boom) || last.Code != 1011 {

@@ -77,7 +77,7 @@ func startSim(t *testing.T, opts sim.Options, cfg Config) *simRig {
 	t.Cleanup(r.stop)
 	ctx, cancel := context.WithTimeout(t.Context(), waitTimeout)
 	defer cancel()
-	rg.Start(ctx, r.rec.done)
+	rg.Start(ctx, r.rec.Done())
 	waitEvent[SessionReady](t, r.rec, nil)
 	return r
 }

@@ -19,7 +19,7 @@ func e2e(t *testing.T, cfg Config) (*Session, *recorder) {
 		return New(cfg)
 	})
 	rec := record(r.Session)
-	r.Start(t.Context(), rec.done)
+	r.Start(t.Context(), rec.Done())
 	waitEvent[SessionReady](t, rec, nil)
 	return r.Session, rec
 }
@@ -83,7 +83,7 @@ func TestE2ESimTextSession(t *testing.T) {
 	}
 
 	_ = s.Close()
-	<-rec.done
+	<-rec.Done()
 	checkOrdering(t, rec.events())
 	for _, e := range eventsOf[Error](rec.events()) {
 		t.Errorf("unexpected error event: %+v", e)
@@ -110,7 +110,7 @@ func TestE2ESimAudioInterrupt(t *testing.T) {
 	_ = s.SendText("hello")
 	waitEvent(t, rec, func(e Transcript) bool { return e.Final && e.Text == "You said: hello" })
 	_ = s.Close()
-	<-rec.done
+	<-rec.Done()
 	checkOrdering(t, rec.events())
 	for _, e := range eventsOf[Error](rec.events()) {
 		t.Errorf("unexpected error event: %+v", e)

@@ -107,7 +107,7 @@ func TestBareSessionUpdatedIsAcknowledgement(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := record(s)
-	t.Cleanup(func() { _ = s.Close(); <-rec.done })
+	t.Cleanup(func() { _ = s.Close(); <-rec.Done() })
 	if err := s.Start(context.Background()); err != nil {
 		t.Fatal(err)
 	}

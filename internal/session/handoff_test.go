@@ -32,15 +32,7 @@ func TestHandoff_R9_2(t *testing.T) {
 		t.Errorf("handoff output = %+v", out)
 	}
 	cmds := h.m.commands()
-	iu, io := -1, -1
-	for i, c := range cmds {
-		switch c.(type) {
-		case realtime.UpdateSession:
-			iu = i
-		case realtime.SendToolOutput:
-			io = i
-		}
-	}
+	iu, io := lastCmd[realtime.UpdateSession](cmds), lastCmd[realtime.SendToolOutput](cmds)
 	if iu < 0 || iu > io {
 		t.Fatalf("session.update must precede the tool output (R9.2 step 3): %s", fmtCmds(cmds))
 	}

@@ -57,15 +57,7 @@ func TestBargeInCancelsPerEffectiveSession_R7_7(t *testing.T) {
 	h.m.emit(realtime.SpeechStarted{ItemID: "u1"})
 	waitCmd[realtime.TruncateItem](t, h.m, nil)
 	cmds := h.m.commands()
-	ic, it := -1, -1
-	for i, c := range cmds {
-		switch c.(type) {
-		case realtime.CancelResponse:
-			ic = i
-		case realtime.TruncateItem:
-			it = i
-		}
-	}
+	ic, it := lastCmd[realtime.CancelResponse](cmds), lastCmd[realtime.TruncateItem](cmds)
 	if ic < 0 || ic > it {
 		t.Errorf("want cancel before truncate: %s", fmtCmds(cmds))
 	}
@@ -142,9 +134,7 @@ func TestInterruptNothingPlayedYet_R7_5(t *testing.T) {
 	h.m.emit(assistantItem("r1", "m1")...)
 	h.m.emit(audio("r1", "m1", 4800))
 	waitEvent[AudioStarted](t, h.rec, nil)
-	h.sink.mu.Lock()
-	h.sink.state = realtime.PlaybackState{Active: true} // prebuffering
-	h.sink.mu.Unlock()
+	h.sink.SetState(realtime.PlaybackState{Active: true}) // prebuffering
 	h.m.emit(realtime.SpeechStarted{})
 	tr := waitCmd[realtime.TruncateItem](t, h.m, nil)
 	if tr.ItemID != "m1" || tr.AudioEndMS != 0 {
@@ -264,7 +254,7 @@ func TestAudioHeldUntilReady_R1_12(t *testing.T) {
 		t.Fatal(err)
 	}
 	rec := record(s)
-	defer func() { _ = s.Close(); <-rec.done }()
+	defer func() { _ = s.Close(); <-rec.Done() }()
 	if err := s.Start(t.Context()); err != nil {
 		t.Fatal(err)
 	}

@@ -12,6 +12,7 @@ import (
 	"go.uber.org/goleak"
 
 	"github.com/rtagent/rtagent/internal/realtime"
+	"github.com/rtagent/rtagent/internal/testkit"
 	"github.com/rtagent/rtagent/internal/tools"
 )
 
@@ -152,14 +153,17 @@ func waitCmd[T realtime.Command](t testing.TB, f *fakeModel, pred func(T) bool) 
 	return found
 }
 
-func cmdsOf[T realtime.Command](cs []realtime.Command) []T {
-	var out []T
-	for _, c := range cs {
-		if v, ok := c.(T); ok {
-			out = append(out, v)
+func cmdsOf[T realtime.Command](cs []realtime.Command) []T { return testkit.OfType[T](cs) }
+
+// lastCmd is the index of the last command of type T in cs, -1 if none.
+func lastCmd[T realtime.Command](cs []realtime.Command) int {
+	last := -1
+	for i, c := range cs {
+		if _, ok := c.(T); ok {
+			last = i
 		}
 	}
-	return out
+	return last
 }
 
 func fmtCmds(cs []realtime.Command) string {
@@ -179,55 +183,19 @@ func fmtCmds(cs []realtime.Command) string {
 }
 
 // recorder collects the session's events until the stream closes.
-type recorder struct {
-	mu     sync.Mutex
-	evs    []Event
-	notify chan struct{}
-	done   chan struct{}
-}
+type recorder struct{ *testkit.Recorder[Event] }
 
-func record(s *Session) *recorder {
-	r := &recorder{notify: make(chan struct{}, 1), done: make(chan struct{})}
-	go func() {
-		defer close(r.done)
-		for ev := range s.Events() {
-			r.mu.Lock()
-			r.evs = append(r.evs, ev)
-			r.mu.Unlock()
-			select {
-			case r.notify <- struct{}{}:
-			default:
-			}
-		}
-	}()
-	return r
-}
+func record(s *Session) *recorder { return &recorder{testkit.Record(s.Events(), nil, nil)} }
 
-func (r *recorder) events() []Event {
-	r.mu.Lock()
-	defer r.mu.Unlock()
-	return append([]Event(nil), r.evs...)
-}
+func (r *recorder) events() []Event { return r.Events() }
 
 func (r *recorder) waitFor(t testing.TB, what string, pred func([]Event) bool) []Event {
 	t.Helper()
-	deadline := time.NewTimer(waitTimeout)
-	defer deadline.Stop()
-	for {
-		if evs := r.events(); pred(evs) {
-			return evs
-		}
-		select {
-		case <-r.notify:
-		case <-r.done:
-			if evs := r.events(); pred(evs) {
-				return evs
-			}
-			t.Fatalf("stream closed while waiting for %s; got %s", what, fmtEvents(r.events()))
-		case <-deadline.C:
-			t.Fatalf("timed out waiting for %s; got %s", what, fmtEvents(r.events()))
-		}
+	evs, err := r.WaitFor(waitTimeout, pred)
+	if err != nil {
+		t.Fatalf("%v while waiting for %s; got %s", err, what, fmtEvents(r.events()))
 	}
+	return evs
 }
 
 // waitEvent waits for the n-th (1-based) event of type T matching pred.
@@ -235,17 +203,9 @@ func waitEventN[T Event](t testing.TB, r *recorder, n int, pred func(T) bool) T 
 	t.Helper()
 	var found T
 	r.waitFor(t, fmt.Sprintf("%d× %T", n, found), func(evs []Event) bool {
-		k := 0
-		for _, ev := range evs {
-			if v, ok := ev.(T); ok && (pred == nil || pred(v)) {
-				k++
-				if k == n {
-					found = v
-					return true
-				}
-			}
-		}
-		return false
+		var ok bool
+		found, ok = testkit.NthOfType(evs, n, pred)
+		return ok
 	})
 	return found
 }
@@ -255,15 +215,7 @@ func waitEvent[T Event](t testing.TB, r *recorder, pred func(T) bool) T {
 	return waitEventN(t, r, 1, pred)
 }
 
-func eventsOf[T Event](evs []Event) []T {
-	var out []T
-	for _, ev := range evs {
-		if v, ok := ev.(T); ok {
-			out = append(out, v)
-		}
-	}
-	return out
-}
+func eventsOf[T Event](evs []Event) []T { return testkit.OfType[T](evs) }
 
 func indexOfEvent(evs []Event, pred func(Event) bool) int {
 	for i, ev := range evs {
@@ -288,44 +240,14 @@ func fmtEvents(evs []Event) string {
 }
 
 // fakeSink is a scripted AudioSink: the test says what is playing.
-type fakeSink struct {
-	mu         sync.Mutex
-	state      realtime.PlaybackState
-	enqueued   int
-	interrupts int
-}
+type fakeSink struct{ testkit.Sink }
 
-func (k *fakeSink) Enqueue(string, string, int, []byte) {
-	k.mu.Lock()
-	k.enqueued++
-	k.mu.Unlock()
-}
+func (k *fakeSink) play(resp, item string, ci, played int) { k.Play(resp, item, ci, played) }
 
-func (k *fakeSink) Interrupt() realtime.PlaybackState {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	st := k.state
-	k.state = realtime.PlaybackState{}
-	k.interrupts++
-	return st
-}
-
-func (k *fakeSink) State() realtime.PlaybackState {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return k.state
-}
-
-func (k *fakeSink) play(resp, item string, ci, played int) {
-	k.mu.Lock()
-	k.state = realtime.PlaybackState{ResponseID: resp, ItemID: item, ContentIndex: ci, PlayedBytes: played, Active: true}
-	k.mu.Unlock()
-}
-
+// counts returns the chunks enqueued and the interrupts.
 func (k *fakeSink) counts() (enqueued, interrupts int) {
-	k.mu.Lock()
-	defer k.mu.Unlock()
-	return k.enqueued, k.interrupts
+	enqueued, _, interrupts = k.Counts()
+	return enqueued, interrupts
 }
 
 // testTool is a scriptable tool. With gate set, each call waits for a value on it.
@@ -476,7 +398,7 @@ func start(t testing.TB, cfg Config, edit func(*realtime.Settings)) *harness {
 	h.rec = record(s)
 	t.Cleanup(func() {
 		_ = s.Close()
-		<-h.rec.done
+		<-h.rec.Done()
 	})
 	if err := s.Start(context.Background()); err != nil {
 		t.Fatal(err)

@@ -209,7 +209,7 @@ func TestNeutralModelReachesIdle(t *testing.T) {
 		}
 	}
 	_ = s.Close()
-	<-rec.done
+	<-rec.Done()
 	evs := rec.events()
 	if ends := eventsOf[ToolEnd](evs); len(ends) != 1 || ends[0].Tool != "get_time" {
 		t.Errorf("tool ends = %+v", ends)

@@ -229,7 +229,7 @@ func TestOrderingLongSession_R12_2(t *testing.T) {
 	waitEvent(t, h.rec, func(e AgentEnd) bool { return e.ResponseID == "r8" })
 
 	_ = h.s.Close()
-	<-h.rec.done
+	<-h.rec.Done()
 	evs := h.rec.events()
 	checkOrdering(t, evs)
 

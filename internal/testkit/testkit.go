@@ -6,6 +6,7 @@ package testkit
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -22,6 +23,21 @@ func Root(t testing.TB) string {
 		t.Fatal("testkit: cannot locate the repository root")
 	}
 	return filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+}
+
+// UseFakeAudio points PortAudio at the ALSA file device of testdata/audio
+// (fakeaudio.conf; see testdata/audio/README.md), writing under os.TempDir().
+// For a TestMain, before any stream opens; it exits 2 when the repository
+// root cannot be located.
+func UseFakeAudio() {
+	_, file, _, ok := runtime.Caller(0)
+	if !ok {
+		fmt.Fprintln(os.Stderr, "testkit: cannot locate the repository root")
+		os.Exit(2)
+	}
+	root := filepath.Clean(filepath.Join(filepath.Dir(file), "..", ".."))
+	os.Setenv("ALSA_CONFIG_PATH", filepath.Join(root, "testdata", "audio", "fakeaudio.conf"))
+	os.Setenv("FAKEAUDIO_DIR", os.TempDir())
 }
 
 // KitPath returns a path inside testdata/realtime.

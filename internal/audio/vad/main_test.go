@@ -6,21 +6,14 @@
 package vad
 
 import (
-	"fmt"
-	"os"
-	"path/filepath"
 	"testing"
 
 	"go.uber.org/goleak"
+
+	"github.com/rtagent/rtagent/internal/testkit"
 )
 
 func TestMain(m *testing.M) {
-	conf, err := filepath.Abs("../../../testdata/audio/fakeaudio.conf")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(2)
-	}
-	os.Setenv("ALSA_CONFIG_PATH", conf)
-	os.Setenv("FAKEAUDIO_DIR", os.TempDir())
+	testkit.UseFakeAudio()
 	goleak.VerifyTestMain(m)
 }

@@ -125,14 +125,7 @@ func TestRunCancelKillsGroup(t *testing.T) {
 	}()
 	pid := proctest.WaitPidFile(t, pidFile)
 	cancel()
-	select {
-	case err := <-errc:
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("err = %v, want context.Canceled", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return after cancel")
-	}
+	waitCanceled(t, errc)
 	proctest.WaitDead(t, pid)
 }
 
@@ -186,5 +179,19 @@ func TestResultOutput(t *testing.T) {
 	got := b.Text(50)
 	if len(got) > 50 || !strings.HasSuffix(got, Marker(1000-int64(strings.Index(got, "…")))) {
 		t.Errorf("Text = %q", got)
+	}
+}
+
+// waitCanceled waits (10 s at most) for Run's error after its context was
+// cancelled, and wants context.Canceled.
+func waitCanceled(t *testing.T, errc <-chan error) {
+	t.Helper()
+	select {
+	case err := <-errc:
+		if !errors.Is(err, context.Canceled) {
+			t.Errorf("err = %v, want context.Canceled", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not return after cancel")
 	}
 }

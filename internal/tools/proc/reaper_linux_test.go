@@ -99,14 +99,7 @@ func TestRunKillsEscapedDescendantsOnTimeout(t *testing.T) {
 	killLater(t, a)
 	killLater(t, b)
 	cancel() // what a tool timeout does
-	select {
-	case err := <-errc:
-		if !errors.Is(err, context.Canceled) {
-			t.Errorf("err = %v, want context.Canceled", err)
-		}
-	case <-time.After(10 * time.Second):
-		t.Fatal("Run did not return after cancel")
-	}
+	waitCanceled(t, errc)
 	for name, pid := range map[string]int{"setsid child": a, "double-forked": b} {
 		if !gone(pid) {
 			t.Errorf("%s process %d outlived the call", name, pid)
