@@ -4,9 +4,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"math/rand"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
@@ -16,22 +13,14 @@ import (
 	"github.com/rtagent/rtagent/internal/audio"
 	"github.com/rtagent/rtagent/internal/audio/vad"
 	"github.com/rtagent/rtagent/internal/session"
+	"github.com/rtagent/rtagent/internal/testkit"
 )
 
 // espeak renders text with espeak-ng at 24 kHz PCM16 mono through sox without
 // dither (deterministic); scripts/deps.sh --test installs both.
 func espeak(tb testing.TB, voice, text string) []int16 {
 	tb.Helper()
-	out := filepath.Join(tb.TempDir(), "speech.s16le")
-	cmd := exec.Command("sh", "-c", `espeak-ng -v "$1" --stdout "$2" | sox -D -t wav - -t raw -r 24000 -c 1 -b 16 -e signed-integer -L "$3"`, "sh", voice, text, out)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		tb.Fatalf("espeak-ng | sox (install them with scripts/deps.sh --test): %v\n%s", err, b)
-	}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		tb.Fatal(err)
-	}
-	return audio.BytesToSamples(nil, b)
+	return audio.BytesToSamples(nil, testkit.Speak(tb, voice, text))
 }
 
 // firstAbove is the first sample whose magnitude exceeds lim, or -1.

@@ -3,28 +3,17 @@ package vad
 import (
 	"math"
 	"math/rand"
-	"os"
-	"os/exec"
-	"path/filepath"
 	"testing"
 
 	"github.com/rtagent/rtagent/internal/audio"
+	"github.com/rtagent/rtagent/internal/testkit"
 )
 
 // speak renders text with espeak-ng (voice v) at 24 kHz PCM16 mono through sox
 // without dither: deterministic. scripts/deps.sh --test installs both.
 func speak(t testing.TB, voice, text string) []int16 {
 	t.Helper()
-	out := filepath.Join(t.TempDir(), "speech.s16le")
-	cmd := exec.Command("sh", "-c", `espeak-ng -v "$1" --stdout "$2" | sox -D -t wav - -t raw -r 24000 -c 1 -b 16 -e signed-integer -L "$3"`, "sh", voice, text, out)
-	if b, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("espeak-ng | sox (install them with scripts/deps.sh --test): %v\n%s", err, b)
-	}
-	b, err := os.ReadFile(out)
-	if err != nil {
-		t.Fatal(err)
-	}
-	s := audio.BytesToSamples(nil, b)
+	s := audio.BytesToSamples(nil, testkit.Speak(t, voice, text))
 	if len(s) < audio.SampleRate/2 {
 		t.Fatalf("espeak-ng produced %d samples", len(s))
 	}
