@@ -2,7 +2,7 @@
 // on loopback (issue 13 item 8) and prints the figures:
 //
 //   - CPU seconds per minute of audio (user+system from the child's rusage) and peak
-//     RSS, for 40 ms output_audio.delta frames sent as fast as possible and paced in
+//     RSS, with its anonymous and file-backed parts sampled apart (memory.go), for 40 ms output_audio.delta frames sent as fast as possible and paced in
 //     real time, with the WAV sink's --fast mode and its real-time clock, and with
 //     --trace;
 //   - server send → audio handed to the sink, p50/p99, measured in process (see
@@ -66,6 +66,7 @@ type scenario struct {
 type result struct {
 	cpu  time.Duration // user + system
 	rss  int64         // bytes
+	mem  memPeak       // sampled peaks of anonymous and file-backed memory
 	wall time.Duration
 }
 
@@ -87,7 +88,7 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(out, "rtagent bench: %s, 40 ms deltas, median of %d runs\n\n", o.bin, o.runs)
-	fmt.Fprintf(out, "%-34s %14s %10s %9s\n", "scenario", "CPU s/audio-min", "peak RSS", "wall")
+	fmt.Fprintf(out, "%-34s %14s %10s %9s %9s %9s\n", "scenario", "CPU s/audio-min", "peak RSS", "anon", "file", "wall")
 	scenarios := []scenario{
 		{name: "fast: ASAP server, --fast sink", seconds: o.fastSeconds, args: []string{"--fast"}},
 		{name: "fast+trace: as fast, --trace", seconds: o.fastSeconds, args: []string{"--fast", "--trace", "TRACE"}},
@@ -108,7 +109,8 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		}
 		r := medianResult(rs)
 		perMin := r.cpu.Seconds() * 60 / float64(sc.seconds)
-		fmt.Fprintf(out, "%-34s %14.3f %7.1f MB %8.2fs\n", sc.name, perMin, float64(r.rss)/1e6, r.wall.Seconds())
+		fmt.Fprintf(out, "%-34s %14.3f %7.1f MB %6.1f MB %6.1f MB %8.2fs\n", sc.name, perMin, float64(r.rss)/1e6,
+			float64(r.mem.anon)/1e6, float64(r.mem.file)/1e6, r.wall.Seconds())
 	}
 	if o.only == "" || strings.Contains("latency", o.only) {
 		p50, p99, n, err := measureLatency(ctx, o.rtSeconds)
@@ -122,8 +124,8 @@ func run(ctx context.Context, o options, out io.Writer) error {
 		if err != nil {
 			return fmt.Errorf("start-up: %w", err)
 		}
-		fmt.Fprintf(out, "start-up: run --sim --fast --say hi, median of %d: %.1f ms wall, %.1f ms CPU, %.1f MB peak RSS\n",
-			o.startupN, ms(med.wall), ms(med.cpu), float64(med.rss)/1e6)
+		fmt.Fprintf(out, "start-up: run --sim --fast --say hi, median of %d: %.1f ms wall, %.1f ms CPU, %.1f MB peak RSS (%.1f MB anonymous, %.1f MB file-backed, sampled)\n",
+			o.startupN, ms(med.wall), ms(med.cpu), float64(med.rss)/1e6, float64(med.mem.anon)/1e6, float64(med.mem.file)/1e6)
 	}
 	return nil
 }
@@ -175,8 +177,16 @@ func runChild(ctx context.Context, bin, tmp string, args []string) (result, erro
 	cmd.Stdout = io.Discard
 	cmd.Stderr = &stderr
 	start := time.Now()
-	err := cmd.Run()
+	if err := cmd.Start(); err != nil {
+		return result{}, err
+	}
+	done := make(chan struct{})
+	peaks := make(chan memPeak, 1)
+	go func() { peaks <- sampleMemory(cmd.Process.Pid, 2*time.Millisecond, done) }()
+	err := cmd.Wait()
 	wall := time.Since(start)
+	close(done)
+	mem := <-peaks
 	if err != nil {
 		return result{}, fmt.Errorf("%s %v: %w: %s", filepath.Base(bin), args, err, stderr.b)
 	}
@@ -187,6 +197,7 @@ func runChild(ctx context.Context, bin, tmp string, args []string) (result, erro
 	return result{
 		cpu:  time.Duration(ru.Utime.Nano() + ru.Stime.Nano()),
 		rss:  ru.Maxrss * 1024, // kilobytes on Linux
+		mem:  mem,
 		wall: wall,
 	}, nil
 }
@@ -203,14 +214,18 @@ func (l *limitedBuffer) Write(p []byte) (int, error) {
 // medianResult takes the median of each figure on its own.
 func medianResult(rs []result) result {
 	var cpu, wall []time.Duration
-	var rss []int64
+	var rss, anon, file []int64
 	for _, r := range rs {
 		cpu, wall, rss = append(cpu, r.cpu), append(wall, r.wall), append(rss, r.rss)
+		anon, file = append(anon, r.mem.anon), append(file, r.mem.file)
+	}
+	for _, s := range [][]int64{rss, anon, file} {
+		slices.Sort(s)
 	}
 	slices.Sort(cpu)
 	slices.Sort(wall)
-	slices.Sort(rss)
-	return result{cpu: cpu[len(cpu)/2], wall: wall[len(wall)/2], rss: rss[len(rss)/2]}
+	m := len(rs) / 2
+	return result{cpu: cpu[m], wall: wall[m], rss: rss[m], mem: memPeak{anon: anon[m], file: file[m]}}
 }
 
 // measureStartup times `run --sim --fast --say hi` (--fast: the simulator does not
