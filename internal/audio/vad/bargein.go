@@ -18,9 +18,13 @@ const (
 	// gapReset: a jump in the capture timeline this long (mute, dropped frames)
 	// restarts the detector, so speech on either side is not joined.
 	gapReset = 100 * time.Millisecond
-	// envFrames is the echo envelope's memory in capture frames (200 ms, the echo
-	// tail the canceller models): a reverberant tail after a loud phrase is still echo.
-	envFrames = 10
+	// guardPart is the echo guard's resolution: 10 ms, the classifier's frame, so
+	// the first voiced 10 ms of an onset is not vetoed for the 10 ms of echo before
+	// it in the same capture frame.
+	guardPart = audio.SampleRate / 100
+	// envParts is the echo envelope's memory in guard parts (200 ms, the echo tail
+	// the canceller models): a reverberant tail after a loud phrase is still echo.
+	envParts = 20
 )
 
 // Playback is what BargeIn needs of the player: whether assistant audio is queued or
@@ -77,7 +81,7 @@ type BargeIn struct {
 	triggers atomic.Uint64
 
 	// owned by the Observe goroutine
-	env     [envFrames]float64 // raw microphone power of the last frames
+	env     [envParts]float64 // raw microphone mean power of the last 10 ms parts
 	envPos  int
 	events  []Event
 	heard   int64 // samples observed while assistant audio played
@@ -138,18 +142,28 @@ func (b *BargeIn) Observe(captured time.Time, mic, out []int16) {
 	}
 	b.started = true
 	b.next = captured.Add(time.Duration(len(out)) * time.Second / audio.SampleRate)
-	guard := b.echoGuard(mic, out) // on every frame: it keeps the echo envelope current
-	allow := true
-	if playing {
-		allow = guard && b.heard >= b.warmupN
-		b.heard += int64(len(out))
-	}
 	p0 := b.det.Fed()
-	var err error
-	b.events, err = b.det.ProcessGated(b.events[:0], out, allow)
-	if err != nil {
-		b.fail(err)
-		return
+	b.events = b.events[:0]
+	// Each 10 ms part is guarded on its own and fed with its verdict: with the
+	// detector's grid (gridPad) a part ends a classifier frame, so the veto applies
+	// to the frame it was computed on.
+	for k := 0; k < len(out); k += guardPart {
+		o := out[k:min(k+guardPart, len(out))]
+		var m []int16
+		if len(mic) == len(out) {
+			m = mic[k : k+len(o)]
+		}
+		guard := b.echoGuard(m, o) // on every part: it keeps the echo envelope current
+		allow := true
+		if playing {
+			allow = guard && b.heard >= b.warmupN
+			b.heard += int64(len(o))
+		}
+		var err error
+		if b.events, err = b.det.ProcessGated(b.events, o, allow); err != nil {
+			b.fail(err)
+			return
+		}
 	}
 	for _, e := range b.events {
 		if e.Kind != SpeechStart || !playing {
@@ -163,22 +177,23 @@ func (b *BargeIn) Observe(captured time.Time, mic, out []int16) {
 }
 
 // echoGuard reports whether out is loud enough, against the raw microphone's loudest
-// frame of the last 200 ms, to be more than residual echo.
+// 10 ms of the last 200 ms, to be more than residual echo.
 func (b *BargeIn) echoGuard(mic, out []int16) bool {
 	if b.guard == 0 || len(mic) != len(out) {
 		return true
 	}
 	b.env[b.envPos] = power(mic)
-	b.envPos = (b.envPos + 1) % envFrames
+	b.envPos = (b.envPos + 1) % envParts
 	return power(out) >= b.guard*slices.Max(b.env[:])
 }
 
+// power is the mean square of s.
 func power(s []int16) float64 {
 	var acc float64
 	for _, v := range s {
 		acc += float64(v) * float64(v)
 	}
-	return acc
+	return acc / float64(max(1, len(s)))
 }
 
 func at(t time.Time, samples int64) time.Time {

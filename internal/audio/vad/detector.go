@@ -22,7 +22,6 @@ const (
 	ratioDen = classifierRate / 8000
 )
 
-
 // EventKind is a speech transition.
 type EventKind uint8
 
