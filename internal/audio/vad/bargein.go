@@ -53,12 +53,12 @@ type BargeInConfig struct {
 	// assistant audio plays. It must not block: hand the interrupt to the session
 	// (a full R7.6 interrupt with a local reason: fade, cancel, truncate).
 	OnBargeIn func(Onset)
-	// EchoGuardDB vetoes, while assistant audio plays, microphone frames whose
-	// echo-cancelled level is more than this far below the loudest raw microphone
-	// frame of the last 200 ms: the canceller removed most of that, so it is mostly
+	// EchoGuardDB vetoes, while assistant audio plays, 10 ms of microphone signal
+	// whose echo-cancelled level is more than this far below the loudest raw
+	// microphone 10 ms of the last 200 ms: the canceller removed most of that, so it is mostly
 	// echo or its reverberant tail, and WebRTC's VAD calls residual echo speech. 0
-	// means -10 dB (0 self-interruptions over the echo fixtures, see
-	// bargein_test.go); user speech over the echo keeps the level within a few dB once
+	// means -10 dB (0 self-interruptions over the echo fixtures with the default
+	// min_speech at every sensitivity, see bargein_test.go); user speech over the echo keeps the level within a few dB once
 	// under way. Needs the raw frame (Observe's mic); positive values turn the guard
 	// off.
 	EchoGuardDB float64
@@ -128,7 +128,8 @@ func (b *BargeIn) Attach(p Playback, onBargeIn func(Onset)) {
 }
 
 // Observe feeds one capture frame (24 kHz): mic is the raw microphone frame (nil if
-// unavailable; then the echo guard is off), out the echo-cancelled frame, captured
+// unavailable; then the echo guard is off), out the echo-cancelled frame (the AEC's
+// linear output, which is not delayed: see audio.EchoCanceller.Linear), captured
 // the time its first sample entered the microphone. It has the signature of
 // audio.CaptureConfig.OnMic.
 func (b *BargeIn) Observe(captured time.Time, mic, out []int16) {

@@ -4,10 +4,12 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
 	"github.com/rtagent/rtagent/internal/audio"
+	"github.com/rtagent/rtagent/internal/testkit"
 )
 
 // TestBargeInDevice measures local barge-in end to end through real PortAudio on the
@@ -37,11 +39,17 @@ func TestBargeInDevice(t *testing.T) {
 		if ms == 0 {
 			ms = DefaultMinSpeechMS
 		}
-		t.Logf("AEC off %v, min_speech %d ms (default %v): speech onset → playback silent %.1f ms (%.1f ms without the file device's %.1f ms read-ahead)",
-			c.noAEC, ms, c.ms == 0, msf(r.lat), msf(r.lat+r.readAhead), msf(r.readAhead))
+		t.Logf("AEC off %v, min_speech %d ms (default %v): speech onset → playback silent %.1f ms (%.1f ms without the file device's %.1f ms read-ahead); device loops up to %.1f ms late",
+			c.noAEC, ms, c.ms == 0, msf(r.lat), msf(r.lat+r.readAhead), msf(r.readAhead), msf(r.late))
 		bound := time.Duration(ms+60) * time.Millisecond // ms+12 idle; room for load
 		if c.ms == 0 {
 			bound = 60 * time.Millisecond
+		}
+		if r.late > stallLate {
+			// The machine took the CPU away from the capture or playback loop around
+			// the barge-in: the figure measures the scheduler, not the detector.
+			t.Logf("a device loop ran %v late around the barge-in: bound %v → %v", r.late, bound, bound+250*time.Millisecond)
+			bound += 250 * time.Millisecond
 		}
 		if r.lat <= 0 || r.lat > bound {
 			t.Errorf("AEC off %v, min_speech %d ms: onset → silent %v, want (0, %v]", c.noAEC, ms, r.lat, bound)
@@ -51,10 +59,15 @@ func TestBargeInDevice(t *testing.T) {
 
 func msf(d time.Duration) float64 { return float64(d) / float64(time.Millisecond) }
 
-// deviceResult is one TestBargeInDevice run: onset → silent on the stream timelines,
-// and how long before the detecting frame's last sample was due the callback ran (the
-// file device's read-ahead; 0 if the callback ran after it).
-type deviceResult struct{ lat, readAhead time.Duration }
+// stallLate is how late a capture read or playback write may run around the
+// barge-in before TestBargeInDevice calls the run stalled (idle: under 2 ms).
+const stallLate = 15 * time.Millisecond
+
+// deviceResult is one TestBargeInDevice run: onset → silent on the stream timelines;
+// how long before the detecting frame's last sample was due the callback ran (the
+// file device's read-ahead; 0 if the callback ran after it); and how late the device
+// loops ran from 100 ms before the onset on.
+type deviceResult struct{ lat, readAhead, late time.Duration }
 
 func bargeInDevice(t *testing.T, noAEC bool, minSpeechMS int) deviceResult {
 	dir := t.TempDir()
@@ -78,16 +91,21 @@ func bargeInDevice(t *testing.T, noAEC bool, minSpeechMS int) deviceResult {
 		lastLoud time.Time // end of the last non-zero output sample
 		quiet    int       // silent buffers since the interrupt
 		silent   = make(chan struct{})
+		late     testkit.Lateness
+		outLat   atomic.Int64 // the player's output latency once open
 	)
 	onMic := func(captured time.Time, mic, out []int16) {
+		late.Observe(captured) // the file device hands a frame over at its first sample
 		mu.Lock()
 		if capStart.IsZero() {
 			capStart = captured
+			late.From(captured.Add(time.Duration(truthIdx)*time.Second/audio.SampleRate - 100*time.Millisecond))
 		}
 		mu.Unlock()
 		bi.Observe(captured, mic, out)
 	}
 	onPlayed := func(at time.Time, pcm []int16) {
+		late.Observe(at.Add(-time.Duration(outLat.Load()))) // written one output latency ahead
 		mu.Lock()
 		defer mu.Unlock()
 		loud := -1
@@ -113,6 +131,7 @@ func bargeInDevice(t *testing.T, noAEC bool, minSpeechMS int) deviceResult {
 	d, err := audio.OpenDuplex(audio.DuplexConfig{NoAEC: noAEC, Mode: audio.EchoFullDuplex, PaceToClock: true, OnMic: onMic, OnPlayed: onPlayed})
 	must(t, err)
 	defer d.Close()
+	outLat.Store(int64(d.Player.OutputLatency()))
 	bi.Attach(d.Player, func(o Onset) {
 		d.Player.Interrupt()
 		now := time.Now()
@@ -150,5 +169,5 @@ func bargeInDevice(t *testing.T, noAEC bool, minSpeechMS int) deviceResult {
 	if e := o.Speech.Sub(truth); e < -20*time.Millisecond || e > 40*time.Millisecond {
 		t.Errorf("onset reported %v from the true onset", e)
 	}
-	return deviceResult{lat: lastLoud.Sub(truth), readAhead: max(0, o.Detected.Sub(firedAt))}
+	return deviceResult{lat: lastLoud.Sub(truth), readAhead: max(0, o.Detected.Sub(firedAt)), late: late.Max()}
 }
