@@ -51,7 +51,7 @@ func TestVoiceLocalVADBargeIn(t *testing.T) {
 func localVADBargeIn(t *testing.T, minSpeechMS int) {
 	user := espeak(t, "en-us", "Wait, stop. I have a different question about my order.")
 	// 7 s of room noise: the answer starts playing within the first 2 s, and local
-	// barge-in is trusted after 3 s of playback (vad.DefaultWarmup, the AEC converges).
+	// barge-in is trusted after 4 s of playback (vad.DefaultWarmup, the AEC converges).
 	lead := 7 * audio.SampleRate
 	rng := rand.New(rand.NewSource(1))
 	in := make([]int16, lead, lead+len(user)+10*audio.SampleRate)

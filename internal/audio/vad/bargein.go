@@ -14,7 +14,7 @@ import (
 // Echo guard defaults (see BargeInConfig).
 const (
 	DefaultEchoGuardDB = -10.0
-	DefaultWarmup      = 3 * time.Second
+	DefaultWarmup      = 4 * time.Second
 	// gapReset: a jump in the capture timeline this long (mute, dropped frames)
 	// restarts the detector, so speech on either side is not joined.
 	gapReset = 100 * time.Millisecond
@@ -58,13 +58,15 @@ type BargeInConfig struct {
 	// microphone 10 ms of the last 200 ms: the canceller removed most of that, so it is mostly
 	// echo or its reverberant tail, and WebRTC's VAD calls residual echo speech. 0
 	// means -10 dB (0 self-interruptions over the echo fixtures with the default
-	// min_speech at every sensitivity, see bargein_test.go); user speech over the echo keeps the level within a few dB once
-	// under way. Needs the raw frame (Observe's mic); positive values turn the guard
+	// min_speech at every sensitivity, and still at -12 dB: see bargein_test.go);
+	// user speech over the echo keeps the level within a few dB once under way. Needs the raw frame (Observe's mic); positive values turn the guard
 	// off.
 	EchoGuardDB float64
 	// Warmup is how much assistant audio must have played before local barge-in is
 	// trusted: the echo canceller starts cold and lets the first echo through. 0 means
-	// 3 s (what the echo fixtures need for 0 self-interruptions); negative means none
+	// 4 s: the echo fixtures need 3 s for 0 self-interruptions with the defaults,
+	// and 4 s leaves 2 dB of echo guard and 10 ms of min_speech to spare (the far
+	// room's canceller is still converging at 3 s); negative means none
 	// (headphones).
 	Warmup time.Duration
 }
