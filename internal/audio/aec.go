@@ -61,6 +61,7 @@ type EchoCanceller struct {
 	tmpOut  []C.spx_int16_t
 	tmpIn   []C.spx_int16_t
 	tmpPlay []C.spx_int16_t
+	linear  []int16 // the last frame after the linear filter, before residual suppression
 }
 
 // NewEchoCanceller creates a canceller; Close frees it.
@@ -85,6 +86,7 @@ func NewEchoCanceller(cfg AECConfig) (*EchoCanceller, error) {
 		tmpOut:  make([]C.spx_int16_t, FrameSamples),
 		tmpIn:   make([]C.spx_int16_t, FrameSamples),
 		tmpPlay: make([]C.spx_int16_t, FrameSamples),
+		linear:  make([]int16, FrameSamples),
 	}
 	if !cfg.NoResidualSuppression {
 		e.pp = C.speex_preprocess_state_init(C.int(FrameSamples), C.int(SampleRate))
@@ -118,6 +120,9 @@ func (e *EchoCanceller) cancelLocked(mic, ref, out []int16) {
 		e.tmpPlay[i] = C.spx_int16_t(ref[i])
 	}
 	C.speex_echo_cancellation(e.st, (*C.spx_int16_t)(unsafe.Pointer(&e.tmpIn[0])), (*C.spx_int16_t)(unsafe.Pointer(&e.tmpPlay[0])), (*C.spx_int16_t)(unsafe.Pointer(&e.tmpOut[0])))
+	for i := range e.linear {
+		e.linear[i] = int16(e.tmpOut[i])
+	}
 	if e.pp != nil {
 		C.speex_preprocess_run(e.pp, (*C.spx_int16_t)(unsafe.Pointer(&e.tmpOut[0])))
 	}
@@ -125,6 +130,16 @@ func (e *EchoCanceller) cancelLocked(mic, ref, out []int16) {
 		out[i] = int16(e.tmpOut[i])
 	}
 	e.frames++
+}
+
+// Linear copies into dst (FrameSamples long) the last frame Cancel or Process
+// handled as it left the linear adaptive filter, before the residual echo
+// suppression: that stage's overlap-add delays its output by one frame (20 ms), the
+// filter's is the current frame. For the local voice detector (vad.BargeIn).
+func (e *EchoCanceller) Linear(dst []int16) {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	copy(dst, e.linear)
 }
 
 // FarEnd records playback samples that become audible at time at (first sample).

@@ -33,9 +33,10 @@ type CaptureConfig struct {
 	// Logger receives the device's diagnostics (nil discards them).
 	Logger *slog.Logger
 	// OnMic, if set, sees every frame on the capture goroutine before mute and gate:
-	// mic as captured and out after AEC (the same slice without AEC). For the local
-	// voice detector (internal/audio/vad.BargeIn.Observe). It must return quickly and
-	// not retain the slices.
+	// mic as captured and out after the AEC's linear filter (EchoCanceller.Linear:
+	// the residual echo suppression would delay it 20 ms; without AEC the same slice
+	// as mic). For the local voice detector (internal/audio/vad.BargeIn.Observe). It
+	// must return quickly and not retain the slices.
 	OnMic func(captured time.Time, mic, out []int16)
 }
 
@@ -162,6 +163,7 @@ func (c *Capture) run() {
 		seq     uint64
 		outPos  int64 // 24 kHz samples delivered (or dropped) so far
 		cancel  = make([]int16, FrameSamples)
+		linear  = make([]int16, FrameSamples)
 		reuse   = make([]byte, 0, FrameBytes)
 	)
 	for {
@@ -206,7 +208,12 @@ func (c *Capture) run() {
 				s = cancel
 			}
 			if c.cfg.OnMic != nil {
-				c.cfg.OnMic(captured, raw, s)
+				out := s
+				if c.cfg.AEC != nil {
+					c.cfg.AEC.Linear(linear)
+					out = linear
+				}
+				c.cfg.OnMic(captured, raw, out)
 			}
 			deliver := !c.muted.Load()
 			if deliver && c.cfg.Gate != nil {

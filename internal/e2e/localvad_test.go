@@ -6,6 +6,7 @@ import (
 	"math/rand"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -42,7 +43,7 @@ func firstAbove(s []int16, lim int16) int {
 // the speech onset in the microphone signal to the last audible output sample, both
 // on the stream timelines.
 func TestVoiceLocalVADBargeIn(t *testing.T) {
-	for _, ms := range []int{vad.DefaultMinSpeechMS, vad.MinMinSpeechMS * 2} {
+	for _, ms := range []int{0, 60} { // 0: the default
 		t.Run(fmt.Sprintf("min_speech_ms=%d", ms), func(t *testing.T) { localVADBargeIn(t, ms) })
 	}
 }
@@ -50,7 +51,7 @@ func TestVoiceLocalVADBargeIn(t *testing.T) {
 func localVADBargeIn(t *testing.T, minSpeechMS int) {
 	user := espeak(t, "en-us", "Wait, stop. I have a different question about my order.")
 	// 7 s of room noise: the answer starts playing within the first 2 s, and local
-	// barge-in is trusted after 3 s of playback (vad.DefaultWarmup, the AEC converges).
+	// barge-in is trusted after 4 s of playback (vad.DefaultWarmup, the AEC converges).
 	lead := 7 * audio.SampleRate
 	rng := rand.New(rand.NewSource(1))
 	in := make([]int16, lead, lead+len(user)+10*audio.SampleRate)
@@ -66,19 +67,24 @@ func localVADBargeIn(t *testing.T, minSpeechMS int) {
 		mu       sync.Mutex
 		capStart time.Time
 		lastLoud time.Time // end of the last non-zero output sample
+		late     testkit.Lateness
+		outLat   atomic.Int64 // the player's output latency once open
 	)
 	v, err := app.OpenVoice(app.VoiceOptions{
 		// A 300 ms jitter buffer keeps the real-time stream from starving on a loaded
 		// machine (a gap in out.raw would hide the cut).
 		PaceToClock: true, Prebuffer: 300 * time.Millisecond,
 		OnMic: func(captured time.Time, _, _ []int16) {
+			late.Observe(captured) // the file device hands a frame over at its first sample
 			mu.Lock()
 			if capStart.IsZero() {
 				capStart = captured
+				late.From(captured.Add(time.Duration(truthIdx)*time.Second/audio.SampleRate - 100*time.Millisecond))
 			}
 			mu.Unlock()
 		},
 		OnPlayed: func(at time.Time, pcm []int16) {
+			late.Observe(at.Add(-time.Duration(outLat.Load()))) // written one output latency ahead
 			for i := len(pcm) - 1; i >= 0; i-- {
 				if pcm[i] != 0 {
 					mu.Lock()
@@ -94,10 +100,14 @@ func localVADBargeIn(t *testing.T, minSpeechMS int) {
 	}
 	defer v.Close()
 	p := v.Sink().(*audio.Player)
+	outLat.Store(int64(p.OutputLatency()))
 	r := startRig(t, rigConfig{Pace: 1, Base: voiceBase(nil, false), Sink: p})
 	status, err := v.StartLocalVAD(&vad.Options{Enabled: true, MinSpeechMS: minSpeechMS}, r.sess)
 	if err != nil {
 		t.Fatal(err)
+	}
+	if minSpeechMS == 0 {
+		minSpeechMS = vad.DefaultMinSpeechMS
 	}
 	if status != fmt.Sprintf("local VAD medium ≥%dms", minSpeechMS) {
 		t.Errorf("status %q", status)
@@ -189,12 +199,25 @@ func localVADBargeIn(t *testing.T, minSpeechMS int) {
 	truth := capStart.Add(time.Duration(truthIdx) * time.Second / audio.SampleRate)
 	lat := lastLoud.Sub(truth)
 	mu.Unlock()
-	t.Logf("speech onset in the microphone → playback silent: %.1f ms (min_speech %d ms; output latency %v); truncate at %d ms",
-		float64(lat)/float64(time.Millisecond), minSpeechMS, p.OutputLatency(), trunc.AudioEndMS)
-	// About min_speech + 50 ms on an idle machine (the 20 ms capture frame, the
-	// detector's onset lag behind the AEC, the 12 ms fade, the output latency); the
-	// bound leaves room for a loaded one (the interrupt happens when the goroutines run).
-	if bound := time.Duration(minSpeechMS+250) * time.Millisecond; lat <= 0 || lat > bound {
+	t.Logf("speech onset in the microphone → playback silent: %.1f ms (min_speech %d ms; output latency %v; device loops up to %v late); truncate at %d ms",
+		float64(lat)/float64(time.Millisecond), minSpeechMS, p.OutputLatency(), late.Max(), trunc.AudioEndMS)
+	// About min_speech + 12 ms on an idle machine: the detection completes with the
+	// capture frame that holds the onset's first min_speech (the file device hands it
+	// over at its first sample, about 19 ms early), then the next 10 ms device
+	// buffer carries the 12 ms fade, heard one output latency (10 ms) later. The
+	// default must meet issue 13's 60 ms (about 32 ms idle: room for load); other
+	// settings get min_speech + 60 ms.
+	bound := time.Duration(minSpeechMS+60) * time.Millisecond
+	if minSpeechMS == vad.DefaultMinSpeechMS {
+		bound = 60 * time.Millisecond
+	}
+	if l := late.Max(); l > 15*time.Millisecond {
+		// The machine took the CPU away from the capture or playback loop around the
+		// barge-in (idle: under 2 ms late): the figure measures the scheduler.
+		t.Logf("a device loop ran %v late around the barge-in: bound %v → %v", l, bound, bound+250*time.Millisecond)
+		bound += 250 * time.Millisecond
+	}
+	if lat <= 0 || lat > bound {
 		t.Errorf("onset → silent %v, want (0, %v]", lat, bound)
 	}
 }

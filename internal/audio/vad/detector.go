@@ -22,9 +22,6 @@ const (
 	ratioDen = classifierRate / 8000
 )
 
-// inputPerFrame is the number of 24 kHz samples one classifier frame covers (240).
-const inputPerFrame = classifierFrame * ratioNum / ratioDen
-
 // EventKind is a speech transition.
 type EventKind uint8
 
@@ -66,6 +63,7 @@ type Detector struct {
 	endFrames    int
 	settleFrames int64
 
+	pad      int     // zeros ahead of the 16 kHz stream (gridPad)
 	pending  []int16 // 16 kHz samples not yet classified
 	fed      int64   // 24 kHz samples fed
 	frames   int64   // classifier frames classified
@@ -90,14 +88,30 @@ func NewDetector(o Options) (*Detector, error) {
 		return nil, err
 	}
 	frame := 10 * time.Millisecond
-	return &Detector{
+	d := &Detector{
 		vad:          w,
 		rs:           rs,
+		pad:          gridPad(rs),
 		minFrames:    int((o.MinSpeech() + frame - 1) / frame),
 		endFrames:    int(speechEndSilence / frame),
 		settleFrames: int64(settle / frame),
 		pending:      make([]int16, 0, 4*classifierFrame),
-	}, nil
+	}
+	d.pending = d.pending[:d.pad]
+	return d, nil
+}
+
+// gridPad is how many zeros go ahead of the 16 kHz stream so that the classifier's
+// 10 ms frames end where a 20 ms capture frame's resampled output ends. The
+// resampler looks Latency() input samples ahead, so after a capture frame it has
+// produced 2.2 ms less than the frame's 320 samples; on the plain grid the second
+// 10 ms frame of every capture frame then waited for the next capture frame (20 ms
+// more onset latency half the time). Shifted by the pad, both are classified as soon
+// as the capture frame arrives, covering the audio up to 2.2 ms before its end.
+func gridPad(rs *audio.Resampler) int {
+	out := len(rs.Process(nil, make([]int16, audio.FrameSamples)))
+	rs.Reset()
+	return (classifierFrame - out%classifierFrame) % classifierFrame
 }
 
 // Process feeds pcm (any length), appends the transitions it completes to dst and
@@ -161,7 +175,12 @@ func (d *Detector) step(dst []Event, speech bool) []Event {
 	}
 	d.speaking = !d.speaking
 	d.run = 0
-	return append(dst, Event{Kind: kind, Start: d.runStart * inputPerFrame, Decided: d.fed})
+	return append(dst, Event{Kind: kind, Start: d.position(d.runStart), Decided: d.fed})
+}
+
+// position is where classifier frame f begins, in 24 kHz input samples (≥ 0).
+func (d *Detector) position(f int64) int64 {
+	return max(0, (f*classifierFrame-int64(d.pad))*ratioNum/ratioDen)
 }
 
 // Speaking reports whether speech is in progress (between a SpeechStart and its
@@ -178,7 +197,8 @@ func (d *Detector) Frames() (total, speech int64) { return d.frames, d.voiced }
 // state. Positions restart at 0.
 func (d *Detector) Reset() error {
 	d.rs.Reset()
-	d.pending = d.pending[:0]
+	d.pending = d.pending[:d.pad]
+	clear(d.pending)
 	d.fed, d.frames, d.voiced, d.run, d.runStart, d.speaking = 0, 0, 0, 0, 0, false
 	if d.vad == nil {
 		return fmt.Errorf("vad: detector is closed")

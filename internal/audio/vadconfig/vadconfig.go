@@ -78,7 +78,7 @@ func (s Sensitivity) Mode() int {
 
 // Limits and defaults of Options.MinSpeechMS.
 const (
-	DefaultMinSpeechMS = 60
+	DefaultMinSpeechMS = 20
 	MinMinSpeechMS     = 10
 	MaxMinSpeechMS     = 1000
 )
@@ -88,11 +88,11 @@ const (
 //	local_vad:
 //	  enabled: true        # default false
 //	  sensitivity: medium  # low | medium | high | very_high; default medium
-//	  min_speech_ms: 60    # 10..1000; default 60
+//	  min_speech_ms: 20    # 10..1000; default 20
 type Options struct {
 	Enabled     bool        `yaml:"enabled,omitempty" json:"enabled,omitempty" jsonschema_description:"Detect the user's speech locally (WebRTC VAD on the echo-cancelled microphone) and interrupt the assistant at once, without waiting for the server. Default: false."`
 	Sensitivity Sensitivity `yaml:"sensitivity,omitempty" json:"sensitivity,omitempty" jsonschema:"type=string,enum=low,enum=medium,enum=high,enum=very_high" jsonschema_description:"low, medium, high or very_high: higher catches quieter speech sooner and mistakes more noise for speech. Default: medium."`
-	MinSpeechMS int         `yaml:"min_speech_ms,omitempty" json:"min_speech_ms,omitempty" jsonschema:"minimum=10,maximum=1000" jsonschema_description:"Speech that must be heard without a break before it counts as the user starting to speak, in ms (a multiple of 10). Default: 60."`
+	MinSpeechMS int         `yaml:"min_speech_ms,omitempty" json:"min_speech_ms,omitempty" jsonschema:"minimum=10,maximum=1000" jsonschema_description:"Speech that must be heard without a break before it counts as the user starting to speak, in ms (a multiple of 10). Default: 20."`
 }
 
 // Validate checks the ranges; path names the option in errors (e.g. "local_vad").
