@@ -4,7 +4,7 @@ import (
 	"encoding/json"
 	"regexp"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/rtagent/rtagent/internal/toolschema"
 )
 
 // toolNameRE is the tool name rule of docs/protocol.md R8.1.
@@ -36,7 +36,7 @@ type Tool struct {
 	Argv []string `yaml:"-"`
 
 	params   json.RawMessage
-	compiled *jsonschema.Schema
+	compiled *toolschema.Schema
 }
 
 // HTTPTool calls an HTTP endpoint.
@@ -63,7 +63,7 @@ func (t *Tool) ParametersJSON() json.RawMessage { return t.params }
 
 // ParametersSchema returns the compiled parameters schema, for validating
 // call arguments (docs/protocol.md R8.4).
-func (t *Tool) ParametersSchema() *jsonschema.Schema { return t.compiled }
+func (t *Tool) ParametersSchema() *toolschema.Schema { return t.compiled }
 
 // Guardrail checks text. Exactly one of DenyRegex, DenyWords and Command is set.
 //

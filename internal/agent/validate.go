@@ -11,8 +11,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-
-	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 // validator applies defaults and checks a decoded Config. It shares the
@@ -23,9 +21,6 @@ type validator struct {
 	opts LoadOptions
 	src  []byte
 	bad  map[string]bool // paths that failed to decode: no follow-up errors below them
-
-	compiler *jsonschema.Compiler // tool parameter schemas, created on first use
-	schemas  int                  // resources added to compiler
 }
 
 // at returns the position of path, or of its nearest ancestor that has one.

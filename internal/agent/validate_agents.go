@@ -2,12 +2,13 @@ package agent
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
-	"github.com/rtagent/rtagent/internal/tools"
 	"slices"
 	"strings"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/rtagent/rtagent/internal/tools"
+	"github.com/rtagent/rtagent/internal/toolschema"
 )
 
 var httpMethods = []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
@@ -180,7 +181,7 @@ func (v *validator) tool(p string, t *Tool) bool {
 }
 
 // parameters checks a tool's parameters schema: a JSON Schema that compiles
-// (draft 2020-12 unless it says otherwise) and describes an object.
+// (draft 2020-12 unless it says draft-07) and describes an object.
 func (v *validator) parameters(p string, t *Tool) {
 	if v.badUnder(p) {
 		return // a decoding error inside; the schema is incomplete
@@ -203,62 +204,15 @@ func (v *validator) parameters(p string, t *Tool) {
 		v.fail(join(p, "type"), "must be \"object\", got %s", jsonText(typ))
 		return
 	}
-	raw, err := json.Marshal(t.Parameters)
-	if err != nil {
+	s, raw, err := toolschema.CompileValue(t.Parameters)
+	if se := (*toolschema.Error)(nil); errors.As(err, &se) {
+		v.fail(p, "invalid JSON Schema: %s", se)
+		return
+	} else if err != nil {
 		v.fail(p, "cannot encode as JSON: %v", err)
-		return
-	}
-	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(string(raw)))
-	if err != nil {
-		v.fail(p, "cannot encode as JSON: %v", err)
-		return
-	}
-	if v.compiler == nil { // one compiler per load: the metaschema is compiled once
-		v.compiler = jsonschema.NewCompiler()
-		v.compiler.DefaultDraft(jsonschema.Draft2020)
-		v.compiler.UseLoader(noLoader{})
-	}
-	v.schemas++
-	loc := fmt.Sprintf("mem:///parameters/%d.json", v.schemas)
-	if err := v.compiler.AddResource(loc, doc); err != nil {
-		v.fail(p, "invalid JSON Schema: %s", schemaError(err, loc))
-		return
-	}
-	s, err := v.compiler.Compile(loc)
-	if err != nil {
-		v.fail(p, "invalid JSON Schema: %s", schemaError(err, loc))
 		return
 	}
 	t.params, t.compiled = raw, s
-}
-
-// noLoader refuses every external $ref: loading a schema must not touch the
-// network or the file system.
-type noLoader struct{}
-
-func (noLoader) Load(url string) (any, error) {
-	return nil, fmt.Errorf("external references are not allowed (%s)", url)
-}
-
-// schemaError flattens a jsonschema compile error to one line.
-func schemaError(err error, loc string) string {
-	msg := err.Error()
-	if ve, ok := err.(*jsonschema.SchemaValidationError); ok && ve.Err != nil {
-		if inner, ok := ve.Err.(*jsonschema.ValidationError); ok {
-			msg = leafError(inner)
-		}
-	}
-	msg = strings.ReplaceAll(msg, loc, "parameters")
-	return strings.Join(strings.Fields(msg), " ")
-}
-
-// leafError returns the first most specific cause of a metaschema
-// violation, with its location inside the parameters schema.
-func leafError(e *jsonschema.ValidationError) string {
-	for len(e.Causes) > 0 {
-		e = e.Causes[0]
-	}
-	return e.Error()
 }
 
 func jsonText(x any) string {

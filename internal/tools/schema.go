@@ -5,18 +5,14 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
 	"sync"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/rtagent/rtagent/internal/toolschema"
 )
-
-// schemaURL names the one resource each compiler holds; it is never fetched.
-const schemaURL = "urn:rtagent:tool-parameters"
 
 // compiledSchema is one cache entry: a schema compiles once, successfully or not.
 type compiledSchema struct {
-	schema *jsonschema.Schema
+	schema *toolschema.Schema
 	err    error
 }
 
@@ -30,7 +26,7 @@ var schemaCache = struct {
 
 // compileParameters returns the compiled schema for params (nil when params is empty:
 // any object is accepted).
-func compileParameters(params json.RawMessage) (*jsonschema.Schema, error) {
+func compileParameters(params json.RawMessage) (*toolschema.Schema, error) {
 	if len(bytes.TrimSpace(params)) == 0 {
 		return nil, nil
 	}
@@ -48,19 +44,15 @@ func compileParameters(params json.RawMessage) (*jsonschema.Schema, error) {
 	return c.schema, c.err
 }
 
-func compileSchema(params json.RawMessage) (*jsonschema.Schema, error) {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(params))
-	if err != nil {
+func compileSchema(params json.RawMessage) (*toolschema.Schema, error) {
+	var doc any
+	if err := json.Unmarshal(params, &doc); err != nil {
 		return nil, fmt.Errorf("parameters are not valid JSON: %w", err)
 	}
 	if _, ok := doc.(map[string]any); !ok {
 		return nil, errors.New("parameters must be a JSON Schema object")
 	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource(schemaURL, doc); err != nil {
-		return nil, fmt.Errorf("parameters: %w", err)
-	}
-	s, err := c.Compile(schemaURL)
+	s, err := toolschema.Compile(params)
 	if err != nil {
 		return nil, fmt.Errorf("parameters are not a valid JSON Schema: %w", err)
 	}
@@ -81,9 +73,9 @@ func checkDefinition(def Definition) error {
 
 // parseArguments checks that arguments are one JSON object matching schema (nil: any
 // object). The returned error is the model-visible reason.
-func parseArguments(arguments []byte, schema *jsonschema.Schema) error {
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(arguments))
-	if err != nil {
+func parseArguments(arguments []byte, schema *toolschema.Schema) error {
+	var inst any
+	if err := json.Unmarshal(arguments, &inst); err != nil {
 		return fmt.Errorf("not valid JSON: %v", err)
 	}
 	if _, ok := inst.(map[string]any); !ok {
@@ -92,37 +84,7 @@ func parseArguments(arguments []byte, schema *jsonschema.Schema) error {
 	if schema == nil {
 		return nil
 	}
-	if err := schema.Validate(inst); err != nil {
-		var ve *jsonschema.ValidationError
-		if errors.As(err, &ve) {
-			return errors.New(validationReason(ve))
-		}
-		return err
-	}
-	return nil
-}
-
-// validationReason flattens a validation error tree into one line: the leaf causes,
-// each with its location, e.g. "at '/order_id': got number, want string".
-func validationReason(ve *jsonschema.ValidationError) string {
-	var leaves []string
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) == 0 {
-			// A leaf prints as "at '<pointer>': <message>"; the root pointer adds nothing.
-			leaves = append(leaves, strings.TrimPrefix(e.Error(), "at '': "))
-			return
-		}
-		for _, c := range e.Causes {
-			walk(c)
-		}
-	}
-	walk(ve)
-	const maxLeaves = 5
-	if len(leaves) > maxLeaves {
-		leaves = append(leaves[:maxLeaves], fmt.Sprintf("and %d more", len(leaves)-maxLeaves))
-	}
-	return strings.Join(leaves, "; ")
+	return schema.Validate(inst)
 }
 
 func jsonKind(v any) string {
@@ -135,7 +97,7 @@ func jsonKind(v any) string {
 		return "a string"
 	case bool:
 		return "a boolean"
-	case json.Number:
+	case float64:
 		return "a number"
 	default:
 		return fmt.Sprintf("%T", v)

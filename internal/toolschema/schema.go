@@ -1,0 +1,253 @@
+package toolschema
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"math/big"
+	"net/url"
+	"strconv"
+	"strings"
+
+	"github.com/google/jsonschema-go/jsonschema"
+)
+
+// The $schema values this package validates; without $schema a schema is draft 2020-12.
+const (
+	draft2020    = "https://json-schema.org/draft/2020-12/schema"
+	draft07      = "http://json-schema.org/draft-07/schema#"
+	draft07HTTPS = "https://json-schema.org/draft-07/schema#"
+)
+
+// Schema is a checked JSON Schema with its references resolved, ready to
+// validate arguments. It is safe for concurrent use.
+type Schema struct {
+	r *jsonschema.Resolved
+}
+
+// Compile checks doc, the JSON text of a schema (an object or a boolean), and
+// prepares it for validation. A problem in the schema is an *Error naming
+// the JSON pointer of the offending keyword.
+func Compile(doc []byte) (*Schema, error) {
+	var v any
+	if err := json.Unmarshal(doc, &v); err != nil {
+		return nil, fmt.Errorf("not valid JSON: %w", err)
+	}
+	c := checker{}
+	if m, ok := v.(map[string]any); ok {
+		if d, ok := m["$schema"]; ok {
+			switch d {
+			case draft2020:
+			case draft07, draft07HTTPS, strings.TrimSuffix(draft07, "#"), strings.TrimSuffix(draft07HTTPS, "#"):
+				c.draft7 = true
+			default:
+				return nil, &Error{"/$schema", fmt.Sprintf("unsupported dialect %s (want %s or %s)", jsonText(d), draft2020, draft07)}
+			}
+		}
+	}
+	if err := c.schema(v, ""); err != nil {
+		return nil, err
+	}
+	var s jsonschema.Schema
+	if err := json.Unmarshal(doc, &s); err != nil {
+		return nil, &Error{"", err.Error()}
+	}
+	if c.draft7 && !strings.HasSuffix(s.Schema, "#") {
+		s.Schema += "#" // the library knows draft-07 by its canonical name only
+	}
+	r, err := s.Resolve(&jsonschema.ResolveOptions{Loader: noRemote})
+	if err != nil {
+		return nil, &Error{"", strings.TrimPrefix(err.Error(), "jsonschema.Schema: ")}
+	}
+	return &Schema{r: r}, nil
+}
+
+// CompileValue is Compile for a schema already decoded (from YAML, say): it
+// returns the schema's JSON text too.
+func CompileValue(v any) (*Schema, []byte, error) {
+	raw, err := json.Marshal(v)
+	if err != nil {
+		return nil, nil, fmt.Errorf("cannot encode as JSON: %w", err)
+	}
+	s, err := Compile(raw)
+	return s, raw, err
+}
+
+// noRemote refuses every reference outside the schema document.
+func noRemote(u *url.URL) (*jsonschema.Schema, error) {
+	return nil, errors.New("external references are not allowed")
+}
+
+// Validate checks instance, a JSON value as encoding/json decodes it into an
+// any (map[string]any, []any, float64, string, bool, nil), against s. The
+// error says, in one line, where and why: it is shown to the model (R8.4), so
+// it never quotes a long argument value in full.
+func (s *Schema) Validate(instance any) error {
+	if err := s.r.Validate(instance); err != nil {
+		return errors.New(reason(err))
+	}
+	return nil
+}
+
+// maxReason caps the reason's length: argument values can be long.
+const maxReason = 300
+
+// reason turns the library's error, a chain of "validating <schema path>: …"
+// wrappers around one failed keyword, into "at '<where>': <what>". Where is
+// the instance's JSON pointer when the schema path is a chain of properties
+// (the usual case: "/order_id"), otherwise the schema path.
+func reason(err error) string {
+	where := ""
+	for {
+		inner := errors.Unwrap(err)
+		if inner == nil {
+			break
+		}
+		outer := strings.TrimSuffix(err.Error(), ": "+inner.Error())
+		if loc, ok := strings.CutPrefix(outer, "validating "); ok {
+			where = loc
+		}
+		err = inner
+	}
+	what := tidy(err.Error())
+	if len(what) > maxReason {
+		what = what[:maxReason] + "…"
+	}
+	switch where {
+	case "", "root":
+		return what
+	}
+	if ptr, ok := instancePointer(where); ok {
+		if ptr == "" {
+			return what
+		}
+		return "at '" + ptr + "': " + what
+	}
+	return "at schema '" + where + "': " + what
+}
+
+// instancePointer maps a schema path made of properties ("/properties/a/properties/b")
+// to the instance's pointer ("/a/b").
+func instancePointer(schemaPath string) (string, bool) {
+	var b strings.Builder
+	rest := schemaPath
+	for rest != "" {
+		after, ok := strings.CutPrefix(rest, "/properties/")
+		if !ok {
+			return "", false
+		}
+		name, next, _ := strings.Cut(after, "/")
+		b.WriteString("/" + name)
+		if next == "" {
+			break
+		}
+		rest = "/" + next
+	}
+	return b.String(), true
+}
+
+// tidy rewrites the library's most common messages in the words of the
+// protocol's error text: "type: 42 has type "integer", want "string"" becomes
+// "got number, want string", "required: missing properties: ["a"]" becomes
+// "missing property 'a'", "unexpected additional properties ["x"]" becomes
+// "additional properties 'x' not allowed", and fractions and %f-formatted bounds lose their trailing zeros.
+func tidy(msg string) string {
+	if rest, ok := strings.CutPrefix(msg, "type: "); ok {
+		if i := strings.LastIndex(rest, " has type "); i >= 0 {
+			got, want, ok := strings.Cut(rest[i+len(" has type "):], ", want ")
+			if ok {
+				g, _ := strconv.Unquote(got)
+				if g == "integer" {
+					g = "number" // 42 is a number to whoever reads this
+				}
+				want = strings.TrimPrefix(want, "one of ")
+				if w, err := strconv.Unquote(want); err == nil {
+					want = strings.ReplaceAll(w, ", ", " or ")
+				}
+				return "got " + g + ", want " + want
+			}
+		}
+	}
+	if rest, ok := strings.CutPrefix(msg, "required: missing properties: "); ok {
+		if names := unquoteList(rest); len(names) > 0 {
+			if len(names) == 1 {
+				return "missing property '" + names[0] + "'"
+			}
+			return "missing properties '" + strings.Join(names, "', '") + "'"
+		}
+	}
+	if rest, ok := strings.CutPrefix(msg, "unexpected additional properties "); ok {
+		if names := unquoteList(rest); len(names) > 0 {
+			return "additional properties '" + strings.Join(names, "', '") + "' not allowed"
+		}
+	}
+	for _, k := range []string{"minimum: ", "maximum: ", "exclusiveMinimum: ", "exclusiveMaximum: ", "multipleOf: "} {
+		if rest, ok := strings.CutPrefix(msg, k); ok {
+			// The library prints the number as a fraction: "minimum: 0/1 is less than 1.000000".
+			n, tail, _ := strings.Cut(rest, " ")
+			if r, ok := new(big.Rat).SetString(n); ok {
+				f, _ := r.Float64()
+				msg = k + strconv.FormatFloat(f, 'g', -1, 64) + " " + tail
+			}
+			break
+		}
+	}
+	return trimFloatZeros(msg)
+}
+
+// unquoteList parses a Go-quoted string list, `["a" "b"]`.
+func unquoteList(s string) []string {
+	s, ok := strings.CutPrefix(s, "[")
+	if !ok {
+		return nil
+	}
+	var out []string
+	for {
+		s = strings.TrimLeft(s, " ")
+		if s == "]" {
+			return out
+		}
+		q, err := strconv.QuotedPrefix(s)
+		if err != nil {
+			return nil
+		}
+		u, _ := strconv.Unquote(q)
+		out = append(out, u)
+		s = s[len(q):]
+	}
+}
+
+// trimFloatZeros shortens numbers printed with %f: "1.000000" → "1", "2.500000" → "2.5".
+func trimFloatZeros(s string) string {
+	var b strings.Builder
+	for {
+		i := strings.Index(s, ".")
+		if i < 0 {
+			b.WriteString(s)
+			return b.String()
+		}
+		j := i + 1
+		for j < len(s) && s[j] >= '0' && s[j] <= '9' {
+			j++
+		}
+		frac := s[i+1 : j]
+		if i > 0 && s[i-1] >= '0' && s[i-1] <= '9' && len(frac) == 6 {
+			frac = strings.TrimRight(frac, "0")
+			b.WriteString(s[:i])
+			if frac != "" {
+				b.WriteString("." + frac)
+			}
+		} else {
+			b.WriteString(s[:j])
+		}
+		s = s[j:]
+	}
+}
+
+func jsonText(x any) string {
+	b, err := json.Marshal(x)
+	if err != nil {
+		return fmt.Sprint(x)
+	}
+	return string(b)
+}
