@@ -5,55 +5,26 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sync"
 
 	"github.com/rtagent/rtagent/internal/toolschema"
 )
 
-// compiledSchema is one cache entry: a schema compiles once, successfully or not.
-type compiledSchema struct {
-	schema *toolschema.Schema
-	err    error
-}
-
-// schemaCache maps a parameters document (its exact text) to its compiled schema, so
-// every tool's schema is compiled once per process however often it is called. Keys
-// come from configuration, so the cache is bounded by it.
-var schemaCache = struct {
-	sync.RWMutex
-	m map[string]*compiledSchema
-}{m: map[string]*compiledSchema{}}
-
 // compileParameters returns the compiled schema for params (nil when params is empty:
-// any object is accepted).
+// any object is accepted). toolschema caches it: every tool's schema compiles once per
+// process however often it is called.
 func compileParameters(params json.RawMessage) (*toolschema.Schema, error) {
-	if len(bytes.TrimSpace(params)) == 0 {
+	doc := bytes.TrimSpace(params)
+	if len(doc) == 0 {
 		return nil, nil
 	}
-	schemaCache.RLock()
-	c, ok := schemaCache.m[string(params)]
-	schemaCache.RUnlock()
-	if ok {
-		return c.schema, c.err
-	}
-	c = &compiledSchema{}
-	c.schema, c.err = compileSchema(params)
-	schemaCache.Lock()
-	schemaCache.m[string(params)] = c
-	schemaCache.Unlock()
-	return c.schema, c.err
-}
-
-func compileSchema(params json.RawMessage) (*toolschema.Schema, error) {
-	var doc any
-	if err := json.Unmarshal(params, &doc); err != nil {
-		return nil, fmt.Errorf("parameters are not valid JSON: %w", err)
-	}
-	if _, ok := doc.(map[string]any); !ok {
-		return nil, errors.New("parameters must be a JSON Schema object")
-	}
 	s, err := toolschema.Compile(params)
-	if err != nil {
+	var se *toolschema.Error
+	switch {
+	case err != nil && !errors.As(err, &se):
+		return nil, fmt.Errorf("parameters are %w", err) // not valid JSON: …
+	case doc[0] != '{':
+		return nil, errors.New("parameters must be a JSON Schema object")
+	case err != nil:
 		return nil, fmt.Errorf("parameters are not a valid JSON Schema: %w", err)
 	}
 	return s, nil

@@ -97,6 +97,7 @@ func keywordKind(k string) (int, bool) {
 // visited in sorted order, so the problem reported is always the same one.
 type checker struct {
 	draft7 bool
+	refs   bool // a keyword that only resolution checks: a reference or an identifier
 }
 
 // schema checks one schema at pointer p.
@@ -108,10 +109,19 @@ func (c *checker) schema(v any, p string) *Error {
 		}
 		return &Error{p, "must be a schema (an object or a boolean), got " + kindOf(v)}
 	}
+	if _, defs := m["$defs"]; defs {
+		if _, both := m["definitions"]; both {
+			c.refs = true // the library refuses both at once
+		}
+	}
 	for _, k := range sortedKeys(m) {
 		kind, known := keywordKind(k)
 		if !known {
 			continue
+		}
+		switch k {
+		case "$ref", "$dynamicRef", "$recursiveRef", "$id", "$anchor", "$dynamicAnchor", "$vocabulary":
+			c.refs = true
 		}
 		if err := c.keyword(kind, m[k], p+"/"+escape(k)); err != nil {
 			return err

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"math/big"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 
 	"github.com/google/jsonschema-go/jsonschema"
 )
@@ -19,16 +21,57 @@ const (
 	draft07HTTPS = "https://json-schema.org/draft-07/schema#"
 )
 
-// Schema is a checked JSON Schema with its references resolved, ready to
-// validate arguments. It is safe for concurrent use.
+// Schema is a checked JSON Schema, ready to validate arguments. It is safe
+// for concurrent use.
 type Schema struct {
-	r *jsonschema.Resolved
+	doc    []byte
+	draft7 bool
+
+	once sync.Once // resolves doc on first use
+	r    *jsonschema.Resolved
+	err  error
+}
+
+// cache maps a schema document (its exact text) to the outcome of compiling it, so
+// a schema compiles once per process however many tools, calls and checks use it
+// (agents.yaml is checked at load, then the same text reaches the tool
+// constructors). Keys come from configuration, so the cache is bounded by it.
+var cache struct {
+	sync.Mutex
+	m map[string]compiled
+}
+
+type compiled struct {
+	s   *Schema
+	err error
 }
 
 // Compile checks doc, the JSON text of a schema (an object or a boolean), and
 // prepares it for validation. A problem in the schema is an *Error naming
 // the JSON pointer of the offending keyword.
+//
+// Every keyword's shape is checked at once. The library's resolution (which
+// decodes the schema into its types by reflection, the costly part) runs at once
+// only when the schema uses references or identifiers, the one thing it checks
+// beyond the shapes; otherwise it waits for the first Validate.
 func Compile(doc []byte) (*Schema, error) {
+	cache.Lock()
+	c, ok := cache.m[string(doc)]
+	cache.Unlock()
+	if ok {
+		return c.s, c.err
+	}
+	c.s, c.err = compile(doc)
+	cache.Lock()
+	if cache.m == nil {
+		cache.m = make(map[string]compiled)
+	}
+	cache.m[string(doc)] = c
+	cache.Unlock()
+	return c.s, c.err
+}
+
+func compile(doc []byte) (*Schema, error) {
 	var v any
 	if err := json.Unmarshal(doc, &v); err != nil {
 		return nil, fmt.Errorf("not valid JSON: %w", err)
@@ -48,18 +91,34 @@ func Compile(doc []byte) (*Schema, error) {
 	if err := c.schema(v, ""); err != nil {
 		return nil, err
 	}
-	var s jsonschema.Schema
-	if err := json.Unmarshal(doc, &s); err != nil {
-		return nil, &Error{"", err.Error()}
+	s := &Schema{doc: slices.Clone(doc), draft7: c.draft7}
+	if c.refs {
+		if err := s.resolve(); err != nil {
+			return nil, err
+		}
 	}
-	if c.draft7 && !strings.HasSuffix(s.Schema, "#") {
-		s.Schema += "#" // the library knows draft-07 by its canonical name only
-	}
-	r, err := s.Resolve(&jsonschema.ResolveOptions{Loader: noRemote})
-	if err != nil {
-		return nil, &Error{"", strings.TrimPrefix(err.Error(), "jsonschema.Schema: ")}
-	}
-	return &Schema{r: r}, nil
+	return s, nil
+}
+
+// resolve decodes and resolves the schema once.
+func (s *Schema) resolve() error {
+	s.once.Do(func() {
+		var js jsonschema.Schema
+		if err := json.Unmarshal(s.doc, &js); err != nil {
+			s.err = &Error{"", err.Error()}
+			return
+		}
+		if s.draft7 && !strings.HasSuffix(js.Schema, "#") {
+			js.Schema += "#" // the library knows draft-07 by its canonical name only
+		}
+		r, err := js.Resolve(&jsonschema.ResolveOptions{Loader: noRemote})
+		if err != nil {
+			s.err = &Error{"", strings.TrimPrefix(err.Error(), "jsonschema.Schema: ")}
+			return
+		}
+		s.r = r
+	})
+	return s.err
 }
 
 // CompileValue is Compile for a schema already decoded (from YAML, say): it
@@ -83,6 +142,9 @@ func noRemote(u *url.URL) (*jsonschema.Schema, error) {
 // error says, in one line, where and why: it is shown to the model (R8.4), so
 // it never quotes a long argument value in full.
 func (s *Schema) Validate(instance any) error {
+	if err := s.resolve(); err != nil {
+		return fmt.Errorf("the schema is invalid: %w", err)
+	}
 	if err := s.r.Validate(instance); err != nil {
 		return errors.New(reason(err))
 	}

@@ -51,9 +51,31 @@ func TestCompileAcceptsGoodSchemas(t *testing.T) {
 		`{"$schema":"https://json-schema.org/draft/2020-12/schema","prefixItems":[{}],"x-vendor":{"anything":[1]}}`,
 		`{"minLength":2.0,"title":"t","examples":[1],"deprecated":false,"$anchor":"a_b-c.d"}`,
 	} {
-		if _, err := Compile([]byte(doc)); err != nil {
+		s, err := Compile([]byte(doc))
+		if err != nil {
 			t.Errorf("Compile(%s) = %v, want nil", doc, err)
+			continue
 		}
+		// A schema without references resolves on first use: what the shape check
+		// passed, resolution must pass too.
+		if err := s.resolve(); err != nil {
+			t.Errorf("Compile(%s) passed but resolution failed: %v", doc, err)
+		}
+	}
+}
+
+// A schema compiles once per process: the same text gives the same *Schema, and a
+// refused text the same error.
+func TestCompileCaches(t *testing.T) {
+	a, err1 := Compile([]byte(`{"type":"object","x-cache-test":1}`))
+	b, err2 := Compile([]byte(`{"type":"object","x-cache-test":1}`))
+	if err1 != nil || err2 != nil || a != b {
+		t.Fatalf("Compile twice = %p %v, %p %v; want one schema", a, err1, b, err2)
+	}
+	_, err1 = Compile([]byte(`{"type":5,"x-cache-test":1}`))
+	_, err2 = Compile([]byte(`{"type":5,"x-cache-test":1}`))
+	if err1 == nil || err1 != err2 {
+		t.Fatalf("Compile twice = %v, %v; want one error", err1, err2)
 	}
 }
 
