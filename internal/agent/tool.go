@@ -7,8 +7,23 @@ import (
 	"github.com/rtagent/rtagent/internal/toolschema"
 )
 
-// toolNameRE is the tool name rule of docs/protocol.md R8.1.
-var toolNameRE = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
+// validToolName is the tool name rule of docs/protocol.md R8.1:
+// ^[a-zA-Z0-9_-]{1,64}$ (by hand: no regexp to compile at start-up).
+func validToolName(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isAlnum(c) && c != '_' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
 
 // Tool kinds, as returned by (*Tool).Kind.
 const (

@@ -91,7 +91,7 @@ func (v *validator) agent(i int, a *Agent) {
 		}
 	} else {
 		a.ToolChoice = v.cfg.Model.ToolChoice
-		if !isChoiceMode(a.ToolChoice) && toolNameRE.MatchString(a.ToolChoice) {
+		if !isChoiceMode(a.ToolChoice) && validToolName(a.ToolChoice) {
 			if _, ok := names[a.ToolChoice]; !ok && len(a.MCP) == 0 {
 				v.fail("model.tool_choice", "%q is not a tool of agent %q, which sets no tool_choice", a.ToolChoice, a.Name)
 			}
@@ -109,7 +109,7 @@ func (v *validator) tool(p string, t *Tool) bool {
 	case t.Name == "":
 		v.fail(p+".name", "is required")
 		nameOK = false
-	case !toolNameRE.MatchString(t.Name):
+	case !validToolName(t.Name):
 		v.fail(p+".name", "invalid tool name %q: must match ^[a-zA-Z0-9_-]{1,64}$", t.Name)
 		nameOK = false
 	}
@@ -245,11 +245,11 @@ func (v *validator) handoff(p string, from *Agent, h *Handoff) string {
 	}
 	if h.ToolName == "" {
 		h.ToolName = tools.HandoffToolName(h.Agent)
-		if !toolNameRE.MatchString(h.ToolName) {
+		if !validToolName(h.ToolName) {
 			v.fail(target, "handoff tool name %q is not a valid tool name (longer than 64 characters?); set tool_name", h.ToolName)
 			return ""
 		}
-	} else if !toolNameRE.MatchString(h.ToolName) {
+	} else if !validToolName(h.ToolName) {
 		v.fail(p+".tool_name", "invalid tool name %q: must match ^[a-zA-Z0-9_-]{1,64}$", h.ToolName)
 		return ""
 	}

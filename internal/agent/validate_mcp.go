@@ -18,7 +18,7 @@ func (v *validator) mcpServers() {
 		switch {
 		case s.Name == "":
 			v.fail(p+".name", "is required")
-		case !toolNameRE.MatchString(s.Name):
+		case !validToolName(s.Name):
 			v.fail(p+".name", "invalid server name %q: must match ^[a-zA-Z0-9_-]{1,64}$", s.Name)
 		default:
 			if j, dup := first[s.Name]; dup {
