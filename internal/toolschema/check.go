@@ -50,7 +50,7 @@ const (
 // build when the program starts.
 func keywordKind(k string) (int, bool) {
 	switch k {
-	case "$schema", "$ref", "$dynamicRef", "$recursiveRef", "$comment", "title", "description", "format", "contentEncoding", "contentMediaType":
+	case "$schema", "$ref", "$dynamicRef", "$comment", "title", "description", "format", "contentEncoding", "contentMediaType":
 		return kString, true
 	case "$id":
 		return kID, true
@@ -115,12 +115,15 @@ func (c *checker) schema(v any, p string) *Error {
 		}
 	}
 	for _, k := range sortedKeys(m) {
+		if k == "$recursiveRef" || k == "$recursiveAnchor" {
+			return &Error{p + "/" + k, "draft 2019-09's recursive references are not supported (use $dynamicRef of draft 2020-12)"}
+		}
 		kind, known := keywordKind(k)
 		if !known {
 			continue
 		}
 		switch k {
-		case "$ref", "$dynamicRef", "$recursiveRef", "$id", "$anchor", "$dynamicAnchor", "$vocabulary":
+		case "$ref", "$dynamicRef", "$id", "$anchor", "$dynamicAnchor", "$vocabulary":
 			c.refs = true
 		}
 		if err := c.keyword(kind, m[k], p+"/"+escape(k)); err != nil {

@@ -15,11 +15,29 @@ import (
 )
 
 // The $schema values this package validates; without $schema a schema is draft 2020-12.
+// Draft 2019-09 is validated as 2020-12 and draft-06 as draft-07: the keywords they
+// share mean the same, and the checker refuses the few that differ.
 const (
-	draft2020    = "https://json-schema.org/draft/2020-12/schema"
-	draft07      = "http://json-schema.org/draft-07/schema#"
-	draft07HTTPS = "https://json-schema.org/draft-07/schema#"
+	draft2020 = "https://json-schema.org/draft/2020-12/schema"
+	draft2019 = "https://json-schema.org/draft/2019-09/schema"
+	draft07   = "http://json-schema.org/draft-07/schema#"
+	draft06   = "http://json-schema.org/draft-06/schema#"
 )
+
+// dialect returns how a $schema value is validated: as draft-07 or not, and
+// whether this package knows it at all. http and https, with or without the
+// empty fragment, name the same dialect.
+func dialect(v any) (draft7, ok bool) {
+	s, _ := v.(string)
+	s = strings.TrimSuffix(strings.Replace(s, "https://", "http://", 1), "#")
+	switch s + "#" {
+	case strings.Replace(draft2020, "https://", "http://", 1) + "#", strings.Replace(draft2019, "https://", "http://", 1) + "#":
+		return false, true
+	case draft07, draft06:
+		return true, true
+	}
+	return false, false
+}
 
 // Schema is a checked JSON Schema, ready to validate arguments. It is safe
 // for concurrent use.
@@ -79,13 +97,11 @@ func compile(doc []byte) (*Schema, error) {
 	c := checker{}
 	if m, ok := v.(map[string]any); ok {
 		if d, ok := m["$schema"]; ok {
-			switch d {
-			case draft2020:
-			case draft07, draft07HTTPS, strings.TrimSuffix(draft07, "#"), strings.TrimSuffix(draft07HTTPS, "#"):
-				c.draft7 = true
-			default:
-				return nil, &Error{"/$schema", fmt.Sprintf("unsupported dialect %s (want %s or %s)", jsonText(d), draft2020, draft07)}
+			draft7, known := dialect(d)
+			if !known {
+				return nil, &Error{"/$schema", fmt.Sprintf("unsupported dialect %s (want %s, %s, %s or %s)", jsonText(d), draft2020, draft2019, draft07, draft06)}
 			}
+			c.draft7 = draft7
 		}
 	}
 	if err := c.schema(v, ""); err != nil {
@@ -108,8 +124,12 @@ func (s *Schema) resolve() error {
 			s.err = &Error{"", err.Error()}
 			return
 		}
-		if s.draft7 && !strings.HasSuffix(js.Schema, "#") {
-			js.Schema += "#" // the library knows draft-07 by its canonical name only
+		// The library knows two dialects, by their canonical names only.
+		if js.Schema != "" {
+			js.Schema = draft2020
+			if s.draft7 {
+				js.Schema = draft07
+			}
 		}
 		r, err := js.Resolve(&jsonschema.ResolveOptions{Loader: noRemote})
 		if err != nil {

@@ -26,6 +26,8 @@ func TestCompileRejectsBadSchemas(t *testing.T) {
 		{`{"$anchor":"1a"}`, `at '/$anchor': invalid anchor "1a"`},
 		{`{"$schema":"http://json-schema.org/draft-04/schema#"}`, "at '/$schema': unsupported dialect"},
 		{`{"$ref":"#/$defs/missing"}`, "missing"},
+		{`{"$schema":"https://json-schema.org/draft/2019-09/schema","items":[{}]}`, "at '/items': must be a schema"},
+		{`{"$schema":"https://json-schema.org/draft/2019-09/schema","$recursiveRef":"#"}`, "at '/$recursiveRef': draft 2019-09's recursive references are not supported"},
 		{`{"$ref":"https://example.com/s.json"}`, "loading https://example.com/s.json: external references are not allowed"},
 		{`[1]`, "at '': must be a schema (an object or a boolean), got array"},
 		{`{"a":`, "not valid JSON"},
@@ -49,6 +51,9 @@ func TestCompileAcceptsGoodSchemas(t *testing.T) {
 		`{"$defs":{"id":{"type":"string"}},"properties":{"a":{"$ref":"#/$defs/id"}}}`,
 		`{"$schema":"http://json-schema.org/draft-07/schema#","definitions":{"x":{}},"items":[{"type":"string"}],"dependencies":{"a":["b"],"c":{"required":["d"]}}}`,
 		`{"$schema":"https://json-schema.org/draft/2020-12/schema","prefixItems":[{}],"x-vendor":{"anything":[1]}}`,
+		`{"$schema":"https://json-schema.org/draft/2019-09/schema","properties":{"a":{"type":"string"}}}`,
+		`{"$schema":"http://json-schema.org/draft-06/schema#","items":[{"type":"string"}],"additionalItems":false}`,
+		`{"$schema":"https://json-schema.org/draft-07/schema","items":[{"type":"string"}]}`,
 		`{"minLength":2.0,"title":"t","examples":[1],"deprecated":false,"$anchor":"a_b-c.d"}`,
 	} {
 		s, err := Compile([]byte(doc))
@@ -76,6 +81,25 @@ func TestCompileCaches(t *testing.T) {
 	_, err2 = Compile([]byte(`{"type":5,"x-cache-test":1}`))
 	if err1 == nil || err1 != err2 {
 		t.Fatalf("Compile twice = %v, %v; want one error", err1, err2)
+	}
+}
+
+// The dialects the library does not name are validated as their nearest one.
+func TestOlderDialectsValidate(t *testing.T) {
+	for _, c := range []struct{ doc, bad string }{
+		{`{"$schema":"http://json-schema.org/draft-06/schema#","items":[{"type":"string"}],"additionalItems":false}`, `["a",1]`},
+		{`{"$schema":"https://json-schema.org/draft-07/schema","items":[{"type":"string"}]}`, `[1]`},
+		{`{"$schema":"https://json-schema.org/draft/2019-09/schema","properties":{"a":{"type":"string"}}}`, `{"a":1}`},
+	} {
+		s, err := Compile([]byte(c.doc))
+		if err != nil {
+			t.Fatalf("Compile(%s): %v", c.doc, err)
+		}
+		var v any
+		_ = json.Unmarshal([]byte(c.bad), &v)
+		if s.Validate(v) == nil {
+			t.Errorf("%s accepted %s", c.doc, c.bad)
+		}
 	}
 }
 
