@@ -181,7 +181,8 @@ func (v *validator) tool(p string, t *Tool) bool {
 }
 
 // parameters checks a tool's parameters schema: a JSON Schema that compiles
-// (draft 2020-12 unless it says draft-07) and describes an object.
+// (draft 2020-12 unless its $schema names another; see toolschema) and
+// describes an object.
 func (v *validator) parameters(p string, t *Tool) {
 	if v.badUnder(p) {
 		return // a decoding error inside; the schema is incomplete
