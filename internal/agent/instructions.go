@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
-	"regexp"
 	"strconv"
 	"strings"
 	"text/template"
@@ -128,7 +127,7 @@ func (v *validator) instructions(p string, a *Agent) {
 	if _, err := a.RenderInstructions(v.opts.Vars, v.opts.Now); err != nil {
 		line, col, msg := templatePos(name, errors.Unwrap(err))
 		l, c := where(line, col)
-		if m := missingVarRE.FindStringSubmatch(msg); m != nil {
+		if m := missingVarRE().FindStringSubmatch(msg); m != nil {
 			msg = fmt.Sprintf(".Vars.%s has no value: give --var %s=VALUE", m[1], m[1])
 		}
 		v.errs = append(v.errs, &ValidationError{File: file, Line: l, Column: c, Path: name, Msg: "template: " + msg})
@@ -136,16 +135,16 @@ func (v *validator) instructions(p string, a *Agent) {
 }
 
 // missingVarRE matches text/template's error for a --var that was not given.
-var missingVarRE = regexp.MustCompile(`^at <\.Vars\.(\w+)>: map has no entry for key "\w+"$`)
+var missingVarRE = lazyRegexp(`^at <\.Vars\.(\w+)>: map has no entry for key "\w+"$`)
 
-var tmplErrRE = regexp.MustCompile(`^template: (?s:.*?):(\d+)(?::(\d+))?: (.*)$`)
+var tmplErrRE = lazyRegexp(`^template: (?s:.*?):(\d+)(?::(\d+))?: (.*)$`)
 
 // templatePos extracts the 1-based line and column of a text/template error.
 func templatePos(name string, err error) (line, col int, msg string) {
 	s := err.Error()
 	rest, ok := strings.CutPrefix(s, "template: "+name+":")
 	if !ok {
-		if m := tmplErrRE.FindStringSubmatch(s); m != nil {
+		if m := tmplErrRE().FindStringSubmatch(s); m != nil {
 			rest = m[1] + ":" + m[2] + ": " + m[3]
 		} else {
 			return 1, 0, s

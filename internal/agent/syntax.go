@@ -7,10 +7,17 @@ import (
 	"regexp"
 	"strconv"
 	"strings"
+	"sync"
 	"unicode/utf8"
 )
 
-var yamlLineRE = regexp.MustCompile(`^yaml: line (\d+): (.*)$`)
+var yamlLineRE = lazyRegexp(`^yaml: line (\d+): (.*)$`)
+
+// lazyRegexp compiles expr on first use: the expressions of error paths cost the
+// start-up nothing.
+func lazyRegexp(expr string) func() *regexp.Regexp {
+	return sync.OnceValue(func() *regexp.Regexp { return regexp.MustCompile(expr) })
+}
 
 // syntaxError turns a yaml.v3 parse error into a ValidationError with a line,
 // a column and, for the common mistakes, a hint.
@@ -27,7 +34,7 @@ func syntaxError(file string, data []byte, err error) *ValidationError {
 	}
 	msg := err.Error()
 	line := 0
-	if m := yamlLineRE.FindStringSubmatch(msg); m != nil {
+	if m := yamlLineRE().FindStringSubmatch(msg); m != nil {
 		line, _ = strconv.Atoi(m[1])
 		msg = m[2]
 	} else {
@@ -79,7 +86,7 @@ func failingLine(lines [][]byte, msg string, reported int) int {
 		m := ""
 		if _, err := parseYAML(prefix); err != nil {
 			m = err.Error()
-			if sm := yamlLineRE.FindStringSubmatch(m); sm != nil {
+			if sm := yamlLineRE().FindStringSubmatch(m); sm != nil {
 				m = sm[2]
 			} else {
 				m = strings.TrimPrefix(m, "yaml: ")

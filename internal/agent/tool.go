@@ -4,11 +4,26 @@ import (
 	"encoding/json"
 	"regexp"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/rtagent/rtagent/internal/toolschema"
 )
 
-// toolNameRE is the tool name rule of docs/protocol.md R8.1.
-var toolNameRE = regexp.MustCompile(`^[a-zA-Z0-9_-]{1,64}$`)
+// validToolName is the tool name rule of docs/protocol.md R8.1:
+// ^[a-zA-Z0-9_-]{1,64}$ (by hand: no regexp to compile at start-up).
+func validToolName(s string) bool {
+	if len(s) == 0 || len(s) > 64 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isAlnum(c) && c != '_' && c != '-' {
+			return false
+		}
+	}
+	return true
+}
+
+func isAlnum(c byte) bool {
+	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
+}
 
 // Tool kinds, as returned by (*Tool).Kind.
 const (
@@ -36,7 +51,7 @@ type Tool struct {
 	Argv []string `yaml:"-"`
 
 	params   json.RawMessage
-	compiled *jsonschema.Schema
+	compiled *toolschema.Schema
 }
 
 // HTTPTool calls an HTTP endpoint.
@@ -63,7 +78,7 @@ func (t *Tool) ParametersJSON() json.RawMessage { return t.params }
 
 // ParametersSchema returns the compiled parameters schema, for validating
 // call arguments (docs/protocol.md R8.4).
-func (t *Tool) ParametersSchema() *jsonschema.Schema { return t.compiled }
+func (t *Tool) ParametersSchema() *toolschema.Schema { return t.compiled }
 
 // Guardrail checks text. Exactly one of DenyRegex, DenyWords and Command is set.
 //

@@ -11,8 +11,6 @@ import (
 	"regexp"
 	"slices"
 	"strings"
-
-	"github.com/santhosh-tekuri/jsonschema/v6"
 )
 
 // validator applies defaults and checks a decoded Config. It shares the
@@ -23,9 +21,6 @@ type validator struct {
 	opts LoadOptions
 	src  []byte
 	bad  map[string]bool // paths that failed to decode: no follow-up errors below them
-
-	compiler *jsonschema.Compiler // tool parameter schemas, created on first use
-	schemas  int                  // resources added to compiler
 }
 
 // at returns the position of path, or of its nearest ancestor that has one.
@@ -158,7 +153,7 @@ func (v *validator) toolChoiceSyntax(path, choice string) bool {
 	case "auto", "none", "required":
 		return true
 	}
-	if !toolNameRE.MatchString(choice) {
+	if !validToolName(choice) {
 		v.fail(path, "must be auto, none, required or a function name, got %q", choice)
 		return false
 	}
@@ -238,11 +233,20 @@ func checkURL(raw string, schemes ...string) string {
 	return ""
 }
 
-var headerNameRE = regexp.MustCompile("^[!#$%&'*+.^_`|~0-9A-Za-z-]+$")
+// validHeaderName reports whether s is an HTTP header name, a token of RFC 9110
+// §5.6.2: ^[!#$%&'*+.^_`|~0-9A-Za-z-]+$.
+func validHeaderName(s string) bool {
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; !isAlnum(c) && !strings.ContainsRune("!#$%&'*+-.^_`|~", rune(c)) {
+			return false
+		}
+	}
+	return s != ""
+}
 
 func (v *validator) headers(path string, h map[string]string) {
 	for _, k := range sortedKeys(h) {
-		if !headerNameRE.MatchString(k) {
+		if !validHeaderName(k) {
 			v.fail(join(path, k), "invalid header name %q", k)
 		}
 		if err := checkEnvTemplate(h[k]); err != nil {

@@ -2,12 +2,13 @@ package agent
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
-	"github.com/rtagent/rtagent/internal/tools"
 	"slices"
 	"strings"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/rtagent/rtagent/internal/tools"
+	"github.com/rtagent/rtagent/internal/toolschema"
 )
 
 var httpMethods = []string{"GET", "POST", "PUT", "PATCH", "DELETE"}
@@ -90,7 +91,7 @@ func (v *validator) agent(i int, a *Agent) {
 		}
 	} else {
 		a.ToolChoice = v.cfg.Model.ToolChoice
-		if !isChoiceMode(a.ToolChoice) && toolNameRE.MatchString(a.ToolChoice) {
+		if !isChoiceMode(a.ToolChoice) && validToolName(a.ToolChoice) {
 			if _, ok := names[a.ToolChoice]; !ok && len(a.MCP) == 0 {
 				v.fail("model.tool_choice", "%q is not a tool of agent %q, which sets no tool_choice", a.ToolChoice, a.Name)
 			}
@@ -108,7 +109,7 @@ func (v *validator) tool(p string, t *Tool) bool {
 	case t.Name == "":
 		v.fail(p+".name", "is required")
 		nameOK = false
-	case !toolNameRE.MatchString(t.Name):
+	case !validToolName(t.Name):
 		v.fail(p+".name", "invalid tool name %q: must match ^[a-zA-Z0-9_-]{1,64}$", t.Name)
 		nameOK = false
 	}
@@ -180,7 +181,8 @@ func (v *validator) tool(p string, t *Tool) bool {
 }
 
 // parameters checks a tool's parameters schema: a JSON Schema that compiles
-// (draft 2020-12 unless it says otherwise) and describes an object.
+// (draft 2020-12 unless its $schema names another; see toolschema) and
+// describes an object.
 func (v *validator) parameters(p string, t *Tool) {
 	if v.badUnder(p) {
 		return // a decoding error inside; the schema is incomplete
@@ -203,62 +205,15 @@ func (v *validator) parameters(p string, t *Tool) {
 		v.fail(join(p, "type"), "must be \"object\", got %s", jsonText(typ))
 		return
 	}
-	raw, err := json.Marshal(t.Parameters)
-	if err != nil {
+	s, raw, err := toolschema.CompileValue(t.Parameters)
+	if se := (*toolschema.Error)(nil); errors.As(err, &se) {
+		v.fail(p, "invalid JSON Schema: %s", se)
+		return
+	} else if err != nil {
 		v.fail(p, "cannot encode as JSON: %v", err)
-		return
-	}
-	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(string(raw)))
-	if err != nil {
-		v.fail(p, "cannot encode as JSON: %v", err)
-		return
-	}
-	if v.compiler == nil { // one compiler per load: the metaschema is compiled once
-		v.compiler = jsonschema.NewCompiler()
-		v.compiler.DefaultDraft(jsonschema.Draft2020)
-		v.compiler.UseLoader(noLoader{})
-	}
-	v.schemas++
-	loc := fmt.Sprintf("mem:///parameters/%d.json", v.schemas)
-	if err := v.compiler.AddResource(loc, doc); err != nil {
-		v.fail(p, "invalid JSON Schema: %s", schemaError(err, loc))
-		return
-	}
-	s, err := v.compiler.Compile(loc)
-	if err != nil {
-		v.fail(p, "invalid JSON Schema: %s", schemaError(err, loc))
 		return
 	}
 	t.params, t.compiled = raw, s
-}
-
-// noLoader refuses every external $ref: loading a schema must not touch the
-// network or the file system.
-type noLoader struct{}
-
-func (noLoader) Load(url string) (any, error) {
-	return nil, fmt.Errorf("external references are not allowed (%s)", url)
-}
-
-// schemaError flattens a jsonschema compile error to one line.
-func schemaError(err error, loc string) string {
-	msg := err.Error()
-	if ve, ok := err.(*jsonschema.SchemaValidationError); ok && ve.Err != nil {
-		if inner, ok := ve.Err.(*jsonschema.ValidationError); ok {
-			msg = leafError(inner)
-		}
-	}
-	msg = strings.ReplaceAll(msg, loc, "parameters")
-	return strings.Join(strings.Fields(msg), " ")
-}
-
-// leafError returns the first most specific cause of a metaschema
-// violation, with its location inside the parameters schema.
-func leafError(e *jsonschema.ValidationError) string {
-	for len(e.Causes) > 0 {
-		e = e.Causes[0]
-	}
-	return e.Error()
 }
 
 func jsonText(x any) string {
@@ -291,11 +246,11 @@ func (v *validator) handoff(p string, from *Agent, h *Handoff) string {
 	}
 	if h.ToolName == "" {
 		h.ToolName = tools.HandoffToolName(h.Agent)
-		if !toolNameRE.MatchString(h.ToolName) {
+		if !validToolName(h.ToolName) {
 			v.fail(target, "handoff tool name %q is not a valid tool name (longer than 64 characters?); set tool_name", h.ToolName)
 			return ""
 		}
-	} else if !toolNameRE.MatchString(h.ToolName) {
+	} else if !validToolName(h.ToolName) {
 		v.fail(p+".tool_name", "invalid tool name %q: must match ^[a-zA-Z0-9_-]{1,64}$", h.ToolName)
 		return ""
 	}

@@ -2,12 +2,13 @@ package agent
 
 import (
 	"fmt"
-	"regexp"
 	"slices"
 	"strings"
 )
 
-var mcpPrefixRE = regexp.MustCompile(`^[a-zA-Z0-9_-]{0,32}$`)
+// validMCPPrefix reports whether s matches ^[a-zA-Z0-9_-]{0,32}$: a tool name's
+// characters, short enough to leave room for the tool's own name.
+func validMCPPrefix(s string) bool { return s == "" || len(s) <= 32 && validToolName(s) }
 
 // mcpServers validates mcp_servers and applies their defaults.
 func (v *validator) mcpServers() {
@@ -18,7 +19,7 @@ func (v *validator) mcpServers() {
 		switch {
 		case s.Name == "":
 			v.fail(p+".name", "is required")
-		case !toolNameRE.MatchString(s.Name):
+		case !validToolName(s.Name):
 			v.fail(p+".name", "invalid server name %q: must match ^[a-zA-Z0-9_-]{1,64}$", s.Name)
 		default:
 			if j, dup := first[s.Name]; dup {
@@ -66,7 +67,7 @@ func (v *validator) mcpServers() {
 		} else if v.has(p + ".headers") {
 			v.fail(p+".headers", "only valid for HTTP servers (url)")
 		}
-		if !mcpPrefixRE.MatchString(s.Prefix) {
+		if !validMCPPrefix(s.Prefix) {
 			v.fail(p+".prefix", "invalid prefix %q: must match ^[a-zA-Z0-9_-]{0,32}$", s.Prefix)
 		}
 		if s.Timeout == 0 {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"regexp"
 	"strings"
+	"sync"
 	"unicode"
 )
 
@@ -50,7 +51,13 @@ func (g *regexGuardrail) Check(_ context.Context, text string) (bool, string, er
 type wordsGuardrail struct {
 	name  string
 	words []string
-	re    *regexp.Regexp // one capture group per word
+	expr  string // one capture group per word
+
+	// The expression compiles on the first Check: its Unicode word classes cost
+	// about 0.4 ms, which every start would pay for every agent's guardrails.
+	once sync.Once
+	re   *regexp.Regexp
+	err  error
 }
 
 // wordClass is what counts as part of a word: letters, combining marks, digits and
@@ -94,11 +101,20 @@ func NewDenyWords(name string, words []string) (Guardrail, error) {
 	if len(alts) == 0 {
 		return nil, fmt.Errorf("guardrail %s: deny_words is empty", name)
 	}
-	re, err := regexp.Compile(`(?i)` + strings.Join(alts, "|"))
-	if err != nil {
-		return nil, fmt.Errorf("guardrail %s: deny_words: %w", name, err)
-	}
-	return &wordsGuardrail{name: name, words: kept, re: re}, nil
+	// The expression is built from quoted words: it always parses. (Only a list of
+	// thousands of words could make it too large; the first Check reports that.)
+	return &wordsGuardrail{name: name, words: kept, expr: `(?i)` + strings.Join(alts, "|")}, nil
+}
+
+// regexp compiles the expression once.
+func (g *wordsGuardrail) regexp() (*regexp.Regexp, error) {
+	g.once.Do(func() {
+		g.re, g.err = regexp.Compile(g.expr)
+		if g.err != nil {
+			g.err = fmt.Errorf("guardrail %s: deny_words: %w", g.name, g.err)
+		}
+	})
+	return g.re, g.err
 }
 
 func isWordRune(r rune) bool {
@@ -108,7 +124,11 @@ func isWordRune(r rune) bool {
 func (g *wordsGuardrail) Name() string { return g.name }
 
 func (g *wordsGuardrail) Check(_ context.Context, text string) (bool, string, error) {
-	m := g.re.FindStringSubmatchIndex(text)
+	re, err := g.regexp()
+	if err != nil {
+		return false, "", err
+	}
+	m := re.FindStringSubmatchIndex(text)
 	if m == nil {
 		return false, "", nil
 	}

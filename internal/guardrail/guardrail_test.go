@@ -101,6 +101,31 @@ func TestDenyWords(t *testing.T) {
 	}
 }
 
+// A deny_words guardrail compiles its expression on its first Check, not when it is
+// built: a start builds every agent's guardrails, most of which never run. Concurrent
+// first Checks agree.
+func TestDenyWordsCompilesOnFirstCheck(t *testing.T) {
+	g, err := NewDenyWords("w", []string{"guarantee", "refund now"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if g.(*wordsGuardrail).re != nil {
+		t.Fatal("NewDenyWords compiled its expression at construction")
+	}
+	done := make(chan bool)
+	for range 4 {
+		go func() {
+			tripped, _, err := g.Check(context.Background(), "I Guarantee it")
+			done <- tripped && err == nil
+		}()
+	}
+	for range 4 {
+		if !<-done {
+			t.Error("a concurrent first Check did not trip")
+		}
+	}
+}
+
 func TestCommandGuardrail(t *testing.T) {
 	script, _ := filepath.Abs("testdata/check.sh")
 	g, err := NewCommand("moderation", []string{"/bin/sh", script}, 0)

@@ -1,16 +1,14 @@
 package scenario
 
 import (
-	"bytes"
 	"encoding/json"
 	"fmt"
 	"reflect"
 	"strings"
 	"time"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
-
 	"github.com/rtagent/rtagent/internal/session"
+	"github.com/rtagent/rtagent/internal/toolschema"
 )
 
 // Outcome of one expectation.
@@ -185,8 +183,8 @@ func toolCalled(tc *ToolCall, evs []session.Event) (bool, string) {
 			if err != nil {
 				return false, err.Error()
 			}
-			inst, err := jsonschema.UnmarshalJSON(strings.NewReader(s.Arguments))
-			if err != nil || sch.Validate(inst) != nil {
+			var inst any
+			if err := json.Unmarshal([]byte(s.Arguments), &inst); err != nil || sch.Validate(inst) != nil {
 				continue
 			}
 		}
@@ -229,20 +227,9 @@ func jsonEqual(a, b any) bool {
 	return reflect.DeepEqual(na, nb)
 }
 
-func compileSchema(m map[string]any) (*jsonschema.Schema, error) {
-	raw, err := json.Marshal(m)
-	if err != nil {
-		return nil, err
-	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
-	if err != nil {
-		return nil, err
-	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource("arguments.json", doc); err != nil {
-		return nil, err
-	}
-	return c.Compile("arguments.json")
+func compileSchema(m map[string]any) (*toolschema.Schema, error) {
+	s, _, err := toolschema.CompileValue(m)
+	return s, err
 }
 
 // assistantText joins the final assistant transcripts of evs.

@@ -130,9 +130,30 @@ func TestInvalidScenarioHasPositions(t *testing.T) {
 		"testdata/bad/invalid.test.yaml:5:14: steps[1].approve: want yes, no, always or never",
 		"testdata/bad/invalid.test.yaml:7:29: steps[2].expect.transcript.matches: not a valid regular expression",
 		`testdata/bad/invalid.test.yaml:8:7: steps[2].expect.tool_caled: unknown field "tool_caled" (did you mean "tool_called"?)`,
+		"testdata/bad/invalid.test.yaml:10:48: steps[3].expect.tool_called.arguments_schema: not a valid JSON Schema: at '/properties/n/minimum': got string, want number",
 	} {
 		if !strings.Contains(got, want) {
 			t.Errorf("errors lack %q:\n%s", want, got)
+		}
+	}
+}
+
+// A tool_called expectation with arguments_schema passes only for a call whose
+// arguments validate.
+func TestToolCalledArgumentsSchema(t *testing.T) {
+	tc := &ToolCall{Name: "refund", ArgumentsSchema: map[string]any{
+		"required":   []any{"order_id"},
+		"properties": map[string]any{"order_id": map[string]any{"type": "string", "pattern": "^A-[0-9]+$"}},
+	}}
+	call := func(args string) []session.Event {
+		return []session.Event{session.ToolStart{Tool: "refund", Arguments: args}}
+	}
+	if ok, why := toolCalled(tc, call(`{"order_id":"A-12"}`)); !ok {
+		t.Errorf("matching arguments failed: %s", why)
+	}
+	for _, args := range []string{`{}`, `{"order_id":12}`, `{"order_id":"B-1"}`, `{"order_id":`} {
+		if ok, _ := toolCalled(tc, call(args)); ok {
+			t.Errorf("arguments %s passed the schema", args)
 		}
 	}
 }

@@ -15,7 +15,7 @@ func TestBuiltinNamesAndParameters(t *testing.T) {
 	}
 	for _, name := range BuiltinNames() {
 		p := BuiltinParameters(name)
-		if _, err := compileSchema(p); err != nil {
+		if _, err := compileParameters(p); err != nil {
 			t.Errorf("%s: %v", name, err)
 		}
 		tool, err := NewBuiltin(name, Definition{Name: "my_" + name})

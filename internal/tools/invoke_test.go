@@ -44,14 +44,14 @@ func TestInvokeArguments(t *testing.T) {
 	}{
 		{`{"order_id":"A1"}`, `got {"order_id":"A1"}`},
 		{`{"order_id": "A1", "qty": 2}`, `got {"order_id": "A1", "qty": 2}`},
-		{`{"order_id":`, "Invalid arguments for tool lookup_order: not valid JSON: unexpected EOF"},
-		{`{"order_id":"A1"} {}`, "Invalid arguments for tool lookup_order: not valid JSON: invalid character after top-level value"},
+		{`{"order_id":`, "Invalid arguments for tool lookup_order: not valid JSON: unexpected end of JSON input"},
+		{`{"order_id":"A1"} {}`, "Invalid arguments for tool lookup_order: not valid JSON: invalid character '{' after top-level value"},
 		{`["A1"]`, "Invalid arguments for tool lookup_order: expected a JSON object, got an array"},
 		{`"A1"`, "Invalid arguments for tool lookup_order: expected a JSON object, got a string"},
 		{`{}`, "Invalid arguments for tool lookup_order: missing property 'order_id'"},
 		{``, "Invalid arguments for tool lookup_order: missing property 'order_id'"},
 		{`{"order_id":42}`, "Invalid arguments for tool lookup_order: at '/order_id': got number, want string"},
-		{`{"order_id":"A1","qty":0}`, "Invalid arguments for tool lookup_order: at '/qty': minimum: got 0, want 1"},
+		{`{"order_id":"A1","qty":0}`, "Invalid arguments for tool lookup_order: at '/qty': minimum: 0 is less than 1"},
 		{`{"order_id":"A1","extra":true}`, "Invalid arguments for tool lookup_order: additional properties 'extra' not allowed"},
 	}
 	for _, tc := range tests {

@@ -5,63 +5,26 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"strings"
-	"sync"
 
-	"github.com/santhosh-tekuri/jsonschema/v6"
+	"github.com/rtagent/rtagent/internal/toolschema"
 )
 
-// schemaURL names the one resource each compiler holds; it is never fetched.
-const schemaURL = "urn:rtagent:tool-parameters"
-
-// compiledSchema is one cache entry: a schema compiles once, successfully or not.
-type compiledSchema struct {
-	schema *jsonschema.Schema
-	err    error
-}
-
-// schemaCache maps a parameters document (its exact text) to its compiled schema, so
-// every tool's schema is compiled once per process however often it is called. Keys
-// come from configuration, so the cache is bounded by it.
-var schemaCache = struct {
-	sync.RWMutex
-	m map[string]*compiledSchema
-}{m: map[string]*compiledSchema{}}
-
 // compileParameters returns the compiled schema for params (nil when params is empty:
-// any object is accepted).
-func compileParameters(params json.RawMessage) (*jsonschema.Schema, error) {
-	if len(bytes.TrimSpace(params)) == 0 {
+// any object is accepted). toolschema caches it: every tool's schema compiles once per
+// process however often it is called.
+func compileParameters(params json.RawMessage) (*toolschema.Schema, error) {
+	doc := bytes.TrimSpace(params)
+	if len(doc) == 0 {
 		return nil, nil
 	}
-	schemaCache.RLock()
-	c, ok := schemaCache.m[string(params)]
-	schemaCache.RUnlock()
-	if ok {
-		return c.schema, c.err
-	}
-	c = &compiledSchema{}
-	c.schema, c.err = compileSchema(params)
-	schemaCache.Lock()
-	schemaCache.m[string(params)] = c
-	schemaCache.Unlock()
-	return c.schema, c.err
-}
-
-func compileSchema(params json.RawMessage) (*jsonschema.Schema, error) {
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(params))
-	if err != nil {
-		return nil, fmt.Errorf("parameters are not valid JSON: %w", err)
-	}
-	if _, ok := doc.(map[string]any); !ok {
+	s, err := toolschema.Compile(params)
+	var se *toolschema.Error
+	switch {
+	case err != nil && !errors.As(err, &se):
+		return nil, fmt.Errorf("parameters are %w", err) // not valid JSON: …
+	case doc[0] != '{':
 		return nil, errors.New("parameters must be a JSON Schema object")
-	}
-	c := jsonschema.NewCompiler()
-	if err := c.AddResource(schemaURL, doc); err != nil {
-		return nil, fmt.Errorf("parameters: %w", err)
-	}
-	s, err := c.Compile(schemaURL)
-	if err != nil {
+	case err != nil:
 		return nil, fmt.Errorf("parameters are not a valid JSON Schema: %w", err)
 	}
 	return s, nil
@@ -81,9 +44,9 @@ func checkDefinition(def Definition) error {
 
 // parseArguments checks that arguments are one JSON object matching schema (nil: any
 // object). The returned error is the model-visible reason.
-func parseArguments(arguments []byte, schema *jsonschema.Schema) error {
-	inst, err := jsonschema.UnmarshalJSON(bytes.NewReader(arguments))
-	if err != nil {
+func parseArguments(arguments []byte, schema *toolschema.Schema) error {
+	var inst any
+	if err := json.Unmarshal(arguments, &inst); err != nil {
 		return fmt.Errorf("not valid JSON: %v", err)
 	}
 	if _, ok := inst.(map[string]any); !ok {
@@ -92,37 +55,7 @@ func parseArguments(arguments []byte, schema *jsonschema.Schema) error {
 	if schema == nil {
 		return nil
 	}
-	if err := schema.Validate(inst); err != nil {
-		var ve *jsonschema.ValidationError
-		if errors.As(err, &ve) {
-			return errors.New(validationReason(ve))
-		}
-		return err
-	}
-	return nil
-}
-
-// validationReason flattens a validation error tree into one line: the leaf causes,
-// each with its location, e.g. "at '/order_id': got number, want string".
-func validationReason(ve *jsonschema.ValidationError) string {
-	var leaves []string
-	var walk func(e *jsonschema.ValidationError)
-	walk = func(e *jsonschema.ValidationError) {
-		if len(e.Causes) == 0 {
-			// A leaf prints as "at '<pointer>': <message>"; the root pointer adds nothing.
-			leaves = append(leaves, strings.TrimPrefix(e.Error(), "at '': "))
-			return
-		}
-		for _, c := range e.Causes {
-			walk(c)
-		}
-	}
-	walk(ve)
-	const maxLeaves = 5
-	if len(leaves) > maxLeaves {
-		leaves = append(leaves[:maxLeaves], fmt.Sprintf("and %d more", len(leaves)-maxLeaves))
-	}
-	return strings.Join(leaves, "; ")
+	return schema.Validate(inst)
 }
 
 func jsonKind(v any) string {
@@ -135,7 +68,7 @@ func jsonKind(v any) string {
 		return "a string"
 	case bool:
 		return "a boolean"
-	case json.Number:
+	case float64:
 		return "a number"
 	default:
 		return fmt.Sprintf("%T", v)
