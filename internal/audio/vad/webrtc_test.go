@@ -1,7 +1,9 @@
 package vad
 
 import (
+	"debug/elf"
 	"errors"
+	"os"
 	"strings"
 	"testing"
 )
@@ -55,5 +57,28 @@ func TestLibraryWithoutVAD(t *testing.T) {
 	_, err := l.load()
 	if err == nil || !errors.Is(err, ErrNoLibrary) || !strings.Contains(err.Error(), "WebRtcVad_Create") {
 		t.Errorf("libm.so.6 as the VAD library: %v, want an ErrNoLibrary naming WebRtcVad_Create", err)
+	}
+}
+
+// Nothing links WebRTC's library or the C++ runtime: a binary with this package
+// starts without them (the dlopen happens when a detector is created).
+func TestNotLinked(t *testing.T) {
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f, err := elf.Open(exe)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	libs, err := f.ImportedLibraries()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range libs {
+		if strings.HasPrefix(l, "libwebrtc") || strings.HasPrefix(l, "libstdc++") {
+			t.Errorf("%s links %s (DT_NEEDED %q)", exe, l, libs)
+		}
 	}
 }
