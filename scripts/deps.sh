@@ -1,19 +1,20 @@
 #!/usr/bin/env bash
-# Installs the system packages rtagent needs to build and test, on Debian/Ubuntu.
+# Installs the system packages rtagent needs to build, run and test, on Debian/Ubuntu.
 # Idempotent and quiet when everything is already there.
-#   build: gcc, g++, pkg-config, PortAudio (portaudio19-dev), speexdsp (libspeexdsp-dev, echo cancellation),
-#          WebRTC audio processing (libwebrtc-audio-processing-dev, the local voice detector)
+#   build: gcc, pkg-config, PortAudio (portaudio19-dev), speexdsp (libspeexdsp-dev, echo cancellation)
+#   run:   WebRTC audio processing (libwebrtc-audio-processing1, the local voice detector: loaded
+#          with dlopen on first use, so building needs neither it nor its -dev package)
 #   tests: python3 (protocol validators), tmux (TUI tests), espeak-ng and sox (speech fixtures)
 set -euo pipefail
 
 need=()
 have_pc() { pkg-config --exists "$1" 2>/dev/null; }
+have_lib() { { ldconfig -p 2>/dev/null || /sbin/ldconfig -p 2>/dev/null; } | grep -qF "$1 "; }
 command -v gcc >/dev/null 2>&1 || need+=(gcc libc6-dev)
-command -v g++ >/dev/null 2>&1 || need+=(g++)
 command -v pkg-config >/dev/null 2>&1 || need+=(pkg-config)
 have_pc portaudio-2.0 || need+=(portaudio19-dev)
 have_pc speexdsp || need+=(libspeexdsp-dev)
-have_pc webrtc-audio-processing || need+=(libwebrtc-audio-processing-dev)
+have_lib libwebrtc_audio_processing.so.1 || need+=(libwebrtc-audio-processing1)
 if [ "${1:-}" = "--test" ]; then
   command -v python3 >/dev/null 2>&1 || need+=(python3)
   command -v tmux >/dev/null 2>&1 || need+=(tmux)

@@ -123,7 +123,14 @@ func runChat(ctx context.Context, f *factory, opts *chatOptions) (err error) {
 	if err := rt.Session.Start(ctx); err != nil {
 		return err
 	}
-	if _, err := voice.StartLocalVAD(rt.Config.Model.LocalVAD, rt.Session); err != nil {
+	if _, err := voice.StartLocalVAD(rt.Config.Model.LocalVAD, rt.Session); errors.Is(err, app.ErrNoLocalVAD) {
+		note := fmt.Sprintf("%v — continuing without local barge-in", err)
+		if useTUI {
+			notices = append(notices, note)
+		} else {
+			fmt.Fprintf(f.IO.ErrOut, "rtagent: %s\n", terminalText(note))
+		}
+	} else if err != nil {
 		return err
 	}
 	if useTUI {

@@ -15,6 +15,7 @@ import (
 	"github.com/rogpeppe/go-internal/testscript"
 
 	"github.com/rtagent/rtagent/internal/audio"
+	"github.com/rtagent/rtagent/internal/audio/vad"
 	"github.com/rtagent/rtagent/internal/realtime/sim"
 	"github.com/rtagent/rtagent/internal/scenario"
 	"github.com/rtagent/rtagent/internal/testkit"
@@ -26,6 +27,10 @@ func TestMain(m *testing.M) {
 	audio.RunProbeIfChild() // audio.Probe runs this binary as its child
 	testscript.Main(m, map[string]func(){
 		"rtagent": func() {
+			// A missing WebRTC library, for scripts of that path (vad.UseLibrary).
+			if name := os.Getenv("RTAGENT_TEST_VAD_LIBRARY"); name != "" {
+				vad.UseLibrary(name)
+			}
 			io := systemIO()
 			// Every line `run --format jsonl` prints in a script is kept for
 			// TestScripts to validate against the events schema.

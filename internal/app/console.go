@@ -96,7 +96,8 @@ func (c *Console) startLocked(v *Voice) {
 	c.sink.Set(v.Sink())
 	v.Start(c.ctx, c.sess, c.spoken && !c.ptt)
 	if v != c.initial && c.rt.Config != nil { // a reopened voice gets its local barge-in back
-		if _, err := v.StartLocalVAD(c.rt.Config.Model.LocalVAD, c.sess); err != nil {
+		// A missing VAD library was reported when chat started.
+		if _, err := v.StartLocalVAD(c.rt.Config.Model.LocalVAD, c.sess); err != nil && !errors.Is(err, ErrNoLocalVAD) {
 			c.fault(err)
 		}
 	}

@@ -40,6 +40,10 @@ type VoiceOptions struct {
 // ErrNoAudio means no microphone or speaker could be opened: chat falls back to text.
 var ErrNoAudio = errors.New("no audio device")
 
+// ErrNoLocalVAD means WebRTC's voice detector library could not be loaded
+// (vad.ErrNoLibrary): chat goes on without local barge-in.
+var ErrNoLocalVAD = vad.ErrNoLibrary
+
 // Voice is the microphone and speaker of a chat: capture → echo handling → session,
 // session → player → speaker, and an optional stereo recording of both.
 type Voice struct {
@@ -195,8 +199,10 @@ func (v *Voice) observeMic(captured time.Time, mic, out []int16) {
 // fade, cancel, truncate at what was played) and leaves non-interruptible agents
 // alone (R7.8). Without AEC (--no-aec, speakers) the echo guard cannot tell the
 // assistant's voice from the user's, and --half-duplex promises barge-in by key
-// only: there it stays off and the status says why. It returns the status-line
-// summary ("" when o is nil or disabled). v may be nil (text mode).
+// only: there it stays off and the status says why. Without WebRTC's library it
+// stays off too: the status says so and the error wraps ErrNoLocalVAD (the caller
+// tells the user and goes on). It returns the status-line summary ("" when o is
+// nil or disabled). v may be nil (text mode).
 func (v *Voice) StartLocalVAD(o *vad.Options, s *session.Session) (string, error) {
 	if v == nil || o == nil || !o.Enabled {
 		return "", nil
@@ -216,6 +222,11 @@ func (v *Voice) StartLocalVAD(o *vad.Options, s *session.Session) (string, error
 		return v.vadStatus, nil
 	}
 	bi, err := vad.NewBargeIn(vad.BargeInConfig{Options: *o})
+	if errors.Is(err, ErrNoLocalVAD) {
+		// Said once: later calls return the status without the error.
+		v.vadStatus = "local VAD off (no " + vad.LibraryName + ")"
+		return v.vadStatus, fmt.Errorf("local_vad: %w", err)
+	}
 	if err != nil {
 		return "", fmt.Errorf("local_vad: %w", err)
 	}

@@ -4,9 +4,12 @@ import (
 	"bytes"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
+	"strings"
 	"testing"
 
 	"github.com/rtagent/rtagent/internal/audio"
+	"github.com/rtagent/rtagent/internal/audio/vad"
 	"github.com/rtagent/rtagent/internal/session"
 	"github.com/rtagent/rtagent/internal/testkit"
 )
@@ -87,5 +90,26 @@ func TestVoiceBatchesAppendsAndFlushesOnCommit(t *testing.T) {
 	}
 	if !bytes.Equal(got, want) {
 		t.Errorf("appended %d bytes, not the %d bytes of the five frames in order", len(got), len(want))
+	}
+}
+
+// Without WebRTC's library, local barge-in stays off: the first StartLocalVAD
+// returns an error wrapping ErrNoLocalVAD that names the library and the package
+// (chat tells the user) and the status says why; later calls return the status
+// without the error, so it is said once.
+func TestStartLocalVADWithoutLibrary(t *testing.T) {
+	defer vad.UseLibrary("librtagent_no_such_webrtc.so.1")()
+	v := &Voice{}
+	const want = "local VAD off (no " + vad.LibraryName + ")"
+	status, err := v.StartLocalVAD(&vad.Options{Enabled: true}, nil)
+	if !errors.Is(err, ErrNoLocalVAD) || !strings.Contains(err.Error(), "librtagent_no_such_webrtc.so.1") ||
+		!strings.Contains(err.Error(), vad.LibraryPackage) {
+		t.Errorf("error %v, want ErrNoLocalVAD naming the library and %s", err, vad.LibraryPackage)
+	}
+	if status != want || v.LocalVADStatus() != want || v.bargeIn.Load() != nil {
+		t.Errorf("status %q / %q, barge-in %v; want %q and none", status, v.LocalVADStatus(), v.bargeIn.Load(), want)
+	}
+	if status, err := v.StartLocalVAD(&vad.Options{Enabled: true}, nil); status != want || err != nil {
+		t.Errorf("second call: %q, %v; want %q, nil", status, err, want)
 	}
 }

@@ -1,7 +1,7 @@
 // Package vad is local voice activity detection for instant barge-in
 // (docs/protocol.md R7.6, R7.12): WebRTC's voice detector, from Debian's
-// libwebrtc-audio-processing (the VoiceDetection component of its AudioProcessing
-// module), run on the echo-cancelled microphone signal.
+// libwebrtc-audio-processing1 (its C WebRtcVad_* API, loaded with dlopen on first
+// use: nothing links it), run on the echo-cancelled microphone signal.
 //
 // A Detector turns 24 kHz PCM16 mono into speech-start and speech-end events: it
 // resamples to 16 kHz, classifies 10 ms frames, and reports a start once MinSpeech of
