@@ -259,8 +259,10 @@ func (m *Model) closedEventLocked(err error) realtime.Closed {
 	return realtime.Closed{Code: code, Reason: reason, Err: &CloseError{Code: code, Reason: reason, Message: m.scrub(msg)}}
 }
 
-// handleFrame decodes one server frame and applies it to the engine state.
-func (m *Model) handleFrame(data []byte) {
+// handleFrame decodes one server frame and applies it to the engine state. It
+// reports whether an event may still reference data (the reader then leaves that
+// buffer alone); audio deltas never do.
+func (m *Model) handleFrame(data []byte) (kept bool) {
 	typ, ev, err := decodeEvent(data)
 	if err != nil {
 		name := typ
@@ -270,12 +272,13 @@ func (m *Model) handleFrame(data []byte) {
 		m.cfg.Logger.Debug("cannot decode server event", "type", typ, "err", err)
 		m.evq.Push(realtime.Error{Source: "engine", Code: "invalid_server_event",
 			Message: "cannot decode " + name + ": " + m.scrub(err.Error())})
-		return
+		return true
 	}
 	if d, ok := ev.(realtime.AudioDelta); ok { // hot path: no engine state involved
 		m.evq.Push(d)
-		return
+		return false
 	}
+	kept = true
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	switch e := ev.(type) {
@@ -313,6 +316,7 @@ func (m *Model) handleFrame(data []byte) {
 		}
 	}
 	m.evq.Push(ev)
+	return true
 }
 
 // serverErrorLocked correlates a server error (R3.1, R6.5, R1.12) and emits it
