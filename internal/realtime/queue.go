@@ -110,3 +110,11 @@ func (q *EventQueue) pump() {
 type Queued interface {
 	EventQueue() *EventQueue
 }
+
+// QueueOf returns m's event queue, or nil when m must be read through Events.
+func QueueOf(m Model) *EventQueue {
+	if q, ok := m.(Queued); ok {
+		return q.EventQueue()
+	}
+	return nil
+}

@@ -298,10 +298,9 @@ func (s *Session) send(cmd realtime.Command) error {
 // whatever is queued and handles it all. Other Models are read through Events.
 func (s *Session) run() {
 	var ready <-chan struct{}
-	var mq *realtime.EventQueue
 	var evs <-chan realtime.Event
-	if q, ok := s.model.(realtime.Queued); ok {
-		mq = q.EventQueue()
+	mq := realtime.QueueOf(s.model)
+	if mq != nil {
 		ready = mq.Ready()
 	} else {
 		evs = s.model.Events()
@@ -441,8 +440,7 @@ func (s *Session) drainModel() (closed realtime.Closed, ok bool) {
 			closed, ok = c, true
 		}
 	}
-	if q, queued := s.model.(realtime.Queued); queued {
-		mq := q.EventQueue()
+	if mq := realtime.QueueOf(s.model); mq != nil {
 		var batch []realtime.Event
 		for {
 			var more bool
