@@ -4,8 +4,8 @@ import "sync"
 
 // EventQueue is the unbounded FIFO between a Model's producers (its socket reader,
 // Send, reconnection) and its one consumer. Policy: unbounded, because the
-// connection's reader must never block on the consumer (pings, barge-in); Push
-// never blocks.
+// connection's reader must never block on the consumer (pings, barge-in;
+// docs/protocol.md §0, R12.1); Push never blocks.
 //
 // A consumer either waits on Ready and takes everything queued with Drain — the
 // reader's goroutine hands events straight to the consumer's, one wake-up for a
