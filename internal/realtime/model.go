@@ -10,7 +10,9 @@ import "context"
 //     first SessionUpdated with Ready set). A Model is connected at most once.
 //   - Events delivers typed events in wire order. It is fed through an unbounded queue,
 //     so the connection's reader never blocks on the consumer. The last event is always
-//     Closed, after which the channel is closed.
+//     Closed, after which the channel is closed. A Model may also offer its queue
+//     itself (Queued, queue.go): the consumer then drains it instead of reading
+//     Events, one goroutine hand-off fewer per event.
 //   - Send queues one command on the single ordered writer. It returns an error only
 //     when the command is invalid or the connection is gone; wire-level failures come
 //     back as Error events.

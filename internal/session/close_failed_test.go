@@ -23,7 +23,19 @@ func (f failedModel) Close() error {
 // not a clean "closed": a run whose connection dropped must not pass as a success
 // (issue 11; the engine may take the close request before the model's Closed).
 func TestCloseReportsAnEarlierConnectionFailure(t *testing.T) {
-	m := failedModel{newFakeModel()}
+	forEachFakeMode(t, func(t *testing.T, newFake func() *fakeModel) {
+		testCloseReportsAnEarlierConnectionFailure(t, failedModel{newFake()})
+	})
+}
+
+// forEachFakeMode runs f with a fake the engine drains through its queue (the real
+// model's path) and with one it reads through Events.
+func forEachFakeMode(t *testing.T, f func(t *testing.T, newFake func() *fakeModel)) {
+	t.Run("queue", func(t *testing.T) { f(t, newFakeModel) })
+	t.Run("channel", func(t *testing.T) { f(t, newChannelFakeModel) })
+}
+
+func testCloseReportsAnEarlierConnectionFailure(t *testing.T, m failedModel) {
 	s, rec := startRecorded(t, m)
 	if err := s.Close(); !errors.Is(err, errLostBefore) {
 		t.Errorf("Close() = %v, want the connection failure", err)
@@ -48,7 +60,12 @@ func (f serverEndedModel) Close() error {
 // A session closed after the server had ended it reports the server's close (the
 // close we ask for comes back as a bare 1000).
 func TestCloseReportsAnEarlierServerClose(t *testing.T) {
-	m := serverEndedModel{newFakeModel()}
+	forEachFakeMode(t, func(t *testing.T, newFake func() *fakeModel) {
+		testCloseReportsAnEarlierServerClose(t, serverEndedModel{newFake()})
+	})
+}
+
+func testCloseReportsAnEarlierServerClose(t *testing.T, m serverEndedModel) {
 	s, rec := startRecorded(t, m)
 	_ = s.Close()
 	<-rec.Done()

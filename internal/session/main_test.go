@@ -35,12 +35,25 @@ type fakeModel struct {
 	closed    bool
 	closes    int
 	events    chan realtime.Event
+	q         *realtime.EventQueue // set: the engine drains it (realtime.Queued), like the real model
 	notify    chan struct{}
 }
 
+// newFakeModel returns a fake the engine drains through its queue, like the real
+// model (realtime.Queued).
 func newFakeModel() *fakeModel {
+	f := newChannelFakeModel()
+	f.q = realtime.NewEventQueue()
+	return f
+}
+
+// newChannelFakeModel returns a fake read through Events only.
+func newChannelFakeModel() *fakeModel {
 	return &fakeModel{events: make(chan realtime.Event, 1<<16), notify: make(chan struct{}, 1)}
 }
+
+// EventQueue implements realtime.Queued (nil for a channel fake).
+func (f *fakeModel) EventQueue() *realtime.EventQueue { return f.q }
 
 func (f *fakeModel) Connect(_ context.Context, opts realtime.ConnectOptions) error {
 	f.mu.Lock()
@@ -53,7 +66,12 @@ func (f *fakeModel) Connect(_ context.Context, opts realtime.ConnectOptions) err
 	return nil
 }
 
-func (f *fakeModel) Events() <-chan realtime.Event { return f.events }
+func (f *fakeModel) Events() <-chan realtime.Event {
+	if f.q != nil {
+		return f.q.Channel()
+	}
+	return f.events
+}
 
 func (f *fakeModel) Send(_ context.Context, cmd realtime.Command) error {
 	f.mu.Lock()
@@ -89,6 +107,11 @@ func (f *fakeModel) end(c realtime.Closed) {
 	if already {
 		return
 	}
+	if f.q != nil {
+		f.q.Push(c)
+		f.q.Close()
+		return
+	}
 	f.events <- c
 	close(f.events)
 }
@@ -110,7 +133,11 @@ func (f *fakeModel) emit(evs ...realtime.Event) {
 		return
 	}
 	for _, ev := range evs {
-		f.events <- ev
+		if f.q != nil {
+			f.q.Push(ev)
+		} else {
+			f.events <- ev
+		}
 	}
 }
 

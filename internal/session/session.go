@@ -293,11 +293,37 @@ func (s *Session) send(cmd realtime.Command) error {
 	return err
 }
 
-// run is the engine loop.
+// run is the engine loop. A Model with its own queue (realtime.Queued) hands its
+// events straight to this goroutine: its reader pushes, this loop wakes once for
+// whatever is queued and handles it all. Other Models are read through Events.
 func (s *Session) run() {
-	evs := s.model.Events()
+	var ready <-chan struct{}
+	var evs <-chan realtime.Event
+	mq := realtime.QueueOf(s.model)
+	if mq != nil {
+		ready = mq.Ready()
+	} else {
+		evs = s.model.Events()
+	}
+	var batch []realtime.Event
 	for {
 		select {
+		case <-ready:
+			var more bool
+			batch, more = mq.Drain(batch[:0])
+			for _, ev := range batch {
+				if c, isClosed := ev.(realtime.Closed); isClosed {
+					s.teardown(Closed{Reason: c.Reason, Err: c.Err, Code: c.Code}, true)
+					return
+				}
+				s.handle(ev)
+				s.checkIdle()
+			}
+			clear(batch) // the engine keeps no reference to delivered audio
+			if !more {
+				s.teardown(Closed{Reason: "model events ended"}, true)
+				return
+			}
 		case ev, ok := <-evs:
 			if !ok {
 				s.teardown(Closed{Reason: "model events ended"}, true)
@@ -316,7 +342,7 @@ func (s *Session) run() {
 			// What the model delivered before the close request comes first: a
 			// server that had already ended the session (its Closed queued behind
 			// events not yet read) explains the end better than "closed" (issue 11).
-			if c, ended := s.readyModelEnd(evs); ended {
+			if c, ended := s.readyModelEnd(mq, evs); ended {
 				s.teardown(c, true)
 				return
 			}
@@ -328,9 +354,26 @@ func (s *Session) run() {
 
 // readyModelEnd handles the model events already delivered (at most a bounded
 // number, so a busy stream cannot hold a close up) and reports the model's end if
-// it is among them.
-func (s *Session) readyModelEnd(evs <-chan realtime.Event) (Closed, bool) {
-	for range 256 {
+// it is among them. With a queue (mq), the model's end anywhere in what is queued
+// counts; the events past the bound are not handled.
+func (s *Session) readyModelEnd(mq *realtime.EventQueue, evs <-chan realtime.Event) (Closed, bool) {
+	const bound = 256
+	if mq != nil {
+		batch, more := mq.Drain(nil)
+		for i, ev := range batch {
+			if c, isClosed := ev.(realtime.Closed); isClosed {
+				return Closed{Reason: c.Reason, Err: c.Err, Code: c.Code}, true
+			}
+			if i < bound {
+				s.handle(ev)
+			}
+		}
+		if !more {
+			return Closed{Reason: "model events ended"}, true
+		}
+		return Closed{}, false
+	}
+	for range bound {
 		select {
 		case ev, ok := <-evs:
 			if !ok {
@@ -392,6 +435,30 @@ func (s *Session) teardown(final Closed, modelEnded bool) {
 func (s *Session) drainModel() (closed realtime.Closed, ok bool) {
 	timer := time.NewTimer(cleanupGrace)
 	defer timer.Stop()
+	note := func(ev realtime.Event) {
+		if c, isClosed := ev.(realtime.Closed); isClosed && !ok {
+			closed, ok = c, true
+		}
+	}
+	if mq := realtime.QueueOf(s.model); mq != nil {
+		var batch []realtime.Event
+		for {
+			var more bool
+			batch, more = mq.Drain(batch[:0])
+			for _, ev := range batch {
+				note(ev)
+			}
+			if !more {
+				return closed, ok
+			}
+			select {
+			case <-mq.Ready():
+			case <-timer.C:
+				s.log.Warn("model events not closed after Close")
+				return closed, ok
+			}
+		}
+	}
 	evs := s.model.Events()
 	for {
 		select {
@@ -399,9 +466,7 @@ func (s *Session) drainModel() (closed realtime.Closed, ok bool) {
 			if !open {
 				return closed, ok
 			}
-			if c, isClosed := ev.(realtime.Closed); isClosed && !ok {
-				closed, ok = c, true
-			}
+			note(ev)
 		case <-timer.C:
 			s.log.Warn("model events not closed after Close")
 			return closed, ok

@@ -27,12 +27,16 @@ func BenchmarkDecodeAudioDelta(b *testing.B) {
 	m := New(Config{})
 	b.ReportAllocs()
 	b.SetBytes(int64(len(frame)))
+	var batch []realtime.Event
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		m.handleFrame(frame)
-		ev, _ := m.evq.Pop()
-		if d, ok := ev.(realtime.AudioDelta); !ok || len(d.Data) != 1920 {
-			b.Fatalf("got %T", ev)
+		batch, _ = m.evq.Drain(batch[:0])
+		if len(batch) != 1 {
+			b.Fatalf("got %d events, want 1", len(batch))
+		}
+		if d, ok := batch[0].(realtime.AudioDelta); !ok || len(d.Data) != 1920 {
+			b.Fatalf("got %T", batch[0])
 		}
 	}
 	b.StopTimer()

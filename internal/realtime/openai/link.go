@@ -1,6 +1,7 @@
 package openai
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"strconv"
@@ -82,8 +83,11 @@ func (m *Model) writeLoop(l *link) {
 
 func (m *Model) readLoop(l *link) {
 	defer close(l.readerDone)
+	// buf is reused from frame to frame while nothing keeps a frame: audio deltas
+	// are decoded into their own buffers; the trace and raw events keep theirs.
+	var buf bytes.Buffer
 	for {
-		typ, data, err := l.conn.Read(l.ctx)
+		typ, data, err := m.readFrame(l, &buf)
 		if err != nil {
 			m.linkEnded(l, err)
 			return
@@ -95,8 +99,24 @@ func (m *Model) readLoop(l *link) {
 				Message: "server sent a binary frame (" + strconv.Itoa(len(data)) + " bytes); ignored"})
 			continue
 		}
-		m.handleFrame(data)
+		if m.handleFrame(data) || m.tr != nil {
+			buf = bytes.Buffer{} // data is referenced now: the next frame gets a new buffer
+		}
 	}
+}
+
+// readFrame reads one message into buf (reset first), like Conn.Read without its
+// allocation per message.
+func (m *Model) readFrame(l *link, buf *bytes.Buffer) (websocket.MessageType, []byte, error) {
+	typ, r, err := l.conn.Reader(l.ctx)
+	if err != nil {
+		return 0, nil, err
+	}
+	buf.Reset()
+	if _, err := buf.ReadFrom(r); err != nil {
+		return 0, nil, err
+	}
+	return typ, buf.Bytes(), nil
 }
 
 // keepalive detects a dead connection (issue: survive the network): a ping every

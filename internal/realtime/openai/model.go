@@ -14,7 +14,6 @@ import (
 
 	"github.com/coder/websocket"
 
-	"github.com/rtagent/rtagent/internal/fifo"
 	"github.com/rtagent/rtagent/internal/realtime"
 )
 
@@ -26,8 +25,9 @@ const eventIDTTL = 30 * time.Second
 type Model struct {
 	cfg Config
 
-	events chan realtime.Event
-	evq    *fifo.Queue[realtime.Event] // reader → pump; unbounded, the reader never blocks
+	// evq carries every event to the consumer; the reader never blocks on it. The
+	// session takes events from it directly (realtime.Queued); Events adds a pump.
+	evq *realtime.EventQueue
 
 	life      sync.Mutex // serialises Connect and Close
 	started   bool
@@ -98,15 +98,18 @@ type commitAck struct {
 func New(cfg Config) *Model {
 	return &Model{
 		cfg:      cfg.withDefaults(),
-		events:   make(chan realtime.Event, 1),
-		evq:      fifo.New[realtime.Event](),
+		evq:      realtime.NewEventQueue(),
 		ended:    make(chan struct{}),
 		stopDial: make(chan struct{}),
 	}
 }
 
-// Events returns the event channel. Closed is always the last event.
-func (m *Model) Events() <-chan realtime.Event { return m.events }
+// Events returns the event channel. Closed is always the last event. A consumer
+// that uses EventQueue must not call it.
+func (m *Model) Events() <-chan realtime.Event { return m.evq.Channel() }
+
+// EventQueue implements realtime.Queued: the reader's events without the pump.
+func (m *Model) EventQueue() *realtime.EventQueue { return m.evq }
 
 // Connect dials, sends the full session.update and returns once the socket is open
 // (R1.12). Readiness arrives later as SessionUpdated{Ready: true}.
@@ -145,7 +148,6 @@ func (m *Model) Connect(ctx context.Context, opts realtime.ConnectOptions) error
 		l.out.Close()
 	}
 
-	go m.pump()
 	m.run(l)
 	if err != nil {
 		_ = m.closeLocked()
@@ -174,8 +176,8 @@ func (m *Model) dial(ctx context.Context, u, model string) (*link, error) {
 // channel closes. No goroutine is involved.
 func (m *Model) failEarly(err error) {
 	m.closeOnce.Do(func() {
-		m.events <- realtime.Closed{Err: err}
-		close(m.events)
+		m.evq.Push(realtime.Closed{Err: err})
+		m.evq.Close()
 	})
 }
 
@@ -227,18 +229,6 @@ func (m *Model) closeLocked() error {
 	return nil
 }
 
-// pump moves events from the unbounded queue to the channel, then closes it.
-func (m *Model) pump() {
-	for {
-		ev, ok := m.evq.Pop()
-		if !ok {
-			close(m.events)
-			return
-		}
-		m.events <- ev
-	}
-}
-
 func (m *Model) closedEventLocked(err error) realtime.Closed {
 	code := int(websocket.CloseStatus(err))
 	var reason string
@@ -269,8 +259,10 @@ func (m *Model) closedEventLocked(err error) realtime.Closed {
 	return realtime.Closed{Code: code, Reason: reason, Err: &CloseError{Code: code, Reason: reason, Message: m.scrub(msg)}}
 }
 
-// handleFrame decodes one server frame and applies it to the engine state.
-func (m *Model) handleFrame(data []byte) {
+// handleFrame decodes one server frame and applies it to the engine state. It
+// reports whether an event may still reference data (the reader then leaves that
+// buffer alone); audio deltas never do.
+func (m *Model) handleFrame(data []byte) (kept bool) {
 	typ, ev, err := decodeEvent(data)
 	if err != nil {
 		name := typ
@@ -280,12 +272,13 @@ func (m *Model) handleFrame(data []byte) {
 		m.cfg.Logger.Debug("cannot decode server event", "type", typ, "err", err)
 		m.evq.Push(realtime.Error{Source: "engine", Code: "invalid_server_event",
 			Message: "cannot decode " + name + ": " + m.scrub(err.Error())})
-		return
+		return true
 	}
 	if d, ok := ev.(realtime.AudioDelta); ok { // hot path: no engine state involved
 		m.evq.Push(d)
-		return
+		return false
 	}
+	kept = true
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	switch e := ev.(type) {
@@ -323,6 +316,7 @@ func (m *Model) handleFrame(data []byte) {
 		}
 	}
 	m.evq.Push(ev)
+	return true
 }
 
 // serverErrorLocked correlates a server error (R3.1, R6.5, R1.12) and emits it
@@ -538,4 +532,7 @@ func logURL(raw string) string {
 	return ""
 }
 
-var _ realtime.Model = (*Model)(nil)
+var (
+	_ realtime.Model  = (*Model)(nil)
+	_ realtime.Queued = (*Model)(nil)
+)

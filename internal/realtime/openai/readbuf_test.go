@@ -1,0 +1,54 @@
+package openai
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"strconv"
+	"testing"
+
+	"github.com/rtagent/rtagent/internal/realtime"
+)
+
+// The reader reuses its read buffer after audio deltas (issue 13 #1): every event
+// must still hold what its own frame said once later frames were read into that
+// buffer — audio, and raw events that keep their frame.
+func TestReadBufferReuseKeepsEvents(t *testing.T) {
+	fs := newFakeServer(t, nil)
+	_, p, ev := connect(t, fs, Config{}, defaultSettings())
+	p.handshake(t)
+	pcm := func(i int) []byte { return bytes.Repeat([]byte{byte(i)}, 1920) }
+	audio := func(i int) string {
+		return `{"type":"response.output_audio.delta","event_id":"event_a` + strconv.Itoa(i) +
+			`","response_id":"resp_1","item_id":"item_1","output_index":0,"content_index":0,"delta":"` +
+			base64.StdEncoding.EncodeToString(pcm(i)) + `"}`
+	}
+	raw := func(i int) string {
+		return `{"type":"future.event","event_id":"event_r` + strconv.Itoa(i) + `","n":` + strconv.Itoa(i) + `}`
+	}
+	var frames []string
+	for i := range 6 {
+		frames = append(frames, audio(i), audio(i+100), raw(i))
+	}
+	p.send(t, frames...)
+	var got []realtime.Event
+	for len(got) < len(frames) {
+		e := ev.next()
+		switch e.(type) {
+		case realtime.AudioDelta, realtime.Raw:
+			got = append(got, e)
+		}
+	}
+	for i := range 6 {
+		for j, want := range []int{i, i + 100} {
+			d, ok := got[3*i+j].(realtime.AudioDelta)
+			if !ok || !bytes.Equal(d.Data, pcm(want)) || d.ItemID != "item_1" || d.ResponseID != "resp_1" {
+				t.Fatalf("event %d: %T %+v, want the audio of delta %d", 3*i+j, got[3*i+j], d.ItemID, want)
+			}
+		}
+		r, ok := got[3*i+2].(realtime.Raw)
+		if !ok || !json.Valid(r.Data) || string(r.Data) != raw(i) {
+			t.Fatalf("raw event %d: %T %s, want %s", i, got[3*i+2], r.Data, raw(i))
+		}
+	}
+}
