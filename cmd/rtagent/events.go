@@ -7,8 +7,9 @@ import (
 
 // The JSONL stream of `run --format jsonl` is a contract (docs/events.md): each line
 // is one of the types below, whose first fields are the event type and its time.
-// `rtagent schema --events` is generated from these types, so what is printed and
-// what is published cannot drift apart.
+// events.schema.json (`rtagent schema --events`) is generated from these types by
+// events_schema_test.go, which fails when the committed file is stale, so what is
+// printed and what is published cannot drift apart.
 
 // stamp starts every line: what it is and when it was printed.
 type stamp struct {
@@ -176,38 +177,5 @@ func countsOf(u realtime.Usage) counts {
 		CachedTokens: u.CachedTokens, CachedTextTokens: u.CachedTextTokens, CachedAudioTokens: u.CachedAudioTokens,
 		CachedImageTokens: u.CachedImageTokens, OutputTextTokens: u.OutputTextTokens, OutputAudioTokens: u.OutputAudioTokens,
 		Requests: u.Requests,
-	}
-}
-
-// eventLine describes one line type of the stream for the schema and the docs.
-type eventLine struct {
-	Type  string
-	Value any // a zero value of the line's Go type
-	Doc   string
-}
-
-// eventLines lists every type the stream can carry, in the order of docs/events.md.
-func eventLines() []eventLine {
-	return []eventLine{
-		{"session_start", sessionStartLine{}, "the run began: endpoint, model, starting agent, rtagent version"},
-		{"connection", connectionLine{}, "the connection changed state: connecting, connected, reconnecting, reconnected, lost, disconnected"},
-		{"agent_start", agentStartLine{}, "a response began; agent is the agent answering"},
-		{"transcript", transcriptLine{}, "a final transcript of the user or of an agent"},
-		{"speech_started", speechStartedLine{}, "voice activity detection heard speech begin (--audio-in)"},
-		{"speech_stopped", speechStoppedLine{}, "voice activity detection heard speech end (--audio-in)"},
-		{"input_audio_timeout_triggered", inputAudioTimeoutLine{}, "the server's idle timeout fired on silent input (--audio-in)"},
-		{"tool_approval_required", toolApprovalRequiredLine{}, "a tool that needs approval was called and the user is asked"},
-		{"approval", approvalLine{}, "a decision on a tool that needs approval, whoever took it"},
-		{"tool_start", toolStartLine{}, "a tool is about to run"},
-		{"tool_end", toolEndLine{}, "a tool call finished: ran, failed, timed out or was refused"},
-		{"tool_error", toolErrorLine{}, "a tool call that was not run: malformed arguments or an unknown tool"},
-		{"handoff", handoffLine{}, "control passed from one agent to another"},
-		{"guardrail_tripped", guardrailTrippedLine{}, "an output or input guardrail matched"},
-		{"guardrail_correction", guardrailCorrectionLine{}, "what the session did after a trip: asked the model to answer again, or stopped (a system action)"},
-		{"audio_interrupted", audioInterruptedLine{}, "an answer was cut off while it played"},
-		{"usage", usageLine{}, "one response's token usage and the running totals"},
-		{"agent_end", agentEndLine{}, "a response ended"},
-		{"error", errorLine{}, "an error; fatal ones end the session"},
-		{"session_end", sessionEndLine{}, "the run ended: why, exit code, totals, cost"},
 	}
 }

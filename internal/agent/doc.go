@@ -10,6 +10,7 @@
 // It must never touch the network or run a tool or guardrail program: command
 // tools are only resolved to an absolute path, HTTP tools are only parsed.
 // Values that come from the environment (${NAME} in headers and env maps) are
-// kept as templates and expanded by the caller at use time; errors name the
+// kept as templates and expanded by the caller at use time with internal/envref
+// (the one implementation of the syntax, "$${" a literal); errors name the
 // variable, never its value.
 package agent

@@ -6,90 +6,21 @@ import (
 	"net/http"
 	"os"
 	"slices"
-	"strings"
+
+	"github.com/rtagent/rtagent/internal/envref"
 )
-
-// ExpandEnv replaces every ${NAME} in s with the value of the environment
-// variable NAME, read with lookup (nil: os.LookupEnv). "$${" is a literal "${";
-// a "$" not followed by "{" is kept as is. An unset variable or a malformed
-// reference is an error that names the variable and never includes a value.
-func ExpandEnv(s string, lookup func(string) (string, bool)) (string, error) {
-	if !strings.Contains(s, "$") {
-		return s, nil
-	}
-	if lookup == nil {
-		lookup = os.LookupEnv
-	}
-	var b strings.Builder
-	for i := 0; i < len(s); {
-		switch {
-		case strings.HasPrefix(s[i:], "$${"):
-			b.WriteString("${")
-			i += 3
-		case strings.HasPrefix(s[i:], "${"):
-			end := strings.IndexByte(s[i+2:], '}')
-			if end < 0 {
-				return "", fmt.Errorf("unterminated ${ at offset %d", i)
-			}
-			name := s[i+2 : i+2+end]
-			if !validEnvName(name) {
-				return "", fmt.Errorf("invalid environment variable name %q in ${...}", name)
-			}
-			v, ok := lookup(name)
-			if !ok {
-				return "", fmt.Errorf("environment variable %s is not set", name)
-			}
-			b.WriteString(v)
-			i += 3 + end
-		default:
-			b.WriteByte(s[i])
-			i++
-		}
-	}
-	return b.String(), nil
-}
-
-// checkEnvTemplate validates the ${NAME} references of s without reading the
-// environment.
-func checkEnvTemplate(s string) error {
-	_, err := ExpandEnv(s, func(string) (string, bool) { return "", true })
-	return err
-}
-
-func validEnvName(name string) bool {
-	if name == "" {
-		return false
-	}
-	for i, r := range name {
-		if !(r == '_' || r >= 'A' && r <= 'Z' || r >= 'a' && r <= 'z' || i > 0 && r >= '0' && r <= '9') {
-			return false
-		}
-	}
-	return true
-}
-
-// expandHeaders expands the values of a header template map.
-func expandHeaders(h map[string]string, lookup func(string) (string, bool)) (http.Header, error) {
-	out := make(http.Header, len(h))
-	for k, v := range h {
-		x, err := ExpandEnv(v, lookup)
-		if err != nil {
-			return nil, fmt.Errorf("header %s: %w", k, err)
-		}
-		out.Set(k, x)
-	}
-	return out, nil
-}
 
 // Header returns the endpoint headers with ${NAME} expanded (nil lookup: os.LookupEnv).
 func (e *Endpoint) Header(lookup func(string) (string, bool)) (http.Header, error) {
-	return expandHeaders(e.Headers, lookup)
+	h, _, err := envref.Header(e.Headers, lookup)
+	return h, err
 }
 
 // Header returns the request headers with ${NAME} expanded (nil lookup: os.LookupEnv).
 // Call it at call time; the Tool keeps the unexpanded templates.
 func (h *HTTPTool) Header(lookup func(string) (string, bool)) (http.Header, error) {
-	return expandHeaders(h.Headers, lookup)
+	hdr, _, err := envref.Header(h.Headers, lookup)
+	return hdr, err
 }
 
 // Environ returns the command tool's Env as KEY=value pairs with ${NAME}
@@ -98,7 +29,7 @@ func (t *Tool) Environ(lookup func(string) (string, bool)) ([]string, error) {
 	keys := sortedKeys(t.Env)
 	out := make([]string, 0, len(keys))
 	for _, k := range keys {
-		v, err := ExpandEnv(t.Env[k], lookup)
+		v, err := envref.Expand(t.Env[k], lookup)
 		if err != nil {
 			return nil, fmt.Errorf("env %s: %w", k, err)
 		}
@@ -118,7 +49,7 @@ func (c *Config) UnsetEnv(lookup func(string) (string, bool)) []string {
 	var out []string
 	check := func(path string, h map[string]string) {
 		for _, k := range slices.Sorted(maps.Keys(h)) {
-			_, _ = ExpandEnv(h[k], func(name string) (string, bool) {
+			_, _ = envref.Expand(h[k], func(name string) (string, bool) {
 				if _, ok := lookup(name); !ok {
 					out = append(out, fmt.Sprintf("%s.%s uses ${%s}, which is not set", path, k, name))
 				}

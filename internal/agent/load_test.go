@@ -404,32 +404,6 @@ agents:
 	if n := len(err.(Errors)); n != 3 {
 		t.Errorf("%d errors, want 3:\n%v", n, err)
 	}
-	_, err = ExpandEnv("Bearer ${TOKEN}", func(string) (string, bool) { return "", false })
-	if err == nil || err.Error() != "environment variable TOKEN is not set" {
-		t.Errorf("ExpandEnv unset: %v", err)
-	}
-}
-
-func TestExpandEnv(t *testing.T) {
-	env := map[string]string{"A": "1", "B_2": "two"}
-	lookup := func(k string) (string, bool) { v, ok := env[k]; return v, ok }
-	for in, want := range map[string]string{
-		"plain":        "plain",
-		"${A}":         "1",
-		"x${A}y${B_2}": "x1ytwo",
-		"$A and $${A}": "$A and ${A}",
-		"cost: $5":     "cost: $5",
-	} {
-		got, err := ExpandEnv(in, lookup)
-		if err != nil || got != want {
-			t.Errorf("ExpandEnv(%q) = %q, %v; want %q", in, got, err, want)
-		}
-	}
-	for _, in := range []string{"${", "${A", "${}", "${1A}", "${A-B}", "${MISSING}"} {
-		if _, err := ExpandEnv(in, lookup); err == nil {
-			t.Errorf("ExpandEnv(%q) succeeded", in)
-		}
-	}
 }
 
 func TestLoadErrorsWithoutPosition(t *testing.T) {

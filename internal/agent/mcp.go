@@ -4,7 +4,6 @@ import (
 	"reflect"
 	"time"
 
-	"github.com/invopop/jsonschema"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -86,34 +85,6 @@ func (a *MCPApproval) decodeYAML(dec *decoder, n *yaml.Node, path string) {
 		dec.decode(n, reflect.ValueOf(&a.Tools).Elem(), path)
 	default:
 		dec.errorf(n, path, "expected true, false or a list of tool names, got %s", describe(n))
-	}
-}
-
-// JSONSchemaExtend turns the reflected object schema into "name or object".
-func (MCPUse) JSONSchemaExtend(s *jsonschema.Schema) {
-	obj := *s
-	*s = jsonschema.Schema{
-		Description: obj.Description,
-		OneOf: []*jsonschema.Schema{
-			{Type: "string", MinLength: ptr(uint64(1)), Description: "Name of an mcp_servers entry."},
-			&obj,
-		},
-	}
-}
-
-// JSONSchema describes MCPApproval: a boolean or a list of tool names.
-func (MCPApproval) JSONSchema() *jsonschema.Schema {
-	return &jsonschema.Schema{OneOf: []*jsonschema.Schema{
-		{Type: "boolean"},
-		{Type: "array", Items: &jsonschema.Schema{Type: "string", MinLength: ptr(uint64(1))}},
-	}}
-}
-
-// JSONSchemaExtend adds "exactly one of command, url".
-func (MCPServer) JSONSchemaExtend(s *jsonschema.Schema) {
-	s.OneOf = []*jsonschema.Schema{
-		{Required: []string{"command"}},
-		{Required: []string{"url"}},
 	}
 }
 

@@ -9,24 +9,22 @@ import (
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"go.yaml.in/yaml/v3"
+
+	"github.com/rtagent/rtagent"
 )
 
-// compileSchema compiles the generated schema with an independent validator.
+// compileSchema compiles the published (embedded) schema with an independent validator.
 func compileSchema(t *testing.T) *jsonschema.Schema {
 	t.Helper()
-	raw, err := Schema()
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(rtagent.AgentsSchema))
 	if err != nil {
 		t.Fatalf("schema is not JSON: %v", err)
 	}
 	c := jsonschema.NewCompiler()
-	if err := c.AddResource(SchemaID, doc); err != nil {
+	if err := c.AddResource("agents.schema.json", doc); err != nil {
 		t.Fatal(err)
 	}
-	s, err := c.Compile(SchemaID)
+	s, err := c.Compile("agents.schema.json")
 	if err != nil {
 		t.Fatalf("schema does not compile: %v", err)
 	}
@@ -55,10 +53,7 @@ func yamlToJSON(t *testing.T, src []byte) any {
 }
 
 func TestSchemaShape(t *testing.T) {
-	raw, err := Schema()
-	if err != nil {
-		t.Fatal(err)
-	}
+	raw := []byte(rtagent.AgentsSchema)
 	if !bytes.Contains(raw, []byte("\n  \"$schema\": \"https://json-schema.org/draft/2020-12/schema\"")) {
 		t.Errorf("schema is not indented draft 2020-12:\n%.300s", raw)
 	}

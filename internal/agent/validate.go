@@ -11,6 +11,8 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+
+	"github.com/rtagent/rtagent/internal/envref"
 )
 
 // validator applies defaults and checks a decoded Config. It shares the
@@ -249,7 +251,7 @@ func (v *validator) headers(path string, h map[string]string) {
 		if !validHeaderName(k) {
 			v.fail(join(path, k), "invalid header name %q", k)
 		}
-		if err := checkEnvTemplate(h[k]); err != nil {
+		if err := envref.Check(h[k]); err != nil {
 			v.fail(join(path, k), "%v", err)
 		}
 	}

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 
+	"github.com/rtagent/rtagent/internal/envref"
 	"github.com/rtagent/rtagent/internal/tools"
 	"github.com/rtagent/rtagent/internal/toolschema"
 )
@@ -145,10 +146,10 @@ func (v *validator) tool(p string, t *Tool) bool {
 		}
 	}
 	for _, k := range sortedKeys(t.Env) {
-		if !validEnvName(k) {
+		if !envref.ValidName(k) {
 			v.fail(join(p+".env", k), "invalid environment variable name %q", k)
 		}
-		if err := checkEnvTemplate(t.Env[k]); err != nil {
+		if err := envref.Check(t.Env[k]); err != nil {
 			v.fail(join(p+".env", k), "%v", err)
 		}
 	}

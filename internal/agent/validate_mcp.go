@@ -4,6 +4,8 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+
+	"github.com/rtagent/rtagent/internal/envref"
 )
 
 // validMCPPrefix reports whether s matches ^[a-zA-Z0-9_-]{0,32}$: a tool name's
@@ -43,10 +45,10 @@ func (v *validator) mcpServers() {
 				s.Cwd = v.cfg.Dir
 			}
 			for _, k := range sortedKeys(s.Env) {
-				if !validEnvName(k) {
+				if !envref.ValidName(k) {
 					v.fail(join(p+".env", k), "invalid environment variable name %q", k)
 				}
-				if err := checkEnvTemplate(s.Env[k]); err != nil {
+				if err := envref.Check(s.Env[k]); err != nil {
 					v.fail(join(p+".env", k), "%v", err)
 				}
 			}

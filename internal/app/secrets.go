@@ -2,14 +2,11 @@ package app
 
 import (
 	"net/url"
-	"regexp"
 
 	"github.com/rtagent/rtagent/internal/agent"
+	"github.com/rtagent/rtagent/internal/envref"
 	"github.com/rtagent/rtagent/internal/redact"
 )
-
-// envRef is a ${NAME} reference in a header template (agent.ExpandEnv's syntax).
-var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
 // registerSecrets adds every secret this run is configured with to the
 // process-wide registry (internal/redact) before anything connects, so that no
@@ -38,10 +35,16 @@ func registerSecrets(ep endpoint, cfg *agent.Config, getenv func(string) string)
 	}
 	headers := func(h map[string]string) {
 		for _, v := range h {
-			for _, m := range envRef.FindAllStringSubmatch(v, -1) {
-				redact.Register(getenv(m[1]))
-			}
-			if x, err := agent.ExpandEnv(v, func(k string) (string, bool) { s := getenv(k); return s, s != "" }); err == nil && x != v {
+			// Each value a reference expands to, even when another one is unset; a
+			// "$${" literal is no reference and nothing of it is a secret.
+			refs := 0
+			x, err := envref.Expand(v, func(k string) (string, bool) {
+				s := getenv(k)
+				redact.Register(s)
+				refs++
+				return s, s != ""
+			})
+			if err == nil && refs > 0 {
 				redact.Register(x) // the whole expanded value too ("Bearer ${TOKEN}")
 			}
 		}

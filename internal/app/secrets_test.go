@@ -36,3 +36,21 @@ func TestRegisterSecrets(t *testing.T) {
 		t.Errorf("the simulator's placeholder key was registered: %q", got)
 	}
 }
+
+// "$${NAME}" in a header is a literal: NAME's value is no secret of that header,
+// nor is the literal text.
+func TestRegisterSecretsLiteral(t *testing.T) {
+	env := map[string]string{"LIT_NAME": "literal-NOT-a-secret-1234"}
+	cfg := &agent.Config{
+		Agents: []agent.Agent{{Name: "a", Tools: []agent.Tool{{Name: "t", HTTP: &agent.HTTPTool{
+			URL: "https://example.invalid", Headers: map[string]string{"X-Doc": "see $${LIT_NAME}"}}}}}},
+		MCPServers: []agent.MCPServer{{Name: "m", URL: "https://mcp.invalid", Headers: map[string]string{"X-Doc": "use $${LIT_NAME} here"}}},
+	}
+	registerSecrets(endpoint{APIKey: simKey}, cfg, func(k string) string { return env[k] })
+	s := redact.Process()
+	for _, v := range []string{"literal-NOT-a-secret-1234", "see ${LIT_NAME}", "use ${LIT_NAME} here"} {
+		if got := s.String("x " + v + " y"); got != "x "+v+" y" {
+			t.Errorf("%q was registered as a secret: %q", v, got)
+		}
+	}
+}

@@ -5,30 +5,28 @@ import (
 	"encoding/json"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/santhosh-tekuri/jsonschema/v6"
 	"go.yaml.in/yaml/v3"
 
+	"github.com/rtagent/rtagent"
 	"github.com/rtagent/rtagent/internal/testkit"
 )
 
 // Every example scenario loads, and validates against the published schema (what
 // an editor checks through the yaml-language-server comment).
 func TestExamplesMatchTheSchema(t *testing.T) {
-	raw, err := Schema()
-	if err != nil {
-		t.Fatal(err)
-	}
-	doc, err := jsonschema.UnmarshalJSON(bytes.NewReader(raw))
+	doc, err := jsonschema.UnmarshalJSON(strings.NewReader(rtagent.ScenarioSchema))
 	if err != nil {
 		t.Fatal(err)
 	}
 	c := jsonschema.NewCompiler()
-	if err := c.AddResource(SchemaID, doc); err != nil {
+	if err := c.AddResource("scenario.schema.json", doc); err != nil {
 		t.Fatal(err)
 	}
-	sch, err := c.Compile(SchemaID)
+	sch, err := c.Compile("scenario.schema.json")
 	if err != nil {
 		t.Fatal(err)
 	}

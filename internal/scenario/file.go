@@ -1,8 +1,6 @@
 package scenario
 
 import (
-	"bytes"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -10,8 +8,6 @@ import (
 	"regexp"
 	"strings"
 	"time"
-
-	"github.com/invopop/jsonschema"
 
 	"github.com/rtagent/rtagent/internal/agent"
 )
@@ -281,23 +277,4 @@ func findUp(dir, name string) string {
 		}
 		dir = parent
 	}
-}
-
-// SchemaID is the $id of the scenario file schema.
-const SchemaID = "https://github.com/rtagent/rtagent/scenario.schema.json"
-
-// Schema returns the JSON Schema of scenario files (rtagent schema --tests).
-func Schema() ([]byte, error) {
-	r := &jsonschema.Reflector{FieldNameTag: "yaml", RequiredFromJSONSchemaTags: true, ExpandedStruct: true}
-	s := r.Reflect(&File{})
-	s.ID = SchemaID
-	s.Title = "rtagent scenario file (*.test.yaml)"
-	s.Description = "A scripted conversation with expectations, run by rtagent test."
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(s); err != nil {
-		return nil, err
-	}
-	return buf.Bytes(), nil
 }

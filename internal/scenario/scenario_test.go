@@ -13,6 +13,7 @@ import (
 
 	"go.uber.org/goleak"
 
+	"github.com/rtagent/rtagent"
 	"github.com/rtagent/rtagent/internal/agent"
 	"github.com/rtagent/rtagent/internal/realtime"
 	"github.com/rtagent/rtagent/internal/realtime/openai"
@@ -238,10 +239,7 @@ func TestJUnitShape(t *testing.T) {
 }
 
 func TestSchemaDescribesSteps(t *testing.T) {
-	b, err := Schema()
-	if err != nil {
-		t.Fatal(err)
-	}
+	b := []byte(rtagent.ScenarioSchema)
 	var s map[string]any
 	if err := json.Unmarshal(b, &s); err != nil {
 		t.Fatal(err)

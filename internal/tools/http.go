@@ -11,10 +11,10 @@ import (
 	"net/http"
 	"net/url"
 	"os"
-	"regexp"
 	"sort"
 	"strings"
 
+	"github.com/rtagent/rtagent/internal/envref"
 	registry "github.com/rtagent/rtagent/internal/redact"
 	"github.com/rtagent/rtagent/internal/tools/proc"
 )
@@ -26,8 +26,8 @@ type HTTPConfig struct {
 	// URL is the absolute http or https URL to call.
 	URL string
 	// Headers are sent with every request. ${NAME} in a value is replaced at call time
-	// by the environment variable NAME; an unset or empty variable fails the call with
-	// an error naming the variable. Expanded values are secrets: they never appear in
+	// by the environment variable NAME ("$${" is a literal "${", internal/envref); an
+	// unset or empty variable fails the call with an error naming the variable. Expanded values are secrets: they never appear in
 	// errors or outputs. Literal values are not treated as secrets: put secrets in the
 	// environment.
 	Headers map[string]string
@@ -48,9 +48,6 @@ type httpTool struct {
 
 // errorSnippetBytes is how much of a non-2xx body goes into the error.
 const errorSnippetBytes = 200
-
-// envRef matches ${NAME} in header values.
-var envRef = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
 
 // NewHTTP returns a tool that sends each call to cfg.URL. The arguments are the JSON
 // request body; for GET they become query parameters instead (top-level scalar fields,
@@ -165,35 +162,20 @@ func redactedBody(b *proc.CapBuffer, secrets []string) (string, int64) {
 	return redact(kept, secrets), b.Total() - int64(len(kept))
 }
 
-// expandHeaders builds the request header, expanding ${NAME} references. It returns the
-// expanded values (the secrets to keep out of every message).
+// expandHeaders builds the request header, expanding ${NAME} references (envref:
+// "$${" is a literal "${", as agents.yaml validation accepts). An unset or empty
+// variable fails the call. It returns the expanded values (the secrets to keep out
+// of every message) and registers them process-wide, so traces, logs and errors
+// everywhere scrub them too (issue 11).
 func (t *httpTool) expandHeaders() (http.Header, []string, error) {
-	h := make(http.Header, len(t.cfg.Headers)+1)
-	var secrets []string
-	// Sorted so the first missing variable reported is deterministic.
-	keys := make([]string, 0, len(t.cfg.Headers))
-	for k := range t.cfg.Headers {
-		keys = append(keys, k)
+	h, secrets, err := envref.Header(t.cfg.Headers, func(name string) (string, bool) {
+		v := os.Getenv(name)
+		return v, v != ""
+	})
+	if err != nil {
+		return nil, nil, err
 	}
-	sort.Strings(keys)
-	for _, k := range keys {
-		v := t.cfg.Headers[k]
-		var missing string
-		expanded := envRef.ReplaceAllStringFunc(v, func(ref string) string {
-			name := ref[2 : len(ref)-1]
-			val := os.Getenv(name)
-			if val == "" && missing == "" {
-				missing = name
-			}
-			secrets = append(secrets, val)
-			registry.Register(val) // kept out of traces, logs and errors everywhere (issue 11)
-			return val
-		})
-		if missing != "" {
-			return nil, nil, fmt.Errorf("header %s: environment variable %s is not set", k, missing)
-		}
-		h.Set(k, expanded)
-	}
+	registry.Register(secrets...)
 	return h, secrets, nil
 }
 

@@ -43,6 +43,34 @@ func newHTTP(t *testing.T, def Definition, cfg HTTPConfig) Tool {
 	return tool
 }
 
+// "$${NAME}" in a header is the literal "${NAME}" (agents.yaml validation accepts
+// it): it reaches the server unexpanded although NAME is set, and is no secret.
+func TestHTTPHeaderLiteral(t *testing.T) {
+	t.Setenv("RTAGENT_TEST_TOKEN", "tok-literal-98765")
+	srv, seen := newServer(t, func(w http.ResponseWriter, r *http.Request) { io.WriteString(w, r.Header.Get("X-Api-Key")) })
+	tool := newHTTP(t, Definition{Name: "api"}, HTTPConfig{
+		URL:     srv.URL,
+		Headers: map[string]string{"Authorization": "Bearer $${RTAGENT_TEST_TOKEN}", "X-Api-Key": "a $${B} ${RTAGENT_TEST_TOKEN}"},
+	})
+	res := Invoke(context.Background(), tool, `{}`)
+	var got request
+	select {
+	case got = <-seen: // sent before the response, so here once Invoke returns
+	default:
+		t.Fatalf("no request sent: %q, %v", res.Output, res.Err)
+	}
+	if got.auth != "Bearer ${RTAGENT_TEST_TOKEN}" || got.apiKey != "a ${B} tok-literal-98765" {
+		t.Errorf("sent Authorization %q, X-Api-Key %q", got.auth, got.apiKey)
+	}
+	// The output echoes X-Api-Key: its expanded value is a secret, the literal is not.
+	if res.Err != nil || res.Output != registry.Placeholder {
+		t.Errorf("output %q, %v", res.Output, res.Err)
+	}
+	if s := registry.Process().String("Bearer ${RTAGENT_TEST_TOKEN}"); s != "Bearer ${RTAGENT_TEST_TOKEN}" {
+		t.Errorf("the literal was registered as a secret: %q", s)
+	}
+}
+
 func TestHTTPPost(t *testing.T) {
 	t.Setenv("RTAGENT_TEST_TOKEN", "tok-12345")
 	srv, seen := newServer(t, func(w http.ResponseWriter, r *http.Request) {
@@ -128,13 +156,15 @@ func TestHTTPSecretNeverShown(t *testing.T) {
 	if got := registry.Process().String("echo " + secret); got != "echo <redacted>" {
 		t.Errorf("process-wide scrubber: %q", got)
 	}
-	if !strings.Contains(res.Output, "HTTP 401 Unauthorized: bad key: Bearer <redacted> (rejected)") {
+	// The whole expanded value is a secret too (envref.Header), as secrets
+	// registration at start treats it.
+	if !strings.Contains(res.Output, "HTTP 401 Unauthorized: bad key: <redacted> (rejected)") {
 		t.Errorf("got %q", res.Output)
 	}
 	status = http.StatusOK
 	res = Invoke(context.Background(), tool, "{}")
 	check(res)
-	if res.Output != "bad key: Bearer <redacted> (rejected)" {
+	if res.Output != "bad key: <redacted> (rejected)" {
 		t.Errorf("got %q", res.Output)
 	}
 	// The body is cut in the middle of the secret.

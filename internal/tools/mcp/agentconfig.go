@@ -7,6 +7,7 @@ import (
 	"slices"
 
 	"github.com/rtagent/rtagent/internal/agent"
+	"github.com/rtagent/rtagent/internal/envref"
 	"github.com/rtagent/rtagent/internal/tools"
 )
 
@@ -38,7 +39,7 @@ func ServersFor(cfg *agent.Config, lookup func(string) (string, bool)) ([]Server
 			sc.Command = s.Command
 		}
 		for _, k := range sortedKeys(s.Env) {
-			v, err := agent.ExpandEnv(s.Env[k], lookup)
+			v, err := envref.Expand(s.Env[k], lookup)
 			if err != nil {
 				return nil, fmt.Errorf("%s: mcp_servers[%d] (%s): env %s: %w", cfg.File, i, s.Name, k, err)
 			}

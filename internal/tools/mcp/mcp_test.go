@@ -276,6 +276,26 @@ func TestHTTPServer(t *testing.T) {
 	}
 }
 
+// "$${NAME}" in a header is the literal "${NAME}", as agents.yaml validation
+// accepts it: the server receives it unexpanded although NAME is set, and the
+// literal is no secret to scrub from the server's messages.
+func TestHTTPServerHeaderLiteral(t *testing.T) {
+	t.Setenv("MCP_TEST_TOKEN", "s3cret-token-value")
+	url := startHTTPServer(t, "EXPECT_AUTH=Bearer ${MCP_TEST_TOKEN}")
+	r := open(t, []ServerConfig{{Name: "web", URL: url, Headers: map[string]string{"Authorization": "Bearer $${MCP_TEST_TOKEN}"}}},
+		Options{MaxAttempts: 1})
+	if st := r.Status()[0]; st.State != StateReady {
+		t.Fatalf("web: %+v", st)
+	}
+	s := r.servers[0]
+	s.mu.Lock()
+	secrets := s.secrets
+	s.mu.Unlock()
+	if len(secrets) != 0 {
+		t.Errorf("%d header values kept as secrets, want none", len(secrets))
+	}
+}
+
 // An HTTP server that goes away mid-session: the call gets a clear error naming
 // the server, and closing the Manager does not hang.
 func TestHTTPServerGone(t *testing.T) {

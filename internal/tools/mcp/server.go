@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"github.com/modelcontextprotocol/go-sdk/mcp"
+
+	"github.com/rtagent/rtagent/internal/envref"
 )
 
 // State is where a server is in its life.
@@ -131,7 +133,7 @@ func (s *server) start(ctx context.Context) (*mcp.ClientSession, error) {
 		}
 		t = p.transport()
 	} else {
-		h, sec, err := expandHeaders(s.cfg.Headers)
+		h, sec, err := envref.Header(s.cfg.Headers, nil)
 		if err != nil {
 			return nil, err
 		}
