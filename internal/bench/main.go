@@ -84,6 +84,9 @@ func run(ctx context.Context, o options, out io.Writer) error {
 			return fmt.Errorf("go build ./cmd/rtagent: %w", err)
 		}
 	}
+	if err := evict(o.bin); err != nil {
+		return err
+	}
 	if o.agents, err = filepath.Abs(o.agents); err != nil {
 		return err
 	}

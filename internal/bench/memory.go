@@ -3,9 +3,12 @@ package main
 import (
 	"bufio"
 	"bytes"
+	"fmt"
 	"os"
 	"strconv"
 	"time"
+
+	"golang.org/x/sys/unix"
 )
 
 // memPeak is the largest resident anonymous and file-backed memory seen while a
@@ -54,4 +57,25 @@ func statusKB(status []byte, name string) int64 {
 		}
 	}
 	return 0
+}
+
+// evict writes the binary to disk and drops it from the page cache, so the runs
+// map it as an installed binary is mapped: read back from disk. A binary the
+// linker has just written sits in the page cache as it was written, and its
+// mappings then count about 3 MB more resident memory than the same file read
+// back (measured on Linux 6.18, ext4). Each run maps it afresh; the first run
+// reads it from disk.
+func evict(path string) error {
+	f, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer f.Close()
+	if err := f.Sync(); err != nil {
+		return fmt.Errorf("fsync %s: %w", path, err)
+	}
+	if err := unix.Fadvise(int(f.Fd()), 0, 0, unix.FADV_DONTNEED); err != nil {
+		return fmt.Errorf("dropping %s from the page cache: %w", path, err)
+	}
+	return nil
 }
