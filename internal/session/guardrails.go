@@ -223,8 +223,8 @@ func (s *Session) correct(agent, respID string, names []string, reason string) {
 	}
 	ev.Text, ev.Sent = guardrailMessage(names), true
 	ev.Notice = "answer withheld by guardrail " + strings.Join(names, ", ") + "; asked the model to answer again"
+	s.sendCorrection(ev.Text) // sent before it is reported: a consumer that sees Sent finds the command sent
 	s.emit(ev)
-	s.sendCorrection(ev.Text)
 }
 
 // typedText is a user text waiting for its input guardrail check.
