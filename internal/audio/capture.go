@@ -58,6 +58,7 @@ type Capture struct {
 	overflows atomic.Uint64
 	meter     Meter
 	rate      float64
+	clock     sleeper // paced reads (Close wakes it)
 
 	// owned by the capture goroutine
 	stream  *portaudio.Stream
@@ -125,7 +126,7 @@ func (c *Capture) DeviceRate() float64 { return c.rate }
 // Close stops the capture goroutine, closes the stream and releases PortAudio. On real
 // hardware the goroutine notices within one 20 ms read.
 func (c *Capture) Close() error {
-	c.closeOnce.Do(func() { close(c.stop) })
+	c.closeOnce.Do(func() { close(c.stop); c.clock.wake() })
 	<-c.done
 	return nil
 }
@@ -152,7 +153,7 @@ func (c *Capture) run() {
 		}
 	}()
 	frameDur := durationOf(len(c.buf), int(c.rate))
-	var sleep sleeper
+	sleep := &c.clock
 	defer sleep.stop()
 	start := time.Now()
 	paceStart, pacing := start, c.cfg.PaceToClock
@@ -246,47 +247,6 @@ func (c *Capture) deliver(f Frame) {
 	case c.frames <- f:
 	default:
 		c.dropped.Add(1)
-	}
-}
-
-// sleepUntil waits until t or until stop closes (returns false).
-func sleepUntil(t time.Time, stop <-chan struct{}) bool {
-	var s sleeper
-	defer s.stop()
-	return s.until(t, stop)
-}
-
-// sleeper is sleepUntil for a loop that sleeps on every frame: one timer, reset
-// each time, instead of a timer and its channel allocated per 10–20 ms.
-type sleeper struct{ t *time.Timer }
-
-// until waits until t or until stop closes (returns false).
-func (s *sleeper) until(t time.Time, stop <-chan struct{}) bool {
-	d := time.Until(t)
-	if d <= 0 {
-		select {
-		case <-stop:
-			return false
-		default:
-			return true
-		}
-	}
-	if s.t == nil {
-		s.t = time.NewTimer(d)
-	} else {
-		s.t.Reset(d) // Go ≥ 1.23: no stale tick survives Reset
-	}
-	select {
-	case <-s.t.C:
-		return true
-	case <-stop:
-		return false
-	}
-}
-
-func (s *sleeper) stop() {
-	if s.t != nil {
-		s.t.Stop()
 	}
 }
 
