@@ -42,8 +42,10 @@ type AECConfig struct {
 // When no echo is possible — the reference is silent for this frame and speex has
 // been fed a silent reference for longer than the filter's tail, so its far-end
 // history is all zero — the frame passes through without calling speex: its echo
-// estimate would be zero and its adaptation step zero. The adaptive filter keeps what
-// it learned for the next playback.
+// estimate would be zero and its adaptation step zero (what differs: speex's DC notch,
+// below about 30 Hz, does not run on such frames, and its far-end power estimate does
+// not decay during the pause). The adaptive filter keeps what it learned for the next
+// playback.
 type EchoCanceller struct {
 	mu   sync.Mutex
 	st   *C.SpeexEchoState
