@@ -3,16 +3,9 @@ package audio
 /*
 #cgo pkg-config: speexdsp
 #include <speex/speex_echo.h>
-#include <speex/speex_preprocess.h>
 
 static int rt_echo_set_rate(SpeexEchoState *st, int rate) {
 	return speex_echo_ctl(st, SPEEX_ECHO_SET_SAMPLING_RATE, &rate);
-}
-static int rt_pp_set_echo(SpeexPreprocessState *pp, SpeexEchoState *st) {
-	return speex_preprocess_ctl(pp, SPEEX_PREPROCESS_SET_ECHO_STATE, st);
-}
-static int rt_pp_set_int(SpeexPreprocessState *pp, int req, int v) {
-	return speex_preprocess_ctl(pp, req, &v);
 }
 */
 import "C"
@@ -28,9 +21,6 @@ import (
 type AECConfig struct {
 	// FilterLength is the echo tail the adaptive filter models (default 200 ms).
 	FilterLength time.Duration
-	// NoResidualSuppression turns off speex_preprocess's residual echo suppression,
-	// leaving only the linear adaptive filter.
-	NoResidualSuppression bool
 	// Lead shifts the reference window later than the mic frame's timestamp (default
 	// 10 ms): the adaptive filter only models causal echo (the echo after its
 	// reference), so a reference that is late by up to Lead, through timestamp error,
@@ -39,16 +29,34 @@ type AECConfig struct {
 	Lead time.Duration
 }
 
-// EchoCanceller is acoustic echo cancellation with speexdsp (MDF adaptive filter plus
-// optional residual echo suppression) on 20 ms frames at 24 kHz. Use Cancel when the
-// caller has the time-aligned playback frame; otherwise the player feeds FarEnd with
-// what it plays on a shared timeline and the capture calls Process. Safe for concurrent
-// use (one mutex).
+// EchoCanceller is acoustic echo cancellation with speexdsp's MDF adaptive filter on
+// 20 ms frames at 24 kHz. Use Cancel when the caller has the time-aligned playback
+// frame; otherwise the player feeds FarEnd with what it plays on a shared timeline and
+// the capture calls Process. Safe for concurrent use (one mutex).
+//
+// There is no speex_preprocess stage: its residual echo suppression only acts when its
+// noise suppressor is on (speexdsp applies no gain at all with denoise off), so with
+// denoise off, as we had it, it was a no-op that cost a quarter of the canceller's CPU
+// and delayed every frame by 20 ms (its overlap-add).
+//
+// When no echo is possible — the reference is silent for this frame and speex has
+// been fed a silent reference for longer than the filter's tail, so its far-end
+// history is all zero — the frame passes through without calling speex: its echo
+// estimate would be zero and its adaptation step zero (what differs: speex's DC notch,
+// below about 30 Hz, does not run on such frames, and its far-end power estimate does
+// not decay during the pause). The adaptive filter keeps what it learned for the next
+// playback.
 type EchoCanceller struct {
 	mu   sync.Mutex
 	st   *C.SpeexEchoState
-	pp   *C.SpeexPreprocessState
 	lead int
+
+	// quietNeed is how many frames with a silent reference speex must have been fed
+	// before it may be skipped (its filter blocks plus the overlap frame); quietFed
+	// counts the most recent such frames; noSkip (tests) always runs speex.
+	quietNeed, quietFed int
+	noSkip              bool
+	ran, skipped        uint64
 
 	// Far-end timeline: ring holds reference samples [hi−len(ring), hi) at absolute
 	// index i = (t − origin)·24 kHz.
@@ -57,11 +65,6 @@ type EchoCanceller struct {
 	ring    []int16
 	hi      int64
 	refBuf  []int16
-	frames  uint64
-	tmpOut  []C.spx_int16_t
-	tmpIn   []C.spx_int16_t
-	tmpPlay []C.spx_int16_t
-	linear  []int16 // the last frame after the linear filter, before residual suppression
 }
 
 // NewEchoCanceller creates a canceller; Close frees it.
@@ -78,28 +81,15 @@ func NewEchoCanceller(cfg AECConfig) (*EchoCanceller, error) {
 		return nil, errors.New("audio: speex_echo_state_init failed")
 	}
 	C.rt_echo_set_rate(st, C.int(SampleRate))
-	e := &EchoCanceller{
-		st:      st,
-		lead:    samplesFor(cfg.Lead, SampleRate),
-		ring:    make([]int16, 2*SampleRate),
-		refBuf:  make([]int16, FrameSamples),
-		tmpOut:  make([]C.spx_int16_t, FrameSamples),
-		tmpIn:   make([]C.spx_int16_t, FrameSamples),
-		tmpPlay: make([]C.spx_int16_t, FrameSamples),
-		linear:  make([]int16, FrameSamples),
-	}
-	if !cfg.NoResidualSuppression {
-		e.pp = C.speex_preprocess_state_init(C.int(FrameSamples), C.int(SampleRate))
-		if e.pp == nil {
-			C.speex_echo_state_destroy(st)
-			return nil, errors.New("audio: speex_preprocess_state_init failed")
-		}
-		C.rt_pp_set_echo(e.pp, st)
-		C.rt_pp_set_int(e.pp, C.SPEEX_PREPROCESS_SET_DENOISE, 0)
-		C.rt_pp_set_int(e.pp, C.SPEEX_PREPROCESS_SET_AGC, 0)
-		C.rt_pp_set_int(e.pp, C.SPEEX_PREPROCESS_SET_DEREVERB, 0)
-	}
-	return e, nil
+	return &EchoCanceller{
+		st:   st,
+		lead: samplesFor(cfg.Lead, SampleRate),
+		// speex keeps ceil(tail/frame) blocks of far-end spectra plus one frame of
+		// overlap: after that many silent frames its history is all zero.
+		quietNeed: (tail+FrameSamples-1)/FrameSamples + 1,
+		ring:      make([]int16, 2*SampleRate),
+		refBuf:    make([]int16, FrameSamples),
+	}, nil
 }
 
 // Cancel removes the echo of ref (the playback frame heard while mic was captured)
@@ -115,31 +105,29 @@ func (e *EchoCanceller) cancelLocked(mic, ref, out []int16) {
 		copy(out, mic)
 		return
 	}
-	for i := 0; i < FrameSamples; i++ {
-		e.tmpIn[i] = C.spx_int16_t(mic[i])
-		e.tmpPlay[i] = C.spx_int16_t(ref[i])
+	if silent(ref[:FrameSamples]) {
+		if e.quietFed >= e.quietNeed && !e.noSkip {
+			copy(out, mic) // no echo possible (see EchoCanceller)
+			e.skipped++
+			return
+		}
+		e.quietFed++
+	} else {
+		e.quietFed = 0
 	}
-	C.speex_echo_cancellation(e.st, (*C.spx_int16_t)(unsafe.Pointer(&e.tmpIn[0])), (*C.spx_int16_t)(unsafe.Pointer(&e.tmpPlay[0])), (*C.spx_int16_t)(unsafe.Pointer(&e.tmpOut[0])))
-	for i := range e.linear {
-		e.linear[i] = int16(e.tmpOut[i])
-	}
-	if e.pp != nil {
-		C.speex_preprocess_run(e.pp, (*C.spx_int16_t)(unsafe.Pointer(&e.tmpOut[0])))
-	}
-	for i := 0; i < FrameSamples; i++ {
-		out[i] = int16(e.tmpOut[i])
-	}
-	e.frames++
+	// spx_int16_t is int16: the slices go to speex as they are (no Go pointers in them).
+	C.speex_echo_cancellation(e.st, (*C.spx_int16_t)(unsafe.Pointer(&mic[0])), (*C.spx_int16_t)(unsafe.Pointer(&ref[0])), (*C.spx_int16_t)(unsafe.Pointer(&out[0])))
+	e.ran++
 }
 
-// Linear copies into dst (FrameSamples long) the last frame Cancel or Process
-// handled as it left the linear adaptive filter, before the residual echo
-// suppression: that stage's overlap-add delays its output by one frame (20 ms), the
-// filter's is the current frame. For the local voice detector (vad.BargeIn).
-func (e *EchoCanceller) Linear(dst []int16) {
-	e.mu.Lock()
-	defer e.mu.Unlock()
-	copy(dst, e.linear)
+// silent reports whether every sample of s is zero.
+func silent(s []int16) bool {
+	for _, v := range s {
+		if v != 0 {
+			return false
+		}
+	}
+	return true
 }
 
 // FarEnd records playback samples that become audible at time at (first sample).
@@ -196,16 +184,13 @@ func (e *EchoCanceller) Reset() {
 	if e.st != nil {
 		C.speex_echo_state_reset(e.st)
 	}
+	e.quietFed = 0
 }
 
 // Close frees the speexdsp state. The canceller passes audio through afterwards.
 func (e *EchoCanceller) Close() {
 	e.mu.Lock()
 	defer e.mu.Unlock()
-	if e.pp != nil {
-		C.speex_preprocess_state_destroy(e.pp)
-		e.pp = nil
-	}
 	if e.st != nil {
 		C.speex_echo_state_destroy(e.st)
 		e.st = nil

@@ -101,15 +101,11 @@ func erle(t testing.TB, cfg AECConfig, far, mic []int16, timeline bool) float64 
 func TestAECERLE(t *testing.T) {
 	far := speechFixture(t)
 	mic := echoFixture(far)
-	lin := erle(t, AECConfig{NoResidualSuppression: true}, far, mic, false)
-	full := erle(t, AECConfig{}, far, mic, false)
+	direct := erle(t, AECConfig{}, far, mic, false)
 	tl := erle(t, AECConfig{}, far, mic, true)
-	t.Logf("ERLE after convergence: linear filter %.1f dB, with residual suppression %.1f dB, timeline-aligned %.1f dB", lin, full, tl)
-	if lin < 10 {
-		t.Errorf("linear ERLE %.1f dB < 10", lin)
-	}
-	if full < 20 {
-		t.Errorf("ERLE %.1f dB < 20", full)
+	t.Logf("ERLE after convergence: %.1f dB, timeline-aligned %.1f dB", direct, tl)
+	if direct < 20 {
+		t.Errorf("ERLE %.1f dB < 20", direct)
 	}
 	if tl < 20 {
 		t.Errorf("timeline ERLE %.1f dB < 20", tl)
@@ -125,6 +121,114 @@ func TestAECERLE(t *testing.T) {
 	}
 	if r := DBFS(RMS(out)) - DBFS(RMS(near)); r < -3 {
 		t.Errorf("near-end speech attenuated by %.1f dB with a silent far end", -r)
+	}
+}
+
+// TestAECAddsNoDelay: the canceller's output is the microphone signal minus the
+// echo, sample-aligned with its input. (speex_preprocess, which the canceller once
+// ran after the adaptive filter, delayed every frame by 20 ms and did nothing else
+// with its denoiser off.)
+func TestAECAddsNoDelay(t *testing.T) {
+	near := speechFixture(t)
+	far := make([]int16, len(near)) // a quiet far end, uncorrelated: speex runs on every frame
+	rng := rand.New(rand.NewSource(3))
+	for i := range far {
+		far[i] = int16(rng.Intn(65) - 32)
+	}
+	e, err := NewEchoCanceller(AECConfig{})
+	must(t, err)
+	defer e.Close()
+	out := make([]int16, 0, len(near))
+	buf := make([]int16, FrameSamples)
+	for i := 0; i+FrameSamples <= len(near); i += FrameSamples {
+		e.Cancel(near[i:i+FrameSamples], far[i:i+FrameSamples], buf)
+		out = append(out, buf...)
+	}
+	if e.skipped != 0 || e.ran == 0 {
+		t.Fatalf("speex ran %d frames, skipped %d: the far end is never silent", e.ran, e.skipped)
+	}
+	best, bestLag := 0.0, -1
+	for lag := 0; lag <= 2*FrameSamples; lag += 4 {
+		var c float64
+		for n := SampleRate; n+lag < len(out); n++ {
+			c += float64(near[n]) * float64(out[n+lag])
+		}
+		if c > best {
+			best, bestLag = c, lag
+		}
+	}
+	if bestLag != 0 {
+		t.Errorf("output lags the microphone by %d samples (%.1f ms)", bestLag, float64(bestLag)/24)
+	}
+}
+
+// TestAECSkipsWhenNoEchoIsPossible: once the far end has been silent for longer than
+// the echo tail, frames pass through untouched without running speex, and the echo
+// of the next phrase is cancelled as well as by a canceller that never skips.
+func TestAECSkipsWhenNoEchoIsPossible(t *testing.T) {
+	speech := speechFixture(t)[:3*SampleRate/FrameSamples*FrameSamples]
+	gap := make([]int16, SampleRate) // 1 s of silence between phrases
+	var far []int16
+	for range 4 {
+		far = append(append(far, speech...), gap...)
+	}
+	mic := echoFixture(far)
+	for i := range mic { // a quiet near end, so the passed-through frames are not all zero
+		mic[i] += int16(i%7 - 3)
+	}
+	run := func(noSkip bool) (out []int16, e *EchoCanceller) {
+		e, err := NewEchoCanceller(AECConfig{})
+		must(t, err)
+		t.Cleanup(e.Close)
+		e.noSkip = noSkip
+		buf := make([]int16, FrameSamples)
+		for i := 0; i+FrameSamples <= len(far); i += FrameSamples {
+			e.Cancel(mic[i:i+FrameSamples], far[i:i+FrameSamples], buf)
+			out = append(out, buf...)
+		}
+		return out, e
+	}
+	got, e := run(false)
+	ref, e0 := run(true)
+	frames := uint64(len(far) / FrameSamples)
+	gapFrames := uint64(len(gap) / FrameSamples)
+	if e0.skipped != 0 || e0.ran != frames {
+		t.Fatalf("noSkip canceller: ran %d, skipped %d of %d frames", e0.ran, e0.skipped, frames)
+	}
+	// Every gap but the first frames after each phrase (the echo tail) is skipped, and
+	// so are the longer pauses between words (espeak's are digital silence).
+	if want := 4 * (gapFrames - uint64(e.quietNeed)); e.skipped < want || e.skipped > want+frames/10 {
+		t.Errorf("skipped %d frames, want at least %d (4 gaps of %d frames less %d each)", e.skipped, want, gapFrames, e.quietNeed)
+	}
+	if e.ran+e.skipped != frames {
+		t.Errorf("ran %d + skipped %d != %d frames", e.ran, e.skipped, frames)
+	}
+	// Skipped frames are the microphone as it is.
+	period := len(speech) + len(gap)
+	for g := range 4 {
+		from := g*period + len(speech) + (e.quietNeed+1)*FrameSamples
+		to := (g + 1) * period
+		for n := from; n < to; n++ {
+			if got[n] != mic[n] {
+				t.Fatalf("gap %d sample %d: out %d != mic %d", g, n, got[n], mic[n])
+			}
+		}
+	}
+	// Echo removed in the last phrase about as well as without skipping. (Not exactly:
+	// speex's far-end power estimate does not decay while skipped, so after a pause it
+	// adapts a little more cautiously; measured 32.9 against 34.6 dB.)
+	erleOf := func(out []int16) float64 {
+		var pin, pout float64
+		for n := 3 * period; n < 3*period+len(speech); n++ {
+			pin += float64(mic[n]) * float64(mic[n])
+			pout += float64(out[n]) * float64(out[n])
+		}
+		return 10 * math.Log10(pin/math.Max(pout, 1))
+	}
+	g, r := erleOf(got), erleOf(ref)
+	t.Logf("ERLE over the last phrase: %.1f dB skipping silent frames, %.1f dB running speex on every frame", g, r)
+	if g < 20 || g < r-3 {
+		t.Errorf("ERLE %.1f dB skipping silent frames; %.1f dB without skipping", g, r)
 	}
 }
 
@@ -145,5 +249,4 @@ func BenchmarkAECFrame(b *testing.B) {
 	b.ReportMetric(float64(b.Elapsed().Microseconds())/float64(b.N), "µs/frame")
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(FrameDuration.Nanoseconds())*100, "%core")
 	b.ReportMetric(erle(b, AECConfig{}, far, mic, false), "ERLE_dB")
-	b.ReportMetric(erle(b, AECConfig{NoResidualSuppression: true}, far, mic, false), "ERLE_linear_dB")
 }

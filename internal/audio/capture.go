@@ -33,9 +33,8 @@ type CaptureConfig struct {
 	// Logger receives the device's diagnostics (nil discards them).
 	Logger *slog.Logger
 	// OnMic, if set, sees every frame on the capture goroutine before mute and gate:
-	// mic as captured and out after the AEC's linear filter (EchoCanceller.Linear:
-	// the residual echo suppression would delay it 20 ms; without AEC the same slice
-	// as mic). For the local voice detector (internal/audio/vad.BargeIn.Observe). It
+	// mic as captured and out echo-cancelled (the AEC adds no delay; without AEC the
+	// same slice as mic). For the local voice detector (internal/audio/vad.BargeIn.Observe). It
 	// must return quickly and not retain the slices.
 	OnMic func(captured time.Time, mic, out []int16)
 }
@@ -59,6 +58,7 @@ type Capture struct {
 	overflows atomic.Uint64
 	meter     Meter
 	rate      float64
+	clock     sleeper // paced reads (Close wakes it)
 
 	// owned by the capture goroutine
 	stream  *portaudio.Stream
@@ -126,7 +126,7 @@ func (c *Capture) DeviceRate() float64 { return c.rate }
 // Close stops the capture goroutine, closes the stream and releases PortAudio. On real
 // hardware the goroutine notices within one 20 ms read.
 func (c *Capture) Close() error {
-	c.closeOnce.Do(func() { close(c.stop) })
+	c.closeOnce.Do(func() { close(c.stop); c.clock.wake() })
 	<-c.done
 	return nil
 }
@@ -153,7 +153,7 @@ func (c *Capture) run() {
 		}
 	}()
 	frameDur := durationOf(len(c.buf), int(c.rate))
-	var sleep sleeper
+	sleep := &c.clock
 	defer sleep.stop()
 	start := time.Now()
 	paceStart, pacing := start, c.cfg.PaceToClock
@@ -163,7 +163,6 @@ func (c *Capture) run() {
 		seq     uint64
 		outPos  int64 // 24 kHz samples delivered (or dropped) so far
 		cancel  = make([]int16, FrameSamples)
-		linear  = make([]int16, FrameSamples)
 		reuse   = make([]byte, 0, FrameBytes)
 	)
 	for {
@@ -208,12 +207,7 @@ func (c *Capture) run() {
 				s = cancel
 			}
 			if c.cfg.OnMic != nil {
-				out := s
-				if c.cfg.AEC != nil {
-					c.cfg.AEC.Linear(linear)
-					out = linear
-				}
-				c.cfg.OnMic(captured, raw, out)
+				c.cfg.OnMic(captured, raw, s)
 			}
 			deliver := !c.muted.Load()
 			if deliver && c.cfg.Gate != nil {
@@ -253,47 +247,6 @@ func (c *Capture) deliver(f Frame) {
 	case c.frames <- f:
 	default:
 		c.dropped.Add(1)
-	}
-}
-
-// sleepUntil waits until t or until stop closes (returns false).
-func sleepUntil(t time.Time, stop <-chan struct{}) bool {
-	var s sleeper
-	defer s.stop()
-	return s.until(t, stop)
-}
-
-// sleeper is sleepUntil for a loop that sleeps on every frame: one timer, reset
-// each time, instead of a timer and its channel allocated per 10–20 ms.
-type sleeper struct{ t *time.Timer }
-
-// until waits until t or until stop closes (returns false).
-func (s *sleeper) until(t time.Time, stop <-chan struct{}) bool {
-	d := time.Until(t)
-	if d <= 0 {
-		select {
-		case <-stop:
-			return false
-		default:
-			return true
-		}
-	}
-	if s.t == nil {
-		s.t = time.NewTimer(d)
-	} else {
-		s.t.Reset(d) // Go ≥ 1.23: no stale tick survives Reset
-	}
-	select {
-	case <-s.t.C:
-		return true
-	case <-stop:
-		return false
-	}
-}
-
-func (s *sleeper) stop() {
-	if s.t != nil {
-		s.t.Stop()
 	}
 }
 

@@ -106,9 +106,10 @@ type Player struct {
 	closeOnce sync.Once
 	meter     Meter
 	rate      float64
-	blockN    int   // source samples per device write
-	prebufN   int   // prebuffer in samples
-	latency   int64 // device output latency in samples (24 kHz)
+	blockN    int     // source samples per device write
+	prebufN   int     // prebuffer in samples
+	latency   int64   // device output latency in samples (24 kHz)
+	clock     sleeper // paced writes (Close wakes it)
 
 	mu          sync.Mutex
 	queue       []chunk
@@ -270,7 +271,7 @@ func (p *Player) Drain(ctx context.Context) error {
 // Close stops the playback goroutine (queued audio is dropped; use Drain first to play
 // it out), closes the stream and releases PortAudio.
 func (p *Player) Close() error {
-	p.closeOnce.Do(func() { close(p.stop) })
+	p.closeOnce.Do(func() { close(p.stop); p.clock.wake() })
 	<-p.done
 	return nil
 }
@@ -384,7 +385,7 @@ func (p *Player) run() {
 	// t0 is when device-timeline sample 0 is (expected to be) audible.
 	t0 := start.Add(lat)
 	pacing := p.pacing
-	var sleep sleeper
+	sleep := &p.clock
 	defer sleep.stop()
 	for {
 		select {

@@ -26,6 +26,7 @@ type WAVSource struct {
 	stop   chan struct{}
 	done   chan struct{}
 	once   sync.Once
+	clock  sleeper // real-time pacing (Close wakes it)
 }
 
 var _ Source = (*WAVSource)(nil)
@@ -55,7 +56,7 @@ func (s *WAVSource) run(pcm []int16, fast bool) {
 	defer close(s.errc)
 	defer close(s.frames)
 	start := time.Now()
-	var sleep sleeper
+	sleep := &s.clock
 	defer sleep.stop()
 	for seq := 0; seq*FrameSamples < len(pcm); seq++ {
 		captured := start.Add(time.Duration(seq) * FrameDuration)
@@ -84,7 +85,7 @@ func (s *WAVSource) Err() <-chan error { return s.errc }
 
 // Close stops delivery and joins the goroutine.
 func (s *WAVSource) Close() error {
-	s.once.Do(func() { close(s.stop) })
+	s.once.Do(func() { close(s.stop); s.clock.wake() })
 	<-s.done
 	return nil
 }

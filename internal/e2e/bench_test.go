@@ -348,6 +348,15 @@ func rusageCPU() time.Duration {
 	return time.Duration(ru.Utime.Nano() + ru.Stime.Nano())
 }
 
+// contextSwitches counts this process's context switches (all threads, voluntary
+// and involuntary): at a few CPU seconds per audio-minute the voice pipeline's cost
+// is mostly thread wake-ups, so this is the figure to watch next to the CPU.
+func contextSwitches() int64 {
+	var ru syscall.Rusage
+	_ = syscall.Getrusage(syscall.RUSAGE_SELF, &ru)
+	return ru.Nvcsw + ru.Nivcsw
+}
+
 // BenchmarkDuplexCPU measures the client's CPU (this process, user+sys; the
 // simulator runs in a child process, reported separately) per minute of full-duplex
 // voice in real time through chat's own voice pipeline (app.Voice): fake microphone
@@ -391,9 +400,9 @@ func duplexCPU(b *testing.B, noAEC, localVAD bool) {
 	defer cancel()
 	v.Start(ctx, r.sess, true)
 	b.ResetTimer()
-	cpu0, t0 := rusageCPU(), time.Now()
+	cpu0, sw0, t0 := rusageCPU(), contextSwitches(), time.Now()
 	time.Sleep(dur)
-	cpu, el := rusageCPU()-cpu0, time.Since(t0)
+	cpu, sw, el := rusageCPU()-cpu0, contextSwitches()-sw0, time.Since(t0)
 	b.StopTimer()
 	turns := r.rec.count("agent_end")
 	r.close()
@@ -401,6 +410,7 @@ func duplexCPU(b *testing.B, noAEC, localVAD bool) {
 	simCPU := stopSim()
 	b.ReportMetric(cpu.Seconds()/el.Minutes(), "cpu-s/min")
 	b.ReportMetric(100*cpu.Seconds()/el.Seconds(), "cpu-%")
+	b.ReportMetric(float64(sw)/el.Seconds(), "ctxsw/s")
 	b.ReportMetric(simCPU.Seconds()/el.Minutes(), "sim-cpu-s/min")
 	b.ReportMetric(float64(turns), "answers")
 }

@@ -213,9 +213,11 @@ func localVADBargeIn(t *testing.T, minSpeechMS int) {
 	}
 	if l := late.Max(); l > 15*time.Millisecond {
 		// The machine took the CPU away from the capture or playback loop around the
-		// barge-in (idle: under 2 ms late): the figure measures the scheduler.
-		t.Logf("a device loop ran %v late around the barge-in: bound %v → %v", l, bound, bound+250*time.Millisecond)
-		bound += 250 * time.Millisecond
+		// barge-in (idle: under 2 ms late): a stalled loop re-anchors its stream
+		// timeline, so the figure measures the scheduler, in either direction (seen:
+		// -20 ms after a 72 ms stall under -race). The barge-in itself is checked above.
+		t.Logf("a device loop ran %v late around the barge-in: the figure is not checked", l)
+		return
 	}
 	if lat <= 0 || lat > bound {
 		t.Errorf("onset → silent %v, want (0, %v]", lat, bound)

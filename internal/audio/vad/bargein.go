@@ -130,8 +130,8 @@ func (b *BargeIn) Attach(p Playback, onBargeIn func(Onset)) {
 }
 
 // Observe feeds one capture frame (24 kHz): mic is the raw microphone frame (nil if
-// unavailable; then the echo guard is off), out the echo-cancelled frame (the AEC's
-// linear output, which is not delayed: see audio.EchoCanceller.Linear), captured
+// unavailable; then the echo guard is off), out the echo-cancelled frame (not delayed:
+// audio's TestAECAddsNoDelay), captured
 // the time its first sample entered the microphone. It has the signature of
 // audio.CaptureConfig.OnMic.
 func (b *BargeIn) Observe(captured time.Time, mic, out []int16) {

@@ -47,9 +47,11 @@ func TestBargeInDevice(t *testing.T) {
 		}
 		if r.late > stallLate {
 			// The machine took the CPU away from the capture or playback loop around
-			// the barge-in: the figure measures the scheduler, not the detector.
-			t.Logf("a device loop ran %v late around the barge-in: bound %v → %v", r.late, bound, bound+250*time.Millisecond)
-			bound += 250 * time.Millisecond
+			// the barge-in: a stalled loop re-anchors its stream timeline, so the
+			// figure measures the scheduler, in either direction, not the detector
+			// (the onset it reported is checked in bargeInDevice).
+			t.Logf("a device loop ran %v late around the barge-in: the figure is not checked", r.late)
+			continue
 		}
 		if r.lat <= 0 || r.lat > bound {
 			t.Errorf("AEC off %v, min_speech %d ms: onset → silent %v, want (0, %v]", c.noAEC, ms, r.lat, bound)

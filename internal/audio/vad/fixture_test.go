@@ -125,8 +125,7 @@ func (r room) apply(far []int16) []int16 {
 
 // cancel runs the playback echo in mic through internal/audio's EchoCanceller
 // (speexdsp, the AEC the voice pipeline uses) with far as the reference, frame by
-// frame as the capture does, and returns what the capture hands OnMic: the linear
-// filter's output (EchoCanceller.Linear, without the residual suppression's 20 ms).
+// frame as the capture does, and returns what the capture hands OnMic.
 func cancel(t testing.TB, far, mic []int16) []int16 {
 	t.Helper()
 	e, err := audio.NewEchoCanceller(audio.AECConfig{})
@@ -138,7 +137,6 @@ func cancel(t testing.TB, far, mic []int16) []int16 {
 	buf := make([]int16, audio.FrameSamples)
 	for i := 0; i+audio.FrameSamples <= len(mic); i += audio.FrameSamples {
 		e.Cancel(mic[i:i+audio.FrameSamples], far[i:i+audio.FrameSamples], buf)
-		e.Linear(buf)
 		out = append(out, buf...)
 	}
 	return out
