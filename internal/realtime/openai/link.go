@@ -84,7 +84,8 @@ func (m *Model) writeLoop(l *link) {
 func (m *Model) readLoop(l *link) {
 	defer close(l.readerDone)
 	// buf is reused from frame to frame while nothing keeps a frame: audio deltas
-	// are decoded into their own buffers; the trace and raw events keep theirs.
+	// are decoded into their own buffers and traced elided (a copy); the trace of
+	// other frames and raw events keep theirs.
 	var buf bytes.Buffer
 	for {
 		typ, data, err := m.readFrame(l, &buf)
@@ -93,13 +94,14 @@ func (m *Model) readLoop(l *link) {
 			return
 		}
 		l.lastRead.Store(time.Now().UnixNano())
-		m.tr.add("server", data)
+		kept := m.tr.add("server", data)
 		if typ != websocket.MessageText {
 			m.evq.Push(realtime.Error{Source: "engine", Code: "unexpected_binary_frame",
 				Message: "server sent a binary frame (" + strconv.Itoa(len(data)) + " bytes); ignored"})
-			continue
+		} else if m.handleFrame(data) {
+			kept = true
 		}
-		if m.handleFrame(data) || m.tr != nil {
+		if kept {
 			buf = bytes.Buffer{} // data is referenced now: the next frame gets a new buffer
 		}
 	}

@@ -51,12 +51,22 @@ func newTracer(w io.Writer, tap func(realtime.Frame), audio bool, scrub *redact.
 	return t
 }
 
-// add queues one frame; the frame must not be modified afterwards.
-func (t *tracer) add(dir string, frame []byte) {
+// add queues one frame and reports whether the trace keeps frame itself: then
+// the caller must not modify it afterwards. Audio is elided here, on the caller's
+// goroutine, so the trace keeps a small copy of an audio frame and the reader can
+// reuse the frame's buffer at once (the elision costs the same on either goroutine).
+func (t *tracer) add(dir string, frame []byte) (kept bool) {
 	if t == nil {
-		return
+		return false
+	}
+	kept = true
+	if !t.audio && len(frame) > 0 {
+		e := elideAudio(frame)
+		kept = len(e) > 0 && &e[0] == &frame[0] // elideAudio returns frame itself or a new slice
+		frame = e
 	}
 	t.q.Push(traceRec{at: time.Now(), dir: dir, frame: frame})
+	return kept
 }
 
 // close writes what is queued and stops the goroutine.
@@ -112,10 +122,7 @@ func (t *tracer) format(line *bytes.Buffer, r traceRec) {
 	line.WriteString(strconv.FormatInt(r.at.Sub(t.start).Milliseconds(), 10))
 	line.WriteString(`,"dir":"`)
 	line.WriteString(r.dir)
-	frame := r.frame
-	if !t.audio {
-		frame = elideAudio(frame)
-	}
+	frame := r.frame // audio already elided by add unless audio tracing is on
 	n := line.Len()
 	line.WriteString(`","event":`)
 	if isPlainFlat(frame) { // the elided audio frames: valid, one line, nothing to compact
