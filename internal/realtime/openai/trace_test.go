@@ -171,24 +171,21 @@ func BenchmarkTraceAudioDelta(b *testing.B) {
 	b.ReportAllocs()
 	for b.Loop() {
 		line.Reset()
-		tr.format(&line, traceRec{at: time.Now(), dir: "server", frame: frame})
+		// What a traced delta costs: the elision (tracer.add, on the reader) and the line.
+		tr.format(&line, traceRec{at: time.Now(), dir: "server", frame: elideAudio(frame)})
 	}
 }
 
-func TestTraceLineCheapNextToDecode(t *testing.T) {
+// The time a trace line takes is a benchmark figure (make bench: fast+trace against
+// fast); the allocations are checked here, where they do not depend on the machine.
+func TestTraceLineAllocations(t *testing.T) {
 	if testing.Short() || raceEnabled {
-		t.Skip("timing check: not under -race or -short")
+		t.Skip("allocation count: not under -race or -short")
 	}
 	tr := testing.Benchmark(BenchmarkTraceAudioDelta)
-	dec := testing.Benchmark(BenchmarkDecodeAudioDelta)
-	t.Logf("trace line %v; decode %v", tr, dec)
+	t.Logf("trace line %v", tr)
 	if tr.AllocsPerOp() > 2 {
 		t.Errorf("a traced audio delta allocates %d times, want <= 2", tr.AllocsPerOp())
-	}
-	// The decode is a fraction of the process's cost per delta (socket, session,
-	// sink): a trace line under half a decode keeps tracing well under 10 %.
-	if tr.NsPerOp() > dec.NsPerOp()/2 {
-		t.Errorf("a trace line costs %d ns, more than half a decode (%d ns)", tr.NsPerOp(), dec.NsPerOp())
 	}
 }
 
