@@ -100,3 +100,31 @@ func TestWAVSinkWaitPlayed(t *testing.T) {
 		must(t, s.Close())
 	})
 }
+
+// At real-time delivery (each 40 ms delta arrives as the one before runs out, so the
+// queue runs dry between deltas) the clock sink allocates nothing per delta, as
+// the --fast sink does not, and the file still holds every byte in order (issue 13).
+func TestWAVSinkClockRealTimeNoAlloc(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		path := filepath.Join(t.TempDir(), "out.wav")
+		s, err := CreateWAVSink(WAVSinkConfig{Path: path})
+		must(t, err)
+		want := make([]byte, 0, 24*1920)
+		pcm := testPCM(1920)
+		delta := func() {
+			s.Enqueue("resp", "item", 0, pcm)
+			want = append(want, pcm...)
+			pcm[0]++ // the caller reuses its buffer
+			time.Sleep(45 * time.Millisecond)
+		}
+		delta()
+		// 24 deltas: under a second of audio, so no header patch in the window.
+		if a := testing.AllocsPerRun(23, delta); a != 0 {
+			t.Errorf("%v allocations per delta, want 0", a)
+		}
+		must(t, s.Close())
+		if got := wavData(t, path); !bytes.Equal(got, want) {
+			t.Errorf("file holds %d bytes, not the %d enqueued", len(got), len(want))
+		}
+	})
+}
