@@ -31,9 +31,10 @@ type Config struct {
 	// Grace keeps the last part active this long after the queue ran dry (0: none).
 	Grace time.Duration
 	// KeepPCM keeps the queued bytes, for Played and for Interrupt's next audio.
+	// They are kept in one buffer the queue reuses: no allocation per chunk.
 	KeepPCM bool
 	// Played, if set, receives audio as the clock plays it (pcm nil unless KeepPCM),
-	// with the time its first sample played.
+	// with the time its first sample played. pcm is valid only during the call.
 	Played func(at time.Time, pcm []byte)
 }
 
@@ -44,16 +45,22 @@ type key struct {
 
 type chunk struct {
 	key key
-	n   int    // bytes
-	pcm []byte // nil unless KeepPCM
+	n   int // bytes not played yet
 }
 
 // Queue is the estimator. It is not safe for concurrent use; Sink wraps it with a
 // lock.
+//
+// It allocates nothing per chunk once warm: the chunk list and (KeepPCM) the bytes
+// live in slices that are emptied, not dropped, when the queue runs dry, which at
+// real-time delivery is after nearly every chunk (issue 13).
 type Queue struct {
 	cfg    Config
-	frame  int // bytes per sample
-	queue  []chunk
+	frame  int     // bytes per sample
+	queue  []chunk // queue[head:] not played yet
+	head   int
+	pcm    []byte // KeepPCM: pcm[off:] holds the queued bytes, in order
+	off    int
 	queued int // bytes
 	last   time.Time
 	rem    int64 // carried byte·ns (less than a second's worth, plus a partial sample)
@@ -100,12 +107,26 @@ func (q *Queue) Enqueue(responseID, itemID string, contentIndex int, pcm []byte)
 	if q.queued == 0 {
 		q.last, q.rem = now, 0 // the clock runs only while audio is queued
 	}
-	c := chunk{key: key{responseID, itemID, contentIndex}, n: n}
-	if q.cfg.KeepPCM {
-		c.pcm = append([]byte(nil), pcm[:n]...)
+	if q.head > 0 && q.head >= len(q.queue)-q.head { // reuse the played front
+		q.queue = q.queue[:copy(q.queue, q.queue[q.head:])]
+		q.head = 0
 	}
-	q.queue = append(q.queue, c)
+	q.queue = append(q.queue, chunk{key: key{responseID, itemID, contentIndex}, n: n})
+	if q.cfg.KeepPCM {
+		if q.off > 0 && q.off >= len(q.pcm)-q.off {
+			q.pcm = q.pcm[:copy(q.pcm, q.pcm[q.off:])]
+			q.off = 0
+		}
+		q.pcm = append(q.pcm, pcm[:n]...)
+	}
 	q.queued += n
+}
+
+// reset empties the queue, keeping its slices for reuse.
+func (q *Queue) reset() {
+	clear(q.queue[:q.head]) // drop the keys' strings
+	clear(q.queue[q.head:])
+	q.queue, q.head, q.pcm, q.off, q.queued, q.rem = q.queue[:0], 0, q.pcm[:0], 0, 0, 0
 }
 
 // Advance plays the audio the clock has consumed up to now.
@@ -129,19 +150,19 @@ func (q *Queue) Advance(now time.Time) {
 // Consume plays n bytes at once, the first at time at (Advance, or playing out
 // what is left when a sink closes).
 func (q *Queue) Consume(n int, at time.Time) {
-	for n > 0 && len(q.queue) > 0 {
-		c := &q.queue[0]
+	for n > 0 && q.head < len(q.queue) {
+		c := &q.queue[q.head]
 		k := min(n, c.n)
 		if !q.has || c.key != q.cur {
 			q.cur, q.played, q.has = c.key, 0, true
 		}
 		q.played += k
+		var b []byte
+		if q.cfg.KeepPCM {
+			b = q.pcm[q.off : q.off+k]
+			q.off += k
+		}
 		if q.cfg.Played != nil {
-			var b []byte
-			if c.pcm != nil {
-				b = c.pcm[:k]
-				c.pcm = c.pcm[k:]
-			}
 			q.cfg.Played(at, b)
 		}
 		at = at.Add(q.duration(k))
@@ -149,11 +170,12 @@ func (q *Queue) Consume(n int, at time.Time) {
 		n -= k
 		q.queued -= k
 		if c.n == 0 {
-			q.queue = q.queue[1:]
+			q.head++
 		}
 	}
 	if q.queued == 0 {
-		q.queue, q.rem, q.dryAt = nil, 0, at
+		q.reset()
+		q.dryAt = at
 	}
 }
 
@@ -194,15 +216,10 @@ func (q *Queue) State() realtime.PlaybackState {
 // a fade-out.
 func (q *Queue) Interrupt(nextBytes int) (snap realtime.PlaybackState, next []byte) {
 	snap = q.State()
-	if q.cfg.KeepPCM {
-		for _, c := range q.queue {
-			if len(next) >= nextBytes {
-				break
-			}
-			next = append(next, c.pcm[:min(len(c.pcm), nextBytes-len(next))]...)
-		}
+	if q.cfg.KeepPCM && nextBytes > 0 && q.queued > 0 {
+		next = append([]byte(nil), q.pcm[q.off:q.off+min(q.queued, nextBytes)]...)
 	}
-	q.queue, q.queued, q.rem = nil, 0, 0
+	q.reset()
 	q.cur, q.played, q.has = key{}, 0, false
 	return snap, next
 }

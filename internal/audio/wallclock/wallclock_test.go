@@ -145,3 +145,58 @@ func TestQueueEnd(t *testing.T) {
 		t.Fatalf("End after 30 ms = %v", end)
 	}
 }
+
+// At real-time delivery the queue runs dry after nearly every chunk; once warm it
+// allocates nothing per chunk, KeepPCM included (issue 13: the WAV clock cost more
+// than --fast).
+func TestQueueNoAllocPerChunk(t *testing.T) {
+	now := time.Unix(0, 0)
+	played := 0
+	q := New(Config{Now: func() time.Time { return now }, KeepPCM: true, Played: func(_ time.Time, pcm []byte) { played += len(pcm) }})
+	pcm := make([]byte, 40*48) // 40 ms
+	step := func() {
+		q.Enqueue("resp", "item", 0, pcm)
+		now = now.Add(25 * time.Millisecond)
+		q.Advance(now)
+		now = now.Add(25 * time.Millisecond) // dry for 10 ms
+		q.Advance(now)
+	}
+	step()
+	if a := testing.AllocsPerRun(100, step); a != 0 {
+		t.Errorf("%v allocations per chunk, want 0", a)
+	}
+	if played != 102*len(pcm) {
+		t.Errorf("played %d bytes, want %d", played, 102*len(pcm))
+	}
+}
+
+// The bytes play in order however enqueues and advances interleave (the reused
+// buffers are compacted as the queue plays), and Interrupt's next audio is what
+// would have played next.
+func TestQueueKeepPCMOrder(t *testing.T) {
+	now := time.Unix(0, 0)
+	var played []byte
+	q := New(Config{Now: func() time.Time { return now }, KeepPCM: true, Played: func(_ time.Time, pcm []byte) { played = append(played, pcm...) }})
+	var sent []byte
+	b := byte(0)
+	for i := range 200 {
+		n := 2 * (1 + i%7*37) // various sizes, whole samples
+		pcm := make([]byte, n)
+		for j := range pcm {
+			pcm[j], b = b, b+1
+		}
+		sent = append(sent, pcm...)
+		q.Enqueue("r", "a", i%3, pcm)
+		now = now.Add(time.Duration(i%5) * time.Millisecond)
+		q.Advance(now)
+	}
+	if len(played) == 0 || len(played) == len(sent) || string(played) != string(sent[:len(played)]) {
+		t.Fatalf("played %d of %d bytes, not in order", len(played), len(sent))
+	}
+	_, next := q.Interrupt(300)
+	want := sent[len(played):]
+	want = want[:min(len(want), 300)]
+	if string(next) != string(want) {
+		t.Errorf("next %d bytes, want the %d that would have played next", len(next), len(want))
+	}
+}
