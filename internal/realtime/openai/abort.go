@@ -16,7 +16,8 @@ import (
 
 // streamTap wraps a client's RoundTripper and keeps the byte stream of the
 // WebSocket upgrade (the 101 response's body, a io.ReadWriteCloser) so that the
-// link can close it.
+// link can close it. The body itself is left as it is: coder/websocket reads it
+// directly, with no layer in between.
 type streamTap struct {
 	base   http.RoundTripper
 	stream atomic.Pointer[abortableStream]
@@ -28,15 +29,13 @@ func (t *streamTap) RoundTrip(req *http.Request) (*http.Response, error) {
 		return resp, err
 	}
 	if rwc, ok := resp.Body.(io.ReadWriteCloser); ok {
-		s := &abortableStream{ReadWriteCloser: rwc}
-		t.stream.Store(s)
-		resp.Body = s
+		t.stream.Store(&abortableStream{rwc})
 	}
 	return resp, nil
 }
 
-// abortableStream is the upgraded connection as coder/websocket sees it.
-type abortableStream struct{ io.ReadWriteCloser }
+// abortableStream is the upgraded connection coder/websocket reads and writes.
+type abortableStream struct{ io.Closer }
 
 // tappedClient is base (nil: http.DefaultClient) with its transport wrapped by tap.
 func tappedClient(base *http.Client) (*http.Client, *streamTap) {
