@@ -38,12 +38,21 @@ type link struct {
 	// for it (coder/websocket), so teardown leaves the connection to it.
 	closing atomic.Bool
 	born    time.Time
+	// stream is the connection's byte stream (abort.go); readCtx is the reader's
+	// context: never cancelled when stream is known (abort closes stream then), ctx
+	// otherwise.
+	stream  *abortableStream
+	readCtx context.Context
 }
 
-func newLink(conn *websocket.Conn) *link {
+func newLink(conn *websocket.Conn, stream *abortableStream) *link {
 	l := &link{conn: conn, out: fifo.New[[]byte](), poke: make(chan struct{}, 1),
 		readerDone: make(chan struct{}), writerDone: make(chan struct{}), aliveDone: make(chan struct{})}
 	l.ctx, l.cancel = context.WithCancel(context.Background())
+	l.stream, l.readCtx = stream, l.ctx
+	if stream != nil {
+		l.readCtx = context.Background()
+	}
 	l.born = time.Now()
 	l.lastRead.Store(l.born.UnixNano())
 	return l
@@ -110,7 +119,7 @@ func (m *Model) readLoop(l *link) {
 // readFrame reads one message into buf (reset first), like Conn.Read without its
 // allocation per message.
 func (m *Model) readFrame(l *link, buf *bytes.Buffer) (websocket.MessageType, []byte, error) {
-	typ, r, err := l.conn.Reader(l.ctx)
+	typ, r, err := l.conn.Reader(l.readCtx)
 	if err != nil {
 		return 0, nil, err
 	}
@@ -193,6 +202,15 @@ func (l *link) expect() {
 	}
 }
 
+// abort drops the connection at once, even while a close handshake runs: a reader
+// blocked on a silent peer returns.
+func (l *link) abort() {
+	l.cancel()
+	if l.stream != nil {
+		_ = l.stream.Close()
+	}
+}
+
 // kill ends a connection the keepalive found dead.
 func (l *link) kill(why string) {
 	l.dead.CompareAndSwap(nil, &why)
@@ -200,9 +218,8 @@ func (l *link) kill(why string) {
 }
 
 // closeGracefully writes what is queued, sends a 1000 close and waits at most grace
-// for the peer's answer; a peer that does not answer in time is dropped by
-// cancelling the reader's context (coder/websocket closes the connection then), so
-// Ctrl-C never waits for a server that stopped reading.
+// for the peer's answer; a peer that does not answer in time is dropped (abort),
+// so Ctrl-C never waits for a server that stopped reading.
 func (l *link) closeGracefully(grace time.Duration) {
 	l.closing.Store(true) // before the reader can end: teardown must not CloseNow
 	l.out.Close()
@@ -217,7 +234,7 @@ func (l *link) closeGracefully(grace time.Duration) {
 	select {
 	case <-done:
 	case <-t.C:
-		l.cancel()
+		l.abort()
 	}
 	<-l.readerDone
 	// The close handshake normally ends with the reader; if it had taken the read

@@ -161,15 +161,16 @@ func (m *Model) dial(ctx context.Context, u, model string) (*link, error) {
 	dctx, cancel := context.WithTimeout(ctx, m.cfg.HandshakeTimeout)
 	defer cancel()
 	m.cfg.Logger.Debug("realtime connect", "url", logURL(u), "model", model)
+	client, tap := tappedClient(m.cfg.HTTPClient)
 	conn, resp, err := websocket.Dial(dctx, u, &websocket.DialOptions{
-		HTTPClient: m.cfg.HTTPClient,
+		HTTPClient: client,
 		HTTPHeader: m.cfg.header(),
 	})
 	if err != nil {
 		return nil, m.dialError(resp, err)
 	}
 	conn.SetReadLimit(m.cfg.ReadLimit)
-	return newLink(conn), nil
+	return newLink(conn, tap.stream.Load()), nil
 }
 
 // failEarly ends a model that never got a connection: Closed{Err}, then the

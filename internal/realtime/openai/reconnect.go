@@ -397,7 +397,7 @@ func (m *Model) recycleLocked(reason string) error {
 		select {
 		case <-done:
 		case <-cctx.Done():
-			l.cancel() // a peer that does not answer the close is dropped
+			l.abort() // a peer that does not answer the close is dropped
 		}
 	}()
 	return nil
